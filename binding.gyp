@@ -1,0 +1,33 @@
+{
+  "targets": [
+    {
+      "target_name": "verdant",
+      "sources": [
+        "native/addon.cc",
+        "native/greenlet/stack.cc",
+        "native/greenlet/greenlet.cc",
+        "native/greenlet/bindings.cc",
+        "native/greenlet/fcontext_backend.cc",
+        "native/greenlet/threads_backend.cc",
+        "native/greenlet/elf_symbols.cc",
+        "native/greenlet/internals_x86_64.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native"
+      ],
+      "defines": [
+        "NAPI_DISABLE_CPP_EXCEPTIONS"
+      ],
+      
+      "cflags_cc!": ["-std=gnu++17"],
+      "cflags_cc": ["-std=gnu++20", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
+      "libraries": ["-lboost_context", "-lpthread"],
+      "conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "gnu++20", "OTHER_CPLUSPLUSFLAGS": ["-fno-exceptions"] }
+        }]
+      ]
+    }
+  ]
+}

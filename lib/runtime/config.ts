@@ -1,0 +1,84 @@
+/**
+ * Process-wide greenlet settings: default stack size, the V8 safety margin kept free at the bottom of each stack,
+ * how many finished stacks are pooled for reuse, and which switching backend is running.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { native } from './native';
+
+export interface GreenletConfig {
+  /** Default bytes reserved per greenlet stack (committed lazily). Default 256 KiB; at least 64 KiB. */
+  stackSize: number;
+  /**
+   * Bytes at the bottom of each stack that V8's stack limit keeps free for native frames, so deep recursion is
+   * a RangeError and never a fault. Default 32 KiB; at least 32 KiB and less than half the stack.
+   */
+  stackMargin: number;
+  /** How many finished stacks are kept per thread for new greenlets to reuse. Default 256. */
+  stackPoolSize: number;
+}
+
+const KiB = 1024;
+const settings: GreenletConfig = { stackSize: 256 * KiB, stackMargin: 32 * KiB, stackPoolSize: 256 };
+
+/** The settings in force. */
+export function getConfig(): Readonly<GreenletConfig> {
+  return { ...settings };
+}
+
+/**
+ * Changes the defaults for greenlets created from now on (and the stack pool at once). Throws a RangeError
+ * naming the offending field; nothing changes then.
+ */
+export function configure(changes: Partial<GreenletConfig>): void {
+  const next = { ...settings, ...changes };
+  checkInteger('stackSize', next.stackSize, 64 * KiB, 1024 * 1024 * KiB);
+  checkInteger('stackMargin', next.stackMargin, 32 * KiB, next.stackSize / 2 - 1);
+  checkInteger('stackPoolSize', next.stackPoolSize, 0, 1_000_000);
+  Object.assign(settings, next);
+  applyDefaults();
+}
+
+/** @internal Pushes the settings to the native runtime of this thread. */
+export function applyDefaults(): void {
+  native.configure(settings.stackSize, settings.stackMargin, settings.stackPoolSize, isMainThread, v8StackSizeKb());
+}
+
+function checkInteger(name: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${Math.floor(max)}, not ${String(value)}`);
+  }
+}
+
+// V8 sizes main's JS stack from --stack-size (KiB, default 984); the native side needs it to restore main's
+// limit after a greenlet ran. The flag may come from the command line or NODE_OPTIONS.
+function v8StackSizeKb(): number {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  let kb = 984;
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--stack[-_]size(?:=(\d+))?$/.exec(args[i]);
+    if (match) {
+      const value = Number(match[1] ?? args[i + 1]);
+      if (Number.isFinite(value) && value > 0) kb = value;
+    }
+  }
+  return kb;
+}
+
+/** Which switching mechanism runs greenlets on this thread, and why, if it is not the fast one. */
+export interface BackendInfo {
+  /** `'fcontext'`: one OS thread, real stack switching. `'threads'`: portable, an OS thread per greenlet. */
+  name: 'fcontext' | 'threads';
+  /** Why the fast backend is not in use (absent when it is). */
+  reason?: string;
+}
+
+/** Reports the backend in use. */
+export function backend(): BackendInfo {
+  const [name, why] = native.backend();
+  return name === 'threads' ? { name, reason: why } : { name: name as 'fcontext' };
+}
+
+/** Counters of this thread's greenlet runtime, for tests and benchmarks. */
+export function stats() {
+  return native.stats();
+}

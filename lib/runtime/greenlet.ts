@@ -1,0 +1,324 @@
+/**
+ * Greenlets: stackful coroutines with explicit switching, as in Python's greenlet.
+ *
+ * A greenlet runs a function on a machine stack of its own. `g.switch(v)` suspends the current greenlet in the
+ * middle of whatever it is doing and resumes `g`, which sees `v` as the value of its own pending `switch()` (or as
+ * the argument of its function, the first time). Every thread has a main greenlet, the code that runs on the
+ * thread's own stack; it is the default parent of the greenlets created there.
+ *
+ * The native addon only moves control between stacks; everything that decides *where* control goes and *what*
+ * it carries is here: values and exceptions travel through this module's state, parents and dead greenlets are
+ * resolved before the native switch, tracing happens here.
+ *
+ * @example
+ * ```ts
+ * import { Greenlet } from 'verdant';
+ * const g = new Greenlet((x: number) => {
+ *   const y = Greenlet.getCurrent().parent!.switch(x * 2) as number;
+ *   return y + 1;
+ * });
+ * g.switch(20);   // 40: g switched back to main with 40
+ * g.switch(41);   // 42: g returned, its result goes to its parent
+ * g.dead;         // true
+ * ```
+ */
+import { GreenletExit } from './errors';
+import { applyDefaults } from './config';
+import { native } from './native';
+
+/** What a switch carries: a value to return from the pending switch, or an error to throw there. */
+const enum Transfer {
+  Value,
+  Throw,
+}
+
+/** Events reported to the function installed with {@link settrace}. */
+export type TraceEvent = 'switch' | 'throw';
+export type Tracer = (event: TraceEvent, args: { origin: Greenlet; target: Greenlet }) => void;
+
+export interface GreenletOptions {
+  /**
+   * Bytes of stack to reserve for this greenlet (rounded up to pages; committed lazily as it is used). Defaults
+   * to the global default ({@link configure}, 256 KiB). At least 64 KiB.
+   */
+  stackSize?: number;
+}
+
+// The single-threaded hand-off between the switcher and the greenlet it resumes. Only one greenlet runs at a time
+// on a thread, and the receiver reads these immediately after it regains control.
+let transferKind: Transfer = Transfer.Value;
+let transferValue: unknown;
+let tracer: Tracer | null = null;
+
+const MAIN = Symbol('main greenlet');
+const MIN_STACK_SIZE = 64 * 1024;
+const MAX_STACK_SIZE = 1024 * 1024 * 1024;
+
+const NativeGreenletHandle = native.GreenletHandle;
+
+/**
+ * A stackful coroutine. Not started until it is first switched to.
+ */
+export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
+  #run: ((value: TArg) => TResult) | undefined;
+  #parent: Greenlet | null;
+  #started = false;
+  #dead = false;
+
+  /**
+   * @param run - called with the value of the first switch to this greenlet; its return value is switched to
+   *   the parent. Subclasses may override {@link Greenlet.run} instead.
+   * @param parent - where control goes when `run` returns or throws; defaults to the current greenlet.
+   */
+  constructor(run?: (value: TArg) => TResult, parent?: Greenlet | null, options?: GreenletOptions);
+  constructor(
+    run?: ((value: TArg) => TResult) | typeof MAIN,
+    parent?: Greenlet | null,
+    options: GreenletOptions = {},
+  ) {
+    super(run === MAIN ? 0 : checkStackSize(options.stackSize));
+    if (run === MAIN) {
+      this.#parent = null;
+      this.#started = true;
+      return;
+    }
+    if (run !== undefined && typeof run !== 'function') {
+      throw new TypeError(`run must be a function, not ${describe(run)}`);
+    }
+    this.#run = run;
+    this.#parent = parent === undefined || parent === null ? getCurrent() : checkParent(this, parent);
+  }
+
+  /**
+   * The function the greenlet runs; by default the one given to the constructor. Override it in a subclass to
+   * make greenlet types.
+   */
+  run(value: TArg): TResult {
+    if (this.#run === undefined) throw new TypeError('this greenlet has no run function');
+    return this.#run(value);
+  }
+
+  /**
+   * Transfers control to this greenlet, handing it `value`; returns the value that is switched back to the
+   * caller later (or throws the error thrown back to it).
+   *
+   * If this greenlet has finished, control goes to its parent (and up to the first live one). Switching to the
+   * current greenlet returns `value` at once.
+   *
+   * Switch point: always (unless switching to itself).
+   */
+  switch(value?: TArg | unknown): unknown {
+    return switchTo(liveTarget(this), Transfer.Value, value);
+  }
+
+  /**
+   * Raises `error` (by default a new {@link GreenletExit}) inside this greenlet, where it is suspended (or at its
+   * start, if it never ran), and transfers control there. Returns what is later switched back to the caller.
+   *
+   * A `GreenletExit` that the greenlet does not catch ends it and is returned to its parent as a value.
+   *
+   * Switch point: always (unless it targets the current greenlet, where the error is thrown at once).
+   */
+  throw(error: unknown = new GreenletExit()): unknown {
+    return switchTo(liveTarget(this), Transfer.Throw, error);
+  }
+
+  /**
+   * Makes a suspended greenlet unwind: raises {@link GreenletExit} at its suspension point, so its `finally`
+   * blocks run, and comes back here when it is done. A greenlet that never started just becomes dead. Closing
+   * a dead greenlet does nothing.
+   *
+   * Switch point: when the greenlet is suspended.
+   */
+  close(): void {
+    if (this.#dead) return;
+    if (!this.#started) {
+      this.#dead = true;
+      return;
+    }
+    if (this === current) throw new GreenletExit();
+    // Like greenlet's kill on collection: the unwinding greenlet reports back to whoever closed it.
+    this.#parent = current;
+    this.throw(new GreenletExit());
+  }
+
+  /** The greenlet that receives control (and the result) when this one finishes. `null` only for main. */
+  get parent(): Greenlet | null {
+    return this.#parent;
+  }
+
+  set parent(parent: Greenlet | null) {
+    if (this.#parent === null) throw new TypeError('the main greenlet has no parent to change');
+    this.#parent = checkParent(this, parent);
+  }
+
+  /** True once the greenlet's function has returned or thrown (never for a main greenlet). */
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** True once the greenlet has been switched to (always for a main greenlet). */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** True while the greenlet has started and not finished. */
+  get active(): boolean {
+    return this.#started && !this.#dead;
+  }
+
+  /** True for the main greenlet of a thread. */
+  get isMain(): boolean {
+    return this.#parent === null;
+  }
+
+  /** The greenlet running now. */
+  static getCurrent(): Greenlet {
+    return current;
+  }
+
+  /** The main greenlet of this thread. */
+  static getMain(): Greenlet {
+    return main;
+  }
+
+  static #bootstrap(this: Greenlet): Greenlet {
+    current = this;
+    const kind = transferKind;
+    const value = transferValue;
+    transferValue = undefined;
+    let resultKind = Transfer.Value;
+    let result: unknown;
+    try {
+      if (kind === Transfer.Throw) throw value;
+      result = this.run(value);
+    } catch (error) {
+      if (error instanceof GreenletExit) {
+        result = error;
+      } else {
+        resultKind = Transfer.Throw;
+        result = error;
+      }
+    }
+    this.#dead = true;
+    this.#run = undefined;
+    const parent = liveTarget(this.#parent!);
+    if (tracer !== null) callTracer('switch', this, parent);
+    transferKind = resultKind;
+    transferValue = result;
+    return parent;
+  }
+
+  static #markStarted(g: Greenlet): void {
+    g.#started = true;
+  }
+
+  static #isDead(g: Greenlet): boolean {
+    return g.#dead;
+  }
+
+  static #parentOf(g: Greenlet): Greenlet | null {
+    return g.#parent;
+  }
+
+  static #createMain(): Greenlet {
+    return new Greenlet(MAIN as never);
+  }
+
+  /** @internal */
+  static readonly internals = {
+    bootstrap: Greenlet.#bootstrap,
+    markStarted: Greenlet.#markStarted,
+    isDead: Greenlet.#isDead,
+    parentOf: Greenlet.#parentOf,
+    createMain: Greenlet.#createMain,
+  };
+}
+
+const { bootstrap, markStarted, isDead, parentOf, createMain } = Greenlet.internals;
+
+function liveTarget(g: Greenlet): Greenlet {
+  while (isDead(g)) g = parentOf(g)!;
+  return g;
+}
+
+// Precondition: target is live. After it returns, the caller is the current greenlet again.
+function switchTo(target: Greenlet, kind: Transfer, value: unknown): unknown {
+  const origin = current;
+  if (target === origin) {
+    if (kind === Transfer.Throw) throw value;
+    return value;
+  }
+  if (tracer !== null) callTracer(kind === Transfer.Throw ? 'throw' : 'switch', origin, target);
+  if (!target.started) markStarted(target);
+  transferKind = kind;
+  transferValue = value;
+  try {
+    native.greenlet_switch(target);
+  } finally {
+    current = origin;
+  }
+  const received = transferValue;
+  transferValue = undefined;
+  if (transferKind === Transfer.Throw) {
+    transferKind = Transfer.Value;
+    throw received;
+  }
+  return received;
+}
+
+function callTracer(event: TraceEvent, origin: Greenlet, target: Greenlet): void {
+  tracer!(event, { origin, target });
+}
+
+function checkParent(child: Greenlet, parent: unknown): Greenlet {
+  if (!(parent instanceof Greenlet)) {
+    throw new TypeError(`parent must be a Greenlet, not ${describe(parent)}`);
+  }
+  for (let p: Greenlet | null = parent; p !== null; p = parentOf(p)) {
+    if (p === child) throw new TypeError('cyclic parent chain: a greenlet cannot be its own ancestor');
+  }
+  return parent;
+}
+
+function checkStackSize(size: number | undefined): number {
+  if (size === undefined) return 0;
+  if (!Number.isInteger(size) || size < MIN_STACK_SIZE || size > MAX_STACK_SIZE) {
+    throw new RangeError(
+      `stackSize must be an integer number of bytes from ${MIN_STACK_SIZE} to ${MAX_STACK_SIZE}, not ${describe(size)}`,
+    );
+  }
+  return size;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** The greenlet running now. */
+export function getCurrent(): Greenlet {
+  return current;
+}
+
+/**
+ * Installs `callback` to be called on every switch and throw between greenlets of this thread, with the event
+ * and the origin and target greenlets, just before control moves. Returns the previous tracer. `null` removes
+ * it. An error thrown by the tracer propagates out of the switch, which then does not happen.
+ */
+export function settrace(callback: Tracer | null): Tracer | null {
+  if (callback !== null && typeof callback !== 'function') {
+    throw new TypeError(`settrace takes a function or null, not ${describe(callback)}`);
+  }
+  const previous = tracer;
+  tracer = callback;
+  return previous;
+}
+
+applyDefaults();
+native.greenlet_set_entry(bootstrap as (this: object) => object);
+const main: Greenlet = createMain();
+native.greenlet_adopt_main(main);
+let current: Greenlet = main;

@@ -1,0 +1,61 @@
+/**
+ * Loads the native addon and describes its surface. Internal: lib/ validates every argument before calling it.
+ *
+ * The addon is looked up at `$VERDANT_ADDON` (used by the Node matrix script to test one build per Node line),
+ * then at the node-gyp (or cmake-js) build output of this package.
+ * @internal
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The native side of a greenlet; lib/runtime/greenlet.ts's `Greenlet` extends it. */
+export interface GreenletHandle {
+  readonly __greenletHandle?: never;
+}
+
+export interface NativeStats {
+  switches: number;
+  started: number;
+  finished: number;
+  active: number;
+  stacksLive: number;
+  stacksPooled: number;
+  stackPoolHits: number;
+  stackMmaps: number;
+  stackBudget: number;
+}
+
+export interface NativeBinding {
+  GreenletHandle: new (stackSize: number) => GreenletHandle;
+  greenlet_switch(target: GreenletHandle): void;
+  greenlet_current(): GreenletHandle;
+  greenlet_adopt_main(handle: GreenletHandle): void;
+  greenlet_set_entry(entry: (this: GreenletHandle) => GreenletHandle): void;
+  backend(): [name: string, why: string];
+  configure(
+    defaultStackSize: number,
+    stackMargin: number,
+    stackPoolLimit: number,
+    isMainThread: boolean,
+    mainStackSizeKb: number,
+  ): void;
+  stats(): NativeStats;
+  trimStackPool(): void;
+}
+
+function addonPath(): string {
+  const explicit = process.env.VERDANT_ADDON;
+  if (explicit) return explicit;
+  const root = join(__dirname, '..', '..', '..');
+  for (const candidate of ['build/Release/verdant.node', 'build/Debug/verdant.node']) {
+    const full = join(root, candidate);
+    if (existsSync(full)) return full;
+  }
+  throw new Error(
+    `verdant: the native addon is not built (looked in ${join(root, 'build/Release')}); run \`npm install\` or ` +
+      '`npm run build` in the package directory',
+  );
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const native: NativeBinding = require(addonPath());

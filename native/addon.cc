@@ -1,0 +1,85 @@
+// Module initialisation only: builds this environment's greenlet runtime and exposes its surface. One runtime
+// per Node environment (the main thread and each worker thread), freed with it.
+#include <napi.h>
+
+#include "greenlet/bindings.h"
+#include "greenlet/greenlet.h"
+#include "v8_bridge.h"
+
+namespace {
+
+using verdant::detail::Runtime;
+
+Runtime* RuntimeOf(const Napi::CallbackInfo& info) { return info.Env().GetInstanceData<Runtime>(); }
+
+void ShutdownRuntime(Napi::Env, Runtime* runtime) { runtime->Shutdown(); }
+
+// backend(): [name, why it fell back ('' when it did not)]
+Napi::Value Backend(const Napi::CallbackInfo& info, const std::string& why) {
+  Napi::Env env = info.Env();
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::String::New(env, RuntimeOf(info)->backend()->name()));
+  result.Set(1u, Napi::String::New(env, why));
+  return result;
+}
+
+// configure(defaultStackSize, stackMargin, stackPoolLimit, isMainThread, mainStackSizeKb): lib/runtime/config.ts
+// validates every value.
+Napi::Value Configure(const Napi::CallbackInfo& info) {
+  Runtime* runtime = RuntimeOf(info);
+  runtime->default_stack_size = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
+  runtime->stack_margin = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+  runtime->backend()->set_stack_pool_limit(static_cast<size_t>(info[2].As<Napi::Number>().Int64Value()));
+  runtime->set_main_stack_limit(verdant::detail::ComputeMainStackLimit(info[3].As<Napi::Boolean>().Value(),
+                                                                       info[4].As<Napi::Number>().DoubleValue()));
+  return info.Env().Undefined();
+}
+
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Runtime* runtime = RuntimeOf(info);
+  verdant::detail::StackAllocatorStats stacks = runtime->backend()->stack_stats();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("switches", Napi::Number::New(env, static_cast<double>(runtime->switches)));
+  out.Set("started", Napi::Number::New(env, static_cast<double>(runtime->started)));
+  out.Set("finished", Napi::Number::New(env, static_cast<double>(runtime->finished)));
+  out.Set("active", Napi::Number::New(env, static_cast<double>(runtime->active)));
+  out.Set("stacksLive", Napi::Number::New(env, static_cast<double>(stacks.live)));
+  out.Set("stacksPooled", Napi::Number::New(env, static_cast<double>(stacks.pooled)));
+  out.Set("stackPoolHits", Napi::Number::New(env, static_cast<double>(stacks.pool_hits)));
+  out.Set("stackMmaps", Napi::Number::New(env, static_cast<double>(stacks.mmaps)));
+  out.Set("stackBudget", Napi::Number::New(env, static_cast<double>(stacks.max_stacks)));
+  return out;
+}
+
+Napi::Value TrimStackPool(const Napi::CallbackInfo& info) {
+  RuntimeOf(info)->backend()->TrimStackPool();
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  std::string why;
+  std::unique_ptr<verdant::detail::Backend> backend = verdant::detail::CreateBackend(isolate, &why);
+  if (!backend) {
+    Napi::Error::New(env, "verdant: no greenlet backend can run here: " + why).ThrowAsJavaScriptException();
+    return exports;
+  }
+  // Freed with the environment. Greenlets still suspended then keep their stacks: V8 may walk their archived
+  // frames until the isolate itself is gone, so they are left to the process (see docs/internals.md).
+  auto* runtime = new Runtime(isolate, std::move(backend));
+  env.SetInstanceData<Runtime, ShutdownRuntime>(runtime);
+
+  exports.Set("backend", Napi::Function::New(env, [why](const Napi::CallbackInfo& info) { return Backend(info, why); }));
+  exports.Set("configure", Napi::Function::New(env, Configure));
+  exports.Set("stats", Napi::Function::New(env, Stats));
+  exports.Set("trimStackPool", Napi::Function::New(env, TrimStackPool));
+
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  verdant::detail::InitGreenletBindings(isolate, context, verdant::ToV8(exports).As<v8::Object>(), runtime);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(verdant, Init)

@@ -1,0 +1,178 @@
+#include "greenlet/greenlet.h"
+
+#include <node.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "v8_compat.h"
+
+namespace verdant::detail {
+
+Runtime::Runtime(v8::Isolate* isolate, std::unique_ptr<Backend> backend)
+    : isolate_(isolate), backend_(std::move(backend)) {
+  backend_->Attach(this);
+}
+
+Runtime::~Runtime() = default;
+
+void Runtime::Shutdown() {
+  shutting_down_ = true;
+  backend_->TrimStackPool();
+}
+
+void Runtime::AdoptMain(Greenlet* main_record) {
+  main_record->runtime = this;
+  main_record->is_main = true;
+  main_record->state = GreenletState::kActive;
+  main_ = main_record;
+  current_ = main_record;
+  backend_->AttachMain(main_record);
+}
+
+void Runtime::SaveAsyncContext(Greenlet* g) {
+  if constexpr (compat::kHasAsyncContextSlot) {
+    g->async_context.Reset(isolate_, compat::GetAsyncContext(isolate_));
+  }
+}
+
+void Runtime::OnGainControl(Greenlet* g) {
+  isolate_->SetStackLimit(g->is_main ? main_stack_limit_ : g->stack_limit);
+  if constexpr (compat::kHasAsyncContextSlot) {
+    if (g->async_context.IsEmpty()) {
+      compat::SetAsyncContext(isolate_, v8::Undefined(isolate_));
+    } else {
+      compat::SetAsyncContext(isolate_, g->async_context.Get(isolate_));
+    }
+  }
+  g->async_id_on_entry = node::AsyncHooksGetExecutionAsyncId(isolate_);
+}
+
+void Runtime::SwitchTo(Greenlet* target) {
+  Greenlet* from = current_;
+  // A greenlet that switches out while inside an async scope it entered itself (runInAsyncScope, an
+  // EventEmitterAsyncResource...) would leave its entry on Node's single async-hooks stack, and whatever runs next
+  // pops the wrong entry: Node aborts the process. Refuse the switch instead, at the switch site.
+  if (!from->is_main && node::AsyncHooksGetExecutionAsyncId(isolate_) != from->async_id_on_entry) {
+    isolate_->ThrowException(v8::Exception::Error(
+        v8::String::NewFromUtf8Literal(isolate_,
+                                       "cannot switch out of a greenlet while it is inside an async scope it "
+                                       "entered itself (AsyncResource.runInAsyncScope or similar): leave the "
+                                       "scope before switching")));
+    return;
+  }
+  std::string why;
+  if (!Activate(target, &why)) {
+    isolate_->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8(isolate_, why.c_str()).ToLocalChecked()));
+    return;
+  }
+  SaveAsyncContext(from);
+  current_ = target;
+  switches++;
+  backend_->Switch(from, target);
+  // Control is back in `from`, locked and with its stack limit and async context restored.
+  if (!pending_error_.empty()) {
+    std::string message;
+    message.swap(pending_error_);
+    isolate_->ThrowException(v8::Exception::RangeError(
+        v8::String::NewFromUtf8(isolate_, message.c_str()).ToLocalChecked()));
+    return;
+  }
+  if (!pending_exception_.IsEmpty()) {
+    v8::Local<v8::Value> exception = pending_exception_.Get(isolate_);
+    pending_exception_.Reset();
+    isolate_->ThrowException(exception);
+    return;
+  }
+  if (termination_pending) {
+    termination_pending = false;
+    isolate_->TerminateExecution();
+  }
+}
+
+Greenlet* Runtime::RunEntry(Greenlet* self) {
+  v8::HandleScope handle_scope(isolate_);
+  v8::Local<v8::Context> context = self->context.Get(isolate_);
+  v8::Context::Scope context_scope(context);
+  // Node finds its environment through the entered context, which OnGainControl did not have yet.
+  self->async_id_on_entry = node::AsyncHooksGetExecutionAsyncId(isolate_);
+  v8::TryCatch try_catch(isolate_);
+  self->context.Reset();
+  v8::MaybeLocal<v8::Value> maybe_next =
+      entry_.Get(isolate_)->Call(context, self->wrapper.Get(isolate_), 0, nullptr);
+
+  Greenlet* next = nullptr;
+  v8::Local<v8::Value> next_value;
+  if (maybe_next.ToLocal(&next_value)) {
+    next = FromValue(next_value);
+  }
+  if (try_catch.HasTerminated() || isolate_->IsExecutionTerminating()) {
+    // process.exit() in a worker, or worker.terminate(): unwind to the parent and keep terminating there.
+    termination_pending = true;
+  } else if (try_catch.HasCaught()) {
+    // lib/runtime/greenlet.ts catches everything the user's function throws; reaching this means the entry
+    // itself failed (e.g. out of memory). Hand it to the greenlet that runs next rather than losing it.
+    pending_exception_.Reset(isolate_, try_catch.Exception());
+  }
+  if (next == nullptr || next == self || next->state == GreenletState::kDead || next->runtime != this) {
+    next = main_;
+  }
+  next = PrepareFinalJump(next);
+  self->state = GreenletState::kDead;
+  // Nothing of ours is on this stack any more once we leave; the wrapper may now be collected like any object.
+  self->wrapper.SetWeak(self, WeakCallback, v8::WeakCallbackType::kParameter);
+  self->async_context.Reset();
+  finished++;
+  active--;
+  return next;
+}
+
+Greenlet* Runtime::FromValue(v8::Local<v8::Value> value) const {
+  if (!value->IsObject()) return nullptr;
+  v8::Local<v8::Object> obj = value.As<v8::Object>();
+  if (template_.IsEmpty() || !template_.Get(isolate_)->HasInstance(obj)) return nullptr;
+  return static_cast<Greenlet*>(compat::GetWrapped(obj));
+}
+
+bool Runtime::Activate(Greenlet* g, std::string* why) {
+  if (g->state != GreenletState::kNew) return true;
+  if (!backend_->Prepare(g, why)) return false;
+  g->state = GreenletState::kActive;
+  // A started greenlet owns a stack that V8 scans through its archived thread: it must outlive every reference.
+  g->wrapper.ClearWeak();
+  started++;
+  active++;
+  return true;
+}
+
+Greenlet* Runtime::PrepareFinalJump(Greenlet* candidate) {
+  std::string why;
+  if (Activate(candidate, &why)) return candidate;
+  // The parent could not even get a stack: go to main and make its pending switch throw.
+  pending_error_ = why;
+  return main_;
+}
+
+void Runtime::WeakCallback(const v8::WeakCallbackInfo<Greenlet>& info) {
+  Greenlet* g = info.GetParameter();
+  g->wrapper.Reset();
+  if (g->runtime != nullptr) g->runtime->backend()->Destroy(g);
+  delete g;
+}
+
+std::unique_ptr<Backend> CreateBackend(v8::Isolate* isolate, std::string* why) {
+  const char* forced = std::getenv("VERDANT_BACKEND");
+  if (forced != nullptr && std::strcmp(forced, "threads") == 0) {
+    *why = "VERDANT_BACKEND=threads";
+    return CreateThreadsBackend(isolate, why);
+  }
+  std::unique_ptr<Backend> fast = CreateFcontextBackend(isolate, why);
+  if (fast) return fast;
+  std::string fast_why = *why;
+  std::unique_ptr<Backend> portable = CreateThreadsBackend(isolate, why);
+  *why = fast_why;
+  return portable;
+}
+
+}  // namespace verdant::detail

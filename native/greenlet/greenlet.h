@@ -1,0 +1,189 @@
+// The native half of a greenlet: a record per greenlet and a Runtime per isolate (per Node environment: the main
+// thread and each worker thread), plus the interface the two switching backends implement.
+//
+// Policy (parents, throw, GreenletExit, tracing) lives in lib/runtime/greenlet.ts. This layer only knows how to
+// start a greenlet by calling its JS entry function on a fresh stack, how to transfer control between two
+// greenlets of the same isolate, and how to finish a greenlet whose entry returned the greenlet to go to next.
+// Values travel in TypeScript module state, not through here.
+#pragma once
+
+#include <v8.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "greenlet/stack.h"
+
+namespace verdant::detail {
+
+class Backend;
+class Runtime;
+
+enum class GreenletState : uint8_t {
+  kNew,        // created, never switched to: no stack, no V8 thread
+  kActive,     // started and not finished: running or suspended, owns a stack (or an OS thread)
+  kDead,       // entry returned: its stack is gone
+};
+
+struct Greenlet {
+  Runtime* runtime = nullptr;
+  GreenletState state = GreenletState::kNew;
+  bool is_main = false;
+
+  // The JS object that represents this greenlet (the TS Greenlet instance). Strong while kActive, so that a
+  // suspended greenlet is never collected under its own stack; weak otherwise, and its collection frees us.
+  v8::Global<v8::Object> wrapper;
+  // The context the runtime's entry function runs in for this greenlet: its creator's.
+  v8::Global<v8::Context> context;
+  size_t stack_size = 0;
+
+  // The async context (AsyncContextFrame) this greenlet runs with; saved when it switches out.
+  v8::Global<v8::Value> async_context;
+  // node::AsyncHooksGetExecutionAsyncId when this greenlet last gained control; if it differs at switch-out, the
+  // greenlet entered an async scope it has not left, and switching would corrupt Node's async-hooks stack.
+  double async_id_on_entry = 0;
+  // The JS stack limit V8 must use while this greenlet runs.
+  uintptr_t stack_limit = 0;
+  // Where this greenlet's stack starts (its highest address), for the heap's stack-start slot.
+  uintptr_t stack_start = 0;
+
+  // Backend-private state (the machine context and stack, or the OS thread).
+  void* backend_data = nullptr;
+};
+
+// Everything per isolate: the greenlets' shared state and the backend instance. Lives as long as the Node
+// environment that loaded the addon.
+class Runtime {
+ public:
+  Runtime(v8::Isolate* isolate, std::unique_ptr<Backend> backend);
+  ~Runtime();
+
+  v8::Isolate* isolate() const { return isolate_; }
+  Backend* backend() const { return backend_.get(); }
+  Greenlet* main() const { return main_; }
+  Greenlet* current() const { return current_; }
+  void set_current(Greenlet* g) { current_ = g; }
+  bool shutting_down() const { return shutting_down_; }
+
+  // The environment is going away: give back pooled stacks. The runtime itself stays allocated, because weak
+  // callbacks of greenlet wrappers may still run during the isolate's teardown and reach it.
+  void Shutdown();
+
+  // Binds the main greenlet record to its JS wrapper (once per isolate).
+  void AdoptMain(Greenlet* main_record);
+
+  // Transfers control from the current greenlet to `target`. Returns when control comes back, or with a pending
+  // JS exception (and without switching) if the switch is not allowed. Precondition: target belongs to this
+  // runtime, is not dead and is not current. Tested by test/runtime/greenlet.test.ts.
+  void SwitchTo(Greenlet* target);
+
+  // Runs on a fresh greenlet's own stack, with the isolate locked for it: calls the entry function, marks the
+  // greenlet dead and returns the greenlet to switch to next, already activated (main if the entry misbehaved
+  // or the next one could not get a stack). Shared by both backends.
+  Greenlet* RunEntry(Greenlet* self);
+
+  // Called by the backends right after `g` gains control (first entry or resume), with the isolate locked:
+  // restores its stack limit and async context and notes its async id.
+  void OnGainControl(Greenlet* g);
+
+  // A greenlet finished; called on the target's side after the jump, so the dead stack can be released.
+  void ReleaseDead(Greenlet* g);
+
+  // Moves a kNew greenlet to kActive, getting its stack or thread; false with a reason if it cannot.
+  bool Activate(Greenlet* g, std::string* why);
+
+  // A finished greenlet's entry named `candidate` as the next greenlet; makes sure it can run (a never-started
+  // parent gets its stack here) and returns the greenlet to jump to: main, with an error pending, if not.
+  Greenlet* PrepareFinalJump(Greenlet* candidate);
+
+  // The record behind a JS value, or nullptr if it is not a greenlet of this isolate.
+  Greenlet* FromValue(v8::Local<v8::Value> value) const;
+  void set_template(v8::Local<v8::FunctionTemplate> tmpl) { template_.Reset(isolate_, tmpl); }
+  // The TS function every greenlet starts in, called with the greenlet's wrapper as `this` and no arguments on
+  // the greenlet's own stack; it returns the greenlet to switch to when the greenlet is done.
+  void set_entry(v8::Local<v8::Function> entry) { entry_.Reset(isolate_, entry); }
+  bool has_entry() const { return !entry_.IsEmpty(); }
+
+  // Frees the native record once the JS wrapper is gone (never for kActive greenlets).
+  static void WeakCallback(const v8::WeakCallbackInfo<Greenlet>& info);
+
+  // Main's JS stack limit, to restore when main regains control.
+  uintptr_t main_stack_limit() const { return main_stack_limit_; }
+  void set_main_stack_limit(uintptr_t limit) { main_stack_limit_ = limit; }
+
+  size_t default_stack_size = 256 * 1024;
+  size_t stack_margin = 32 * 1024;
+  // Counters for tests and benchmarks.
+  uint64_t switches = 0;
+  uint64_t started = 0;
+  uint64_t finished = 0;
+  size_t active = 0;
+
+  // A pending uncatchable termination seen inside a greenlet's entry, re-raised in its parent.
+  bool termination_pending = false;
+
+ private:
+  void SaveAsyncContext(Greenlet* g);
+  v8::Isolate* isolate_;
+  std::unique_ptr<Backend> backend_;
+  Greenlet* main_ = nullptr;
+  Greenlet* current_ = nullptr;
+  uintptr_t main_stack_limit_ = 0;
+  bool shutting_down_ = false;
+  v8::Global<v8::FunctionTemplate> template_;
+  v8::Global<v8::Function> entry_;
+  // An error raised where no JS frame can receive it (a finished greenlet's parent could not get a stack, or its
+  // entry function itself threw); thrown from the pending switch() of the greenlet that runs next.
+  std::string pending_error_;
+  v8::Global<v8::Value> pending_exception_;
+  friend class Backend;
+};
+
+// The switching mechanism. Exactly one instance per Runtime.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual const char* name() const = 0;
+
+  // Called once when the runtime is created on the isolate's thread, with the isolate locked and entered.
+  virtual void Attach(Runtime* runtime) { runtime_ = runtime; }
+
+  // The main greenlet record of this isolate: the thread that loaded the addon, on its own stack.
+  virtual void AttachMain(Greenlet* main) = 0;
+
+  // Gets a never-started greenlet ready to run (its stack or thread). False with a reason when it cannot; the
+  // switch is then refused with a catchable error. A no-op for started greenlets.
+  virtual bool Prepare(Greenlet* g, std::string* why) = 0;
+
+  // Transfers control from `from` (running, on its own stack/thread) to `to` (kNew or kActive), which the
+  // runtime has already made current. Returns when something switches back to `from`, with the isolate locked
+  // for `from` again and Runtime::OnGainControl(from) done.
+  // Precondition: the isolate is locked by `from`; no V8 handle of `from` is used by the callee until it returns.
+  virtual void Switch(Greenlet* from, Greenlet* to) = 0;
+
+  // Frees whatever the backend holds for a dead greenlet (its stack or thread). Runs after the greenlet has
+  // left its stack for good.
+  virtual void Release(Greenlet* g) = 0;
+
+  // The greenlet record is going away (wrapper collected, or the runtime shutting down).
+  virtual void Destroy(Greenlet* g) { Release(g); }
+
+  // Stack statistics for tests and benchmarks (may be empty for the threads backend).
+  virtual StackAllocatorStats stack_stats() const { return {}; }
+  virtual void set_stack_pool_limit(size_t limit) {}
+  virtual void TrimStackPool() {}
+
+ protected:
+  Runtime* runtime_ = nullptr;
+};
+
+// Chooses and builds the backend for this isolate: fcontext unless VERDANT_BACKEND=threads or its internals
+// cannot be validated. `why` receives the reason when it fell back (empty otherwise).
+std::unique_ptr<Backend> CreateBackend(v8::Isolate* isolate, std::string* why);
+
+std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate* isolate, std::string* why);
+std::unique_ptr<Backend> CreateThreadsBackend(v8::Isolate* isolate, std::string* why);
+
+}  // namespace verdant::detail

@@ -1,0 +1,146 @@
+#include "greenlet/stack.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#ifndef MAP_STACK
+#define MAP_STACK 0
+#endif
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE 0
+#endif
+
+namespace verdant::detail {
+
+namespace {
+
+// Stacks mapped by all threads of the process; the budget is per process because vm.max_map_count is.
+std::atomic<size_t> g_mapped_stacks{0};
+
+size_t ReadMaxMapCount() {
+  FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r");
+  if (f == nullptr) return 65530;  // The Linux default; other kernels have no such limit we can read.
+  unsigned long value = 0;
+  if (std::fscanf(f, "%lu", &value) != 1) value = 65530;
+  std::fclose(f);
+  return value;
+}
+
+}  // namespace
+
+size_t StackAllocator::PageSize() {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+size_t StackBudget() {
+  // Each stack costs two VMAs (guard + stack). Keep an eighth of the map count, and at least 8192 mappings, for
+  // everything else the process maps (V8's heap pages, malloc arenas, shared libraries, thread stacks).
+  static const size_t budget = [] {
+    size_t max_maps = ReadMaxMapCount();
+    size_t reserve = max_maps / 8 > 8192 ? max_maps / 8 : 8192;
+    return max_maps > reserve ? (max_maps - reserve) / 2 : 0;
+  }();
+  return budget;
+}
+
+StackAllocator::StackAllocator() { stats_.max_stacks = StackBudget(); }
+
+StackAllocator::~StackAllocator() { Trim(); }
+
+bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) {
+  const size_t page = PageSize();
+  usable_size = (usable_size + page - 1) & ~(page - 1);
+
+  for (size_t i = pool_.size(); i-- > 0;) {
+    if (pool_[i].usable_size() == usable_size) {
+      *out = pool_[i];
+      pool_[i] = pool_.back();
+      pool_.pop_back();
+      stats_.pooled--;
+      stats_.live++;
+      stats_.pool_hits++;
+      return true;
+    }
+  }
+
+  if (g_mapped_stacks.fetch_add(1) >= StackBudget()) {
+    g_mapped_stacks.fetch_sub(1);
+    // Pooled stacks of other sizes are the only slack we have; give them back before failing.
+    if (!pool_.empty()) {
+      Trim();
+      return Allocate(usable_size, out, why);
+    }
+    *why = "greenlet stack budget exhausted: " + std::to_string(StackBudget()) +
+           " stacks are mapped (two mappings each, within vm.max_map_count); let some greenlets finish or raise "
+           "vm.max_map_count";
+    return false;
+  }
+
+  const size_t total = usable_size + page;
+  void* mapping = mmap(nullptr, total, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (mapping == MAP_FAILED) {
+    int err = errno;
+    g_mapped_stacks.fetch_sub(1);
+    *why = std::string("cannot map a greenlet stack: mmap: ") + std::strerror(err);
+    return false;
+  }
+  if (mprotect(mapping, page, PROT_NONE) != 0) {
+    int err = errno;
+    munmap(mapping, total);
+    g_mapped_stacks.fetch_sub(1);
+    *why = std::string("cannot map a greenlet stack guard page: mprotect: ") + std::strerror(err);
+    return false;
+  }
+  out->mapping = mapping;
+  out->mapping_size = total;
+  out->base = reinterpret_cast<uintptr_t>(mapping) + page;
+  out->top = out->base + usable_size;
+  stats_.live++;
+  stats_.mmaps++;
+  stats_.mapped_total = stats_.live + stats_.pooled;
+  return true;
+}
+
+void StackAllocator::Release(Stack* stack) {
+  if (!stack->allocated()) return;
+  stats_.live--;
+  if (pool_.size() < pool_limit_) {
+    pool_.push_back(*stack);
+    stats_.pooled++;
+  } else {
+    Unmap(stack);
+  }
+  *stack = Stack();
+  stats_.mapped_total = stats_.live + stats_.pooled;
+}
+
+void StackAllocator::Trim() {
+  for (Stack& s : pool_) Unmap(&s);
+  pool_.clear();
+  stats_.pooled = 0;
+  stats_.mapped_total = stats_.live;
+}
+
+void StackAllocator::Shrink() {
+  while (pool_.size() > pool_limit_) {
+    Unmap(&pool_.back());
+    pool_.pop_back();
+    stats_.pooled--;
+  }
+  stats_.mapped_total = stats_.live + stats_.pooled;
+}
+
+void StackAllocator::Unmap(Stack* stack) {
+  munmap(stack->mapping, stack->mapping_size);
+  g_mapped_stacks.fetch_sub(1);
+  *stack = Stack();
+}
+
+}  // namespace verdant::detail

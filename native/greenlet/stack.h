@@ -1,0 +1,77 @@
+// Machine stacks for greenlets: reserved with mmap, committed lazily by the kernel as pages are touched, with a
+// PROT_NONE guard page below, and recycled through a small per-thread pool so that create+finish does not pay
+// mmap/munmap each time.
+//
+// Every mapping a stack makes counts against vm.max_map_count (two VMAs per stack: the guard and the stack). The
+// allocator keeps a budget below that limit so that running out is a catchable error in JS, never a failed mmap
+// deep inside V8 or the kernel's OOM killer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace verdant::detail {
+
+struct Stack {
+  // Lowest usable address (just above the guard page) and one past the highest; the stack grows down from top.
+  uintptr_t base = 0;
+  uintptr_t top = 0;
+  // The whole mapping, guard included, for munmap.
+  void* mapping = nullptr;
+  size_t mapping_size = 0;
+
+  size_t usable_size() const { return top - base; }
+  bool allocated() const { return mapping != nullptr; }
+};
+
+struct StackAllocatorStats {
+  size_t live = 0;          // stacks handed out and not yet released
+  size_t pooled = 0;        // released stacks kept for reuse
+  size_t mapped_total = 0;  // live + pooled
+  size_t pool_hits = 0;     // allocations served from the pool
+  size_t mmaps = 0;         // allocations that had to map a new stack
+  size_t max_stacks = 0;    // the budget derived from vm.max_map_count
+};
+
+// One allocator per OS thread that runs greenlets (the fcontext backend keeps every greenlet on its isolate's
+// thread). Not thread-safe by design.
+class StackAllocator {
+ public:
+  StackAllocator();
+  ~StackAllocator();
+  StackAllocator(const StackAllocator&) = delete;
+  StackAllocator& operator=(const StackAllocator&) = delete;
+
+  // Hands out a stack with at least `usable_size` bytes (rounded up to pages). On failure returns false and puts
+  // a one-line reason in `why` (budget exhausted, or mmap/mprotect failed with errno).
+  bool Allocate(size_t usable_size, Stack* out, std::string* why);
+
+  // Returns a stack that nothing runs on any more. It is pooled when the pool has room and the size matches,
+  // otherwise unmapped.
+  void Release(Stack* stack);
+
+  // Unmaps every pooled stack.
+  void Trim();
+
+  void set_pool_limit(size_t limit) { pool_limit_ = limit; Shrink(); }
+  size_t pool_limit() const { return pool_limit_; }
+  const StackAllocatorStats& stats() const { return stats_; }
+
+  static size_t PageSize();
+
+ private:
+  void Shrink();
+  static void Unmap(Stack* stack);
+
+  std::vector<Stack> pool_;
+  size_t pool_limit_ = 256;
+  StackAllocatorStats stats_;
+};
+
+// How many greenlet stacks this process may map in total, across threads: a share of vm.max_map_count that
+// leaves room for Node, V8 and malloc. Read once.
+size_t StackBudget();
+
+}  // namespace verdant::detail

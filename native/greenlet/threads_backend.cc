@@ -1,0 +1,168 @@
+// The portable backend: public V8 API only. Each greenlet runs on an OS thread of its own and a switch hands the
+// isolate over: the running thread leaves it (Isolate::Exit, v8::Unlocker), wakes the target and parks; the
+// target relocks (v8::Locker or the end of its Unlocker) and re-enters. Only one thread ever runs JS at a time, so
+// green code sees the same single-threaded semantics as with the fcontext backend, at a higher switch cost and an
+// OS thread per started greenlet. It is what runs when the fcontext backend cannot validate V8's internals.
+//
+// Three rules from the design note, each a crash or corruption when broken:
+//  - every thread, main included, calls Isolate::Exit before parking and Enter after relocking;
+//  - every thread sets its own stack limit when it gains control (Runtime::OnGainControl), main included;
+//  - switching out inside an async scope is refused by Runtime::SwitchTo, as with fcontext.
+#include <pthread.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "greenlet/greenlet.h"
+
+namespace verdant::detail {
+namespace {
+
+// A parking spot: a thread waits here until another hands it the isolate.
+class Baton {
+ public:
+  void Post() {
+    ready_.store(1, std::memory_order_release);
+    ready_.notify_one();
+  }
+
+  void Wait() {
+    // The thread we just woke usually hands control back within microseconds; spinning briefly avoids paying a
+    // futex sleep and wake-up (tens of microseconds on a VM) for each of those round trips.
+    for (int i = 0; i < kSpins; i++) {
+      if (ready_.load(std::memory_order_acquire) != 0) {
+        ready_.store(0, std::memory_order_relaxed);
+        return;
+      }
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    while (ready_.load(std::memory_order_acquire) == 0) ready_.wait(0, std::memory_order_acquire);
+    ready_.store(0, std::memory_order_relaxed);
+  }
+
+ private:
+  static constexpr int kSpins = 20000;
+  std::atomic<int> ready_{0};
+};
+
+struct GreenThread {
+  Baton baton;
+  bool has_thread = false;
+};
+
+GreenThread* ThreadOf(Greenlet* g) { return static_cast<GreenThread*>(g->backend_data); }
+
+class ThreadsBackend final : public Backend {
+ public:
+  explicit ThreadsBackend(v8::Isolate* isolate) : isolate_(isolate) {}
+
+  const char* name() const override { return "threads"; }
+
+  void AttachMain(Greenlet* main) override { main->backend_data = new GreenThread(); }
+
+  bool Prepare(Greenlet* g, std::string* why) override {
+    if (g->state != GreenletState::kNew) return true;
+    auto* thread = new GreenThread();
+    g->backend_data = thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, g->stack_size + runtime_->stack_margin);
+    pthread_t tid;
+    int err = pthread_create(&tid, &attr, &ThreadsBackend::Entry, g);
+    pthread_attr_destroy(&attr);
+    if (err != 0) {
+      delete thread;
+      g->backend_data = nullptr;
+      *why = std::string("cannot start a thread for a greenlet (threads backend): ") + std::strerror(err);
+      return false;
+    }
+    thread->has_thread = true;
+    return true;
+  }
+
+  // Precondition: isolate locked and entered by `from`'s thread; runtime current already `to`.
+  // After switch: `from` holds the isolate again, entered, with OnGainControl(from) done.
+  // Tested by test/runtime/greenlet.test.ts under VERDANT_BACKEND=threads.
+  void Switch(Greenlet* from, Greenlet* to) override {
+    isolate_->Exit();
+    {
+      v8::Unlocker unlocker(isolate_);
+      ThreadOf(to)->baton.Post();
+      ThreadOf(from)->baton.Wait();
+    }
+    isolate_->Enter();
+    ReleaseFinished();
+    runtime_->OnGainControl(from);
+  }
+
+  void Release(Greenlet* g) override {
+    GreenThread* thread = ThreadOf(g);
+    if (thread == nullptr || g->is_main) return;
+    delete thread;
+    g->backend_data = nullptr;
+  }
+
+ private:
+  static void* Entry(void* arg) {
+    auto* self = static_cast<Greenlet*>(arg);
+    Runtime* runtime = self->runtime;
+    auto* backend = static_cast<ThreadsBackend*>(runtime->backend());
+    v8::Isolate* isolate = backend->isolate_;
+    ThreadOf(self)->baton.Wait();
+
+    self->stack_limit = OwnStackLimit(runtime->stack_margin);
+    Greenlet* next;
+    {
+      v8::Locker locker(isolate);
+      v8::Isolate::Scope isolate_scope(isolate);
+      backend->ReleaseFinished();
+      runtime->OnGainControl(self);
+      next = runtime->RunEntry(self);
+      // The baton stays alive until the next greenlet to run frees it (ReleaseFinished), after this thread is
+      // done with it.
+      backend->finished_ = self;
+    }
+    isolate->DiscardThreadSpecificMetadata();
+    runtime->set_current(next);
+    ThreadOf(next)->baton.Post();
+    return nullptr;
+  }
+
+  // A greenlet's thread, once finished, only posts the next baton and exits; whoever runs next frees its record.
+  void ReleaseFinished() {
+    if (finished_ != nullptr) {
+      Release(finished_);
+      finished_ = nullptr;
+    }
+  }
+
+  static uintptr_t OwnStackLimit(size_t margin) {
+    pthread_attr_t attr;
+    void* lowest = nullptr;
+    size_t size = 0;
+    pthread_getattr_np(pthread_self(), &attr);
+    pthread_attr_getstack(&attr, &lowest, &size);
+    pthread_attr_destroy(&attr);
+    return reinterpret_cast<uintptr_t>(lowest) + margin;
+  }
+
+  v8::Isolate* isolate_;
+  Greenlet* finished_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> CreateThreadsBackend(v8::Isolate* isolate, std::string* why) {
+  if (!v8::Locker::IsLocked(isolate)) {
+    *why += "; and the isolate is not held through a v8::Locker, so not even the threads backend can hand it over";
+    return nullptr;
+  }
+  return std::make_unique<ThreadsBackend>(isolate);
+}
+
+}  // namespace verdant::detail
