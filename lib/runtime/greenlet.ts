@@ -22,7 +22,7 @@
  * g.dead;         // true
  * ```
  */
-import { GreenletExit } from './errors';
+import { GreenletError, GreenletExit } from './errors';
 import { applyDefaults } from './config';
 import { native } from './native';
 
@@ -318,7 +318,7 @@ export function settrace(callback: Tracer | null): Tracer | null {
 }
 
 applyDefaults();
-native.greenlet_set_entry(bootstrap as (this: object) => object);
+native.greenlet_set_entry(bootstrap as (this: object) => object, GreenletError);
 const main: Greenlet = createMain();
 native.greenlet_adopt_main(main);
 let current: Greenlet = main;

@@ -30,7 +30,10 @@ export interface NativeBinding {
   greenlet_switch(target: GreenletHandle): void;
   greenlet_current(): GreenletHandle;
   greenlet_adopt_main(handle: GreenletHandle): void;
-  greenlet_set_entry(entry: (this: GreenletHandle) => GreenletHandle): void;
+  greenlet_set_entry(
+    entry: (this: GreenletHandle) => GreenletHandle,
+    errorClass: new (message: string) => Error,
+  ): void;
   backend(): [name: string, why: string];
   configure(
     defaultStackSize: number,

@@ -7,7 +7,7 @@
 //   greenlet_switch(target: GreenletHandle): void              returns when something switches back
 //   greenlet_current(): GreenletHandle
 //   greenlet_adopt_main(handle: GreenletHandle): void          binds the main greenlet of this thread
-//   greenlet_set_entry(fn: (this: GreenletHandle) => GreenletHandle): void
+//   greenlet_set_entry(fn: (this: GreenletHandle) => GreenletHandle, errorClass: typeof GreenletError): void
 #include "greenlet/bindings.h"
 
 #include <pthread.h>
@@ -78,8 +78,11 @@ void GreenletAdoptMain(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 void GreenletSetEntry(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
-  if (info.Length() < 1 || !info[0]->IsFunction()) return ThrowTypeError(isolate, "entry must be a function");
+  if (info.Length() < 2 || !info[0]->IsFunction() || !info[1]->IsFunction()) {
+    return ThrowTypeError(isolate, "entry and error class must be functions");
+  }
   RuntimeOf(info)->set_entry(info[0].As<v8::Function>());
+  RuntimeOf(info)->set_error_class(info[1].As<v8::Function>());
 }
 
 void SetMethod(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,

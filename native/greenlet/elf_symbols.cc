@@ -47,6 +47,8 @@ void ElfSymbols::Close() {
   map_size_ = 0;
   dynsym_ = Table();
   symtab_ = Table();
+  gnu_hash_ = nullptr;
+  gnu_hash_words_ = 0;
 }
 
 bool ElfSymbols::MapAndParse(const char* path, std::string* why) {
@@ -107,6 +109,20 @@ bool ElfSymbols::MapAndParse(const char* path, std::string* why) {
     t->strtab = strtab;
     t->strtab_size = str.sh_size;
   }
+  // .gnu.hash for .dynsym, if its header and arrays fit in the section.
+  for (unsigned i = 0; i < eh->e_shnum && dynsym_.syms != nullptr; i++) {
+    if (sh[i].sh_type != SHT_GNU_HASH || sh[i].sh_link >= eh->e_shnum || sh[i].sh_size < 16 ||
+        !InFile(sh[i].sh_offset, sh[i].sh_size, size) || sh[i].sh_offset % 8 != 0 ||
+        base + sh[sh[i].sh_link].sh_offset != dynsym_.syms) {
+      continue;
+    }
+    const auto* h = reinterpret_cast<const uint32_t*>(base + sh[i].sh_offset);
+    size_t words = sh[i].sh_size / 4;
+    if (h[0] == 0 || 4 + uint64_t{h[2]} * 2 + h[0] > words) continue;
+    gnu_hash_ = h;
+    gnu_hash_words_ = words;
+    break;
+  }
   if (dynsym_.syms == nullptr && symtab_.syms == nullptr) {
     *why = std::string("no symbol tables in ") + path;
     Close();
@@ -115,33 +131,97 @@ bool ElfSymbols::MapAndParse(const char* path, std::string* why) {
   return true;
 }
 
-void ElfSymbols::ScanTable(const Table& t, const char* const* names, ElfSymbol* out, size_t count,
-                           size_t* found) const {
+namespace {
+
+// A defined function or object with a name; only those can be what a caller asks for.
+bool Usable(const Elf64_Sym& s, size_t strtab_size) {
+  unsigned type = ELF64_ST_TYPE(s.st_info);
+  return s.st_shndx != SHN_UNDEF && s.st_value != 0 && s.st_name != 0 && s.st_name < strtab_size &&
+         (type == STT_FUNC || type == STT_OBJECT);
+}
+
+size_t CountSet(const ElfSymbol* out, size_t count) {
+  size_t n = 0;
+  for (size_t k = 0; k < count; k++) n += out[k].address != 0;
+  return n;
+}
+
+bool Wanted(const char* const* names, const ElfSymbol* out, size_t count) {
+  for (size_t k = 0; k < count; k++) {
+    if (names[k] != nullptr && out[k].address == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void ElfSymbols::SetFrom(const void* sym, ElfSymbol* out) const {
+  const auto* s = static_cast<const Elf64_Sym*>(sym);
+  out->address = static_cast<uintptr_t>(s->st_value) + bias_;
+  out->size = static_cast<size_t>(s->st_size);
+}
+
+void ElfSymbols::ScanTable(const Table& t, const char* const* names, ElfSymbol* out, size_t count) const {
   if (t.syms == nullptr) return;
   const auto* syms = static_cast<const Elf64_Sym*>(t.syms);
-  for (size_t i = 0; i < t.count && *found < count; i++) {
+  size_t missing = 0;
+  for (size_t k = 0; k < count; k++) missing += names[k] != nullptr && out[k].address == 0;
+  for (size_t i = 0; i < t.count && missing > 0; i++) {
     const Elf64_Sym& s = syms[i];
-    if (s.st_shndx == SHN_UNDEF || s.st_value == 0 || s.st_name == 0 || s.st_name >= t.strtab_size) continue;
-    unsigned type = ELF64_ST_TYPE(s.st_info);
-    if (type != STT_FUNC && type != STT_OBJECT) continue;
+    if (!Usable(s, t.strtab_size)) continue;
     const char* name = t.strtab + s.st_name;
     for (size_t k = 0; k < count; k++) {
-      if (out[k].address != 0 || name[0] != names[k][0] || strcmp(name, names[k]) != 0) continue;
-      out[k].address = static_cast<uintptr_t>(s.st_value) + bias_;
-      out[k].size = static_cast<size_t>(s.st_size);
-      ++*found;
+      if (names[k] == nullptr || out[k].address != 0 || strcmp(name, names[k]) != 0) continue;
+      SetFrom(&s, &out[k]);
+      missing--;
       break;
     }
   }
 }
 
+// GNU hash table: nbuckets, symoffset, bloom_size, bloom_shift, bloom[bloom_size] (64-bit words),
+// buckets[nbuckets], chain[] (one per dynsym entry from symoffset on; low bit set on a chain's last entry).
+bool ElfSymbols::HashLookup(const char* name, ElfSymbol* out) const {
+  const uint32_t* h = gnu_hash_;
+  uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2];
+  size_t buckets_at = 4 + size_t{bloom_size} * 2;
+  size_t chain_at = buckets_at + nbuckets;
+  uint32_t hash = 5381;
+  for (const unsigned char* c = reinterpret_cast<const unsigned char*>(name); *c != 0; c++) hash = hash * 33 + *c;
+  uint32_t idx = h[buckets_at + hash % nbuckets];
+  if (idx < symoffset) return false;
+  const auto* syms = static_cast<const Elf64_Sym*>(dynsym_.syms);
+  for (; idx < dynsym_.count && chain_at + (idx - symoffset) < gnu_hash_words_; idx++) {
+    uint32_t ch = h[chain_at + (idx - symoffset)];
+    if ((ch | 1) == (hash | 1)) {
+      const Elf64_Sym& s = syms[idx];
+      if (Usable(s, dynsym_.strtab_size) && strcmp(dynsym_.strtab + s.st_name, name) == 0) {
+        SetFrom(&s, out);
+        return true;
+      }
+    }
+    if (ch & 1) break;
+  }
+  return false;
+}
+
+size_t ElfSymbols::LookupDynamic(const char* const* mangled, ElfSymbol* out, size_t count) {
+  if (map_ == nullptr) return CountSet(out, count);
+  if (gnu_hash_ == nullptr) {
+    ScanTable(dynsym_, mangled, out, count);
+  } else {
+    for (size_t k = 0; k < count; k++) {
+      if (mangled[k] != nullptr && out[k].address == 0) HashLookup(mangled[k], &out[k]);
+    }
+  }
+  return CountSet(out, count);
+}
+
 size_t ElfSymbols::LookupAll(const char* const* mangled, ElfSymbol* out, size_t count) {
-  for (size_t k = 0; k < count; k++) out[k] = ElfSymbol();
-  if (map_ == nullptr) return 0;
-  size_t found = 0;
-  ScanTable(dynsym_, mangled, out, count, &found);
-  ScanTable(symtab_, mangled, out, count, &found);
-  return found;
+  if (map_ == nullptr) return CountSet(out, count);
+  LookupDynamic(mangled, out, count);
+  if (Wanted(mangled, out, count)) ScanTable(symtab_, mangled, out, count);
+  return CountSet(out, count);
 }
 
 bool ElfSymbols::Lookup(const char* mangled, ElfSymbol* out) { return LookupAll(&mangled, out, 1) == 1; }
@@ -206,7 +286,9 @@ bool ElfSymbols::Open(std::string* why) {
       seg_count_++;
     }
     ElfSymbol s;
-    if (!Lookup(kAnchorSymbol, &s) || s.address != reinterpret_cast<uintptr_t>(anchor)) {
+    const char* anchor_name = kAnchorSymbol;
+    LookupDynamic(&anchor_name, &s, 1);  // exported, so it is in .dynsym
+    if (s.address != reinterpret_cast<uintptr_t>(anchor)) {
       last_why = std::string("elf: load bias check failed for ") + path + " (symbol " + Hex(s.address) +
                  " vs dlsym " + Hex(reinterpret_cast<uintptr_t>(anchor)) + ")";
       Close();
@@ -236,13 +318,13 @@ bool ElfSymbols::Lookup(const char*, ElfSymbol* out) {
   *out = ElfSymbol();
   return false;
 }
-size_t ElfSymbols::LookupAll(const char* const*, ElfSymbol* out, size_t count) {
-  for (size_t k = 0; k < count; k++) out[k] = ElfSymbol();
-  return 0;
-}
+size_t ElfSymbols::LookupAll(const char* const*, ElfSymbol*, size_t) { return 0; }
+size_t ElfSymbols::LookupDynamic(const char* const*, ElfSymbol*, size_t) { return 0; }
 bool ElfSymbols::InLoadedImage(uintptr_t, size_t) const { return false; }
 bool ElfSymbols::MapAndParse(const char*, std::string*) { return false; }
-void ElfSymbols::ScanTable(const Table&, const char* const*, ElfSymbol*, size_t, size_t*) const {}
+void ElfSymbols::ScanTable(const Table&, const char* const*, ElfSymbol*, size_t) const {}
+bool ElfSymbols::HashLookup(const char*, ElfSymbol*) const { return false; }
+void ElfSymbols::SetFrom(const void*, ElfSymbol*) const {}
 
 }  // namespace verdant::detail
 

@@ -39,9 +39,13 @@ class ElfSymbols {
   void* Find(const char* mangled);
   // Same, with the symbol size. Returns false if not found.
   bool Lookup(const char* mangled, ElfSymbol* out);
-  // Batched lookup: one pass over each table for all names; out[i].address == 0 for names not found.
-  // Returns the number of names found.
+  // Batched lookup. Only fills entries that are still missing (out[k].address == 0) and whose name is non-null,
+  // so callers can pre-clear `out`, skip names, and call again: .dynsym through its GNU hash table (or one linear
+  // pass if it has none), then, only if some are still missing, one linear pass over .symtab for all of them.
+  // Returns the number of entries of `out` that are set afterwards.
   size_t LookupAll(const char* const* mangled, ElfSymbol* out, size_t count);
+  // Same, .dynsym only (cheap: hash lookups). Useful to decide what to ask LookupAll for.
+  size_t LookupDynamic(const char* const* mangled, ElfSymbol* out, size_t count);
 
   // True if [addr, addr+len) lies inside one of the object's loaded segments (PT_LOAD, runtime addresses).
   bool InLoadedImage(uintptr_t addr, size_t len) const;
@@ -57,7 +61,9 @@ class ElfSymbols {
     size_t strtab_size = 0;
   };
   bool MapAndParse(const char* path, std::string* why);
-  void ScanTable(const Table& t, const char* const* names, ElfSymbol* out, size_t count, size_t* found) const;
+  void ScanTable(const Table& t, const char* const* names, ElfSymbol* out, size_t count) const;
+  bool HashLookup(const char* name, ElfSymbol* out) const;
+  void SetFrom(const void* sym, ElfSymbol* out) const;
 
   void* map_ = nullptr;
   size_t map_size_ = 0;
@@ -65,6 +71,9 @@ class ElfSymbols {
   std::string path_;
   Table dynsym_;
   Table symtab_;
+  // .gnu.hash of .dynsym (inside the mapping), or null.
+  const uint32_t* gnu_hash_ = nullptr;
+  size_t gnu_hash_words_ = 0;
   // Loaded segments (runtime addresses), for InLoadedImage.
   static constexpr int kMaxSegments = 16;
   uintptr_t seg_start_[kMaxSegments] = {};

@@ -54,17 +54,14 @@ void Runtime::SwitchTo(Greenlet* target) {
   // EventEmitterAsyncResource...) would leave its entry on Node's single async-hooks stack, and whatever runs next
   // pops the wrong entry: Node aborts the process. Refuse the switch instead, at the switch site.
   if (!from->is_main && node::AsyncHooksGetExecutionAsyncId(isolate_) != from->async_id_on_entry) {
-    isolate_->ThrowException(v8::Exception::Error(
-        v8::String::NewFromUtf8Literal(isolate_,
-                                       "cannot switch out of a greenlet while it is inside an async scope it "
-                                       "entered itself (AsyncResource.runInAsyncScope or similar): leave the "
-                                       "scope before switching")));
+    ThrowGreenletError(
+        "cannot switch out of a greenlet while it is inside an async scope it entered itself "
+        "(AsyncResource.runInAsyncScope or similar): leave the scope before switching");
     return;
   }
   std::string why;
   if (!Activate(target, &why)) {
-    isolate_->ThrowException(v8::Exception::RangeError(
-        v8::String::NewFromUtf8(isolate_, why.c_str()).ToLocalChecked()));
+    ThrowGreenletError(why.c_str());
     return;
   }
   SaveAsyncContext(from);
@@ -75,8 +72,7 @@ void Runtime::SwitchTo(Greenlet* target) {
   if (!pending_error_.empty()) {
     std::string message;
     message.swap(pending_error_);
-    isolate_->ThrowException(v8::Exception::RangeError(
-        v8::String::NewFromUtf8(isolate_, message.c_str()).ToLocalChecked()));
+    ThrowGreenletError(message.c_str());
     return;
   }
   if (!pending_exception_.IsEmpty()) {
@@ -89,6 +85,18 @@ void Runtime::SwitchTo(Greenlet* target) {
     termination_pending = false;
     isolate_->TerminateExecution();
   }
+}
+
+void Runtime::ThrowGreenletError(const char* message) {
+  v8::Local<v8::Value> text = v8::String::NewFromUtf8(isolate_, message).ToLocalChecked();
+  v8::Local<v8::Object> error;
+  if (error_class_.IsEmpty() ||
+      !error_class_.Get(isolate_)->NewInstance(isolate_->GetCurrentContext(), 1, &text).ToLocal(&error)) {
+    if (isolate_->IsExecutionTerminating()) return;
+    isolate_->ThrowException(v8::Exception::Error(text.As<v8::String>()));
+    return;
+  }
+  isolate_->ThrowException(error);
 }
 
 Greenlet* Runtime::RunEntry(Greenlet* self) {

@@ -104,6 +104,9 @@ class Runtime {
   // The TS function every greenlet starts in, called with the greenlet's wrapper as `this` and no arguments on
   // the greenlet's own stack; it returns the greenlet to switch to when the greenlet is done.
   void set_entry(v8::Local<v8::Function> entry) { entry_.Reset(isolate_, entry); }
+  // lib/runtime/errors.ts's GreenletError, for the errors this layer raises itself.
+  void set_error_class(v8::Local<v8::Function> error_class) { error_class_.Reset(isolate_, error_class); }
+  void ThrowGreenletError(const char* message);
   bool has_entry() const { return !entry_.IsEmpty(); }
 
   // Frees the native record once the JS wrapper is gone (never for kActive greenlets).
@@ -134,6 +137,7 @@ class Runtime {
   bool shutting_down_ = false;
   v8::Global<v8::FunctionTemplate> template_;
   v8::Global<v8::Function> entry_;
+  v8::Global<v8::Function> error_class_;
   // An error raised where no JS frame can receive it (a finished greenlet's parent could not get a stack, or its
   // entry function itself threw); thrown from the pending switch() of the greenlet that runs next.
   std::string pending_error_;

