@@ -6,8 +6,10 @@
 
 namespace verdant::compat {
 
-// Wrapped native pointers in internal fields: V8 14 tags them with a type.
-constexpr uint16_t kGreenletTag = 0x7665;  // 've'
+// Wrapped native pointers in internal fields: V8 14 tags them with a type, from a small range
+// (0..V8_EMBEDDER_DATA_TAG_COUNT-1) shared by every embedder and addon of the process. Node's own wrappers use
+// the default tag 0; a distinct small value keeps ours apart without colliding with them.
+constexpr uint16_t kGreenletTag = 7;
 
 inline void SetWrapped(v8::Local<v8::Object> obj, void* ptr) {
 #if V8_MAJOR_VERSION >= 14

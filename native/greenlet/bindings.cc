@@ -40,6 +40,12 @@ void GreenletHandleNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Object> self = info.This();
   compat::SetWrapped(self, g);
   g->context.Reset(isolate, isolate->GetCurrentContext());
+  // A new greenlet starts in its creator's async context (AsyncLocalStorage stores, on the Node lines where
+  // they live in V8's continuation-preserved embedder data).
+  if constexpr (compat::kHasAsyncContextSlot) {
+    v8::Local<v8::Value> async_context = compat::GetAsyncContext(isolate);
+    if (!async_context->IsUndefined()) g->async_context.Reset(isolate, async_context);
+  }
   g->wrapper.Reset(isolate, self);
   g->wrapper.SetWeak(g, Runtime::WeakCallback, v8::WeakCallbackType::kParameter);
 }

@@ -32,13 +32,22 @@ void Runtime::AdoptMain(Greenlet* main_record) {
 
 void Runtime::SaveAsyncContext(Greenlet* g) {
   if constexpr (compat::kHasAsyncContextSlot) {
-    g->async_context.Reset(isolate_, compat::GetAsyncContext(isolate_));
+    v8::HandleScope handle_scope(isolate_);
+    // Most switches carry the same context they found (or none): skip the global-handle churn then.
+    v8::Local<v8::Value> value = compat::GetAsyncContext(isolate_);
+    if (value->IsUndefined()) {
+      g->async_context.Reset();
+    } else if (g->async_context != value) {
+      g->async_context.Reset(isolate_, value);
+    }
   }
 }
 
 void Runtime::OnGainControl(Greenlet* g) {
   isolate_->SetStackLimit(g->is_main ? main_stack_limit_ : g->stack_limit);
   if constexpr (compat::kHasAsyncContextSlot) {
+    // A greenlet's first entry has no handle scope yet.
+    v8::HandleScope handle_scope(isolate_);
     if (g->async_context.IsEmpty()) {
       compat::SetAsyncContext(isolate_, v8::Undefined(isolate_));
     } else {
