@@ -10,7 +10,8 @@
         "native/greenlet/fcontext_backend.cc",
         "native/greenlet/threads_backend.cc",
         "native/greenlet/elf_symbols.cc",
-        "native/greenlet/internals_x86_64.cc"
+        "native/greenlet/internals_x86_64.cc",
+        "native/testing/cppgc_probe.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

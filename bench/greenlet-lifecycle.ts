@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     const s = summarize(times[i]);
     const ratio = median(times[i].map((t, r) => t / asyncTimes[r]));
     rows.push([m.name, fmtSummary(s), `${fmt(ratio)}x`, `${counters[i].hits}/${total}`, `${counters[i].mmaps}`]);
-    record('lifecycle', m.pool === 0 ? 'verdant_unpooled' : 'verdant_pooled', s.median, 'us', {
+    record('lifecycle', m.pool === 0 ? 'verdant_unpooled' : 'verdant_pooled', s.median, 'µs', {
       min: s.min,
       max: s.max,
       poolHits: counters[i].hits,
@@ -121,7 +121,10 @@ async function main(): Promise<void> {
   });
   rows.push(['async function, create + await', fmtSummary(asyncSummary), '1x', '', '']);
   printTable(rows);
-  record('lifecycle', 'async', asyncSummary.median, 'us', { min: asyncSummary.min, max: asyncSummary.max });
+  record('lifecycle', 'async', asyncSummary.median, 'µs', { min: asyncSummary.min, max: asyncSummary.max });
+  if (info.name === 'threads') {
+    console.log('threads backend: each greenlet is an OS thread; the stack pool and its counters do not apply.');
+  }
   const s = stats();
   console.log(
     `stats(): started ${s.started}, finished ${s.finished}, active ${s.active}, stacksLive ${s.stacksLive}, ` +

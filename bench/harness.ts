@@ -69,8 +69,9 @@ export function printTable(rows: readonly (readonly string[])[]): void {
 /** One line describing where the figures come from. */
 export function environmentLine(backendName: string, extra = ''): string {
   const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const load = os.loadavg()[0].toFixed(1);
   return (
-    `node ${process.version}, backend ${backendName}, ${os.cpus().length} CPUs (${cpu})` +
+    `node ${process.version}, backend ${backendName}, ${os.cpus().length} CPUs (${cpu}), load average ${load}` +
     (extra ? `, ${extra}` : '')
   );
 }

@@ -4,6 +4,7 @@
 
 #include "greenlet/bindings.h"
 #include "greenlet/greenlet.h"
+#include "testing/cppgc_probe.h"
 #include "v8_bridge.h"
 
 namespace {
@@ -76,7 +77,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("trimStackPool", Napi::Function::New(env, TrimStackPool));
 
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  verdant::detail::InitGreenletBindings(isolate, context, verdant::ToV8(exports).As<v8::Object>(), runtime);
+  v8::Local<v8::Object> target = verdant::ToV8(exports).As<v8::Object>();
+  verdant::detail::InitGreenletBindings(isolate, context, target, runtime);
+  verdant::testing::InitCppgcProbe(isolate, context, target);
   return exports;
 }
 

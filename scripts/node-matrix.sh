@@ -129,7 +129,13 @@ build_addon() {
   local args=(rebuild -j max)  # -j max: use every core
   [ -n "$nodedir" ] && args+=(--nodedir="$nodedir")
   rm -f build/Release/verdant.node
-  PATH="$bindir:$PATH" "$NODE_GYP" "${args[@]}" >"$logfile" 2>&1 && [ -f build/Release/verdant.node ]
+  # node-gyp lets npm_config_* variables override its command line: a caller's npm_config_nodedir (e.g. /usr for
+  # the system node) would silently build every version against the wrong headers. Pin it to this version's.
+  (
+    if [ -n "$nodedir" ]; then export npm_config_nodedir="$nodedir"; else unset npm_config_nodedir; fi
+    unset npm_config_target npm_config_runtime npm_config_disturl
+    PATH="$bindir:$PATH" "$NODE_GYP" "${args[@]}"
+  ) >"$logfile" 2>&1 && [ -f build/Release/verdant.node ]
 }
 
 # run_mocha NODE ADDON BACKEND LABEL
@@ -231,6 +237,14 @@ for v in $VERSIONS; do
   fi
   cp build/Release/verdant.node "$vdir/verdant.node"
   log "$label_v: built in $((SECONDS - vstart))s -> $vdir/verdant.node"
+  # Load it once: an addon built against the wrong headers fails here with a clear message (undefined symbol,
+  # module version mismatch), counted once rather than once per suite.
+  if ! load_err="$("$node" -e 'require(process.argv[1])' "$vdir/verdant.node" 2>&1)"; then
+    log "$label_v: the addon does not load: counted as 1 failure"
+    printf '%s\n' "$load_err" | head -5
+    record 0 1 "$label_v load"
+    continue
+  fi
 
   for backend in $BACKENDS; do
     if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then

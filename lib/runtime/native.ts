@@ -44,6 +44,11 @@ export interface NativeBinding {
   ): void;
   stats(): NativeStats;
   trimStackPool(): void;
+  /**
+   * Test hook: whether a cppgc object referenced only from a native frame survives `collect()` and then a full
+   * cppgc collection that scans the stack (`scanStack`) or assumes it holds no pointers.
+   */
+  testing_cppgc_probe(collect: () => void, scanStack: boolean): boolean | undefined;
 }
 
 function addonPath(): string {

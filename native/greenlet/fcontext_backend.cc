@@ -38,6 +38,11 @@ class FcontextBackend final : public Backend {
 
   const char* name() const override { return "fcontext"; }
 
+  void Attach(Runtime* runtime) override {
+    Backend::Attach(runtime);
+    isolate_->AddGCPrologueCallback(&FcontextBackend::BeforeGC, this, v8::kGCTypeAll);
+  }
+
   void AttachMain(Greenlet* main) override {
     Fiber* fiber = new Fiber();
     fiber->v8_thread_id = *thread_id_slot_;
@@ -74,6 +79,9 @@ class FcontextBackend final : public Backend {
       bctx::transfer_t back = JumpTo(to, from);
       AfterJump(back);
     }  // ~Unlocker: V8 relocks and restores from's archived thread.
+    // Restoring a thread re-enters the isolate (Debug::RestoreDebug), and from V8 12 on Isolate::Enter resets the
+    // stack start to the OS thread's: point it back at this greenlet's stack.
+    *stack_start_slot_ = from->stack_start;
     runtime_->OnGainControl(from);
   }
 
@@ -92,8 +100,15 @@ class FcontextBackend final : public Backend {
  private:
   bctx::transfer_t JumpTo(Greenlet* to, Greenlet* from) {
     *thread_id_slot_ = FiberOf(to)->v8_thread_id;
-    *stack_start_slot_ = to->stack_start;
     return bctx::jump_fcontext(FiberOf(to)->context, from);
+  }
+
+  // Before every collection: whatever entered the isolate since the last switch (Isolate::Enter resets the stack
+  // start to the OS thread's), the conservative stack scan must cover the running greenlet's stack and no more.
+  static void BeforeGC(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
+    auto* self = static_cast<FcontextBackend*>(data);
+    Greenlet* current = self->runtime_->current();
+    if (current != nullptr) *self->stack_start_slot_ = current->stack_start;
   }
 
   // Runs first thing on whichever stack a jump lands on: remembers where the jumper stopped, or, if the jumper
@@ -120,6 +135,7 @@ class FcontextBackend final : public Backend {
     {
       // A V8 thread id with no archived state: Locker takes V8's "new thread" path.
       v8::Locker locker(self_backend->isolate_);
+      *self_backend->stack_start_slot_ = self->stack_start;
       fiber->v8_thread_id = *self_backend->thread_id_slot_;
       runtime->OnGainControl(self);
       next = runtime->RunEntry(self);

@@ -15,6 +15,8 @@ const ROUNDS = scaled(250);
 const MINOR_EVERY = 53;
 const MAJOR_EVERY = 997;
 
+const BASE = 'abcdefghij'.repeat(20);
+
 interface Hold {
   obj: { seed: number; name: string; half: number; nested: { x: number; list: number[] } };
   arr: unknown[];
@@ -43,7 +45,7 @@ function makeHold(seed: number): Hold {
   for (let k = 0; k < 8; k++) doubles.push(seed + k / 4);
   const small = new Uint8Array(24);
   for (let k = 0; k < small.length; k++) small[k] = (seed + k) & 255;
-  const wide = new Float64Array(128);
+  const wide = new Float64Array(32);
   for (let k = 0; k < wide.length; k++) wide[k] = seed * 0.5 + k;
   const buffer = new ArrayBuffer(64);
   const view = new Int32Array(buffer, 16, 8);
@@ -59,7 +61,7 @@ function makeHold(seed: number): Hold {
   }
   const one = `one:${seed.toString(36).repeat(4)}`;
   const two = `\u03c4wo:${seed}\u2603`;
-  const base = `${'abcdefghij'.repeat(20)}${seed}`;
+  const base = `${BASE}${seed}`;
   const start = seed % 50;
   return {
     obj: { seed, name: `o${seed}`, half: seed + 0.5, nested: { x: seed * 3, list: [seed, seed + 1] } },
@@ -114,7 +116,7 @@ function checkHold(h: Hold, seed: number, where: string): void {
   const two = `\u03c4wo:${seed}\u2603`;
   if (h.one !== one || h.two !== two || h.cons !== one + '|' + two) fail(where, 'strings');
   const start = seed % 50;
-  if (h.sliced !== `${'abcdefghij'.repeat(20)}${seed}`.substring(start, start + 40)) fail(where, 'sliced string');
+  if (h.sliced !== BASE.substring(start, start + 40)) fail(where, 'sliced string');
   if (h.big !== (1n << 130n) + BigInt(seed) || h.big % 1000003n !== ((1n << 130n) + BigInt(seed)) % 1000003n) {
     fail(where, 'bigint');
   }
