@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #ifndef MAP_STACK
@@ -41,10 +42,17 @@ size_t StackAllocator::PageSize() {
 size_t StackBudget() {
   // Each stack costs two VMAs (guard + stack). Keep an eighth of the map count, and at least 8192 mappings, for
   // everything else the process maps (V8's heap pages, malloc arenas, shared libraries, thread stacks).
+  // VERDANT_MAX_STACKS lowers it further (tests, or a deliberate cap per process).
   static const size_t budget = [] {
     size_t max_maps = ReadMaxMapCount();
     size_t reserve = max_maps / 8 > 8192 ? max_maps / 8 : 8192;
-    return max_maps > reserve ? (max_maps - reserve) / 2 : 0;
+    size_t derived = max_maps > reserve ? (max_maps - reserve) / 2 : 0;
+    if (const char* cap = std::getenv("VERDANT_MAX_STACKS")) {
+      char* end = nullptr;
+      unsigned long long value = std::strtoull(cap, &end, 10);
+      if (end != cap && *end == '\0' && value < derived) derived = static_cast<size_t>(value);
+    }
+    return derived;
   }();
   return budget;
 }

@@ -66,6 +66,13 @@ class ThreadsBackend final : public Backend {
 
   bool Prepare(Greenlet* g, std::string* why) override {
     if (g->state != GreenletState::kNew) return true;
+    // A thread stack costs the same two mappings as an fcontext stack; hold both backends to one budget.
+    if (live_threads_ >= StackBudget()) {
+      *why = "greenlet stack budget exhausted: " + std::to_string(StackBudget()) +
+             " greenlet threads are running (two mappings each, within vm.max_map_count); let some greenlets "
+             "finish or raise vm.max_map_count";
+      return false;
+    }
     auto* thread = new GreenThread();
     g->backend_data = thread;
     pthread_attr_t attr;
@@ -82,6 +89,7 @@ class ThreadsBackend final : public Backend {
       return false;
     }
     thread->has_thread = true;
+    live_threads_++;
     return true;
   }
 
@@ -100,9 +108,18 @@ class ThreadsBackend final : public Backend {
     runtime_->OnGainControl(from);
   }
 
+  StackAllocatorStats stack_stats() const override {
+    StackAllocatorStats stats;
+    stats.live = live_threads_;
+    stats.mapped_total = live_threads_;
+    stats.max_stacks = StackBudget();
+    return stats;
+  }
+
   void Release(Greenlet* g) override {
     GreenThread* thread = ThreadOf(g);
     if (thread == nullptr || g->is_main) return;
+    if (thread->has_thread) live_threads_--;
     delete thread;
     g->backend_data = nullptr;
   }
@@ -153,6 +170,7 @@ class ThreadsBackend final : public Backend {
 
   v8::Isolate* isolate_;
   Greenlet* finished_ = nullptr;
+  size_t live_threads_ = 0;
 };
 
 }  // namespace

@@ -31,7 +31,7 @@ describe('stress: create/finish cycles', function () {
     assert.equal(after.finished - before.finished, CYCLES);
     assert.equal(after.active, before.active);
     assert.equal(after.stacksLive, before.stacksLive);
-    assert.ok(after.switches - before.switches >= 2 * CYCLES);
+    assert.ok(after.switches - before.switches >= CYCLES, `switch counter ${after.switches - before.switches}`);
     if (!IS_THREADS) {
       assert.ok(after.stackPoolHits - before.stackPoolHits >= CYCLES - 1, `pool hits ${after.stackPoolHits - before.stackPoolHits}`);
       assert.ok(after.stackMmaps - before.stackMmaps <= 1, `mmaps ${after.stackMmaps - before.stackMmaps}`);

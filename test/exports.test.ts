@@ -1,0 +1,24 @@
+// The declared public surface: what `require('verdant')` / `import ... from 'verdant'` gives, resolved through
+// the package's own name and its "exports" map, exactly as a user's code resolves it.
+import { strict as assert } from 'node:assert';
+import * as verdant from 'verdant';
+
+describe('package exports', () => {
+  it('resolves the package by its name to the built library', () => {
+    assert.equal(require.resolve('verdant'), require.resolve('../lib'));
+  });
+
+  it('exports exactly the public API', () => {
+    assert.deepEqual(Object.keys(verdant).sort(), [
+      'Greenlet',
+      'GreenletError',
+      'GreenletExit',
+      'backend',
+      'configure',
+      'getConfig',
+      'getCurrent',
+      'settrace',
+      'stats',
+    ]);
+  });
+});
