@@ -38,8 +38,8 @@ describe('stress: create/finish cycles', function () {
     }
   });
 
-  it(`${Math.round(CYCLES / 3)} cycles that suspend once, nest a child, and throw`, () => {
-    const n = Math.round(CYCLES / 3);
+  it(`${Math.round(CYCLES / (IS_THREADS ? 10 : 3))} cycles that suspend once, nest a child, and throw`, () => {
+    const n = Math.round(CYCLES / (IS_THREADS ? 10 : 3));
     const before = stats();
     for (let i = 0; i < n; i++) {
       const g = new Greenlet((x: number) => {
