@@ -172,10 +172,15 @@ Greenlet* Runtime::PrepareFinalJump(Greenlet* candidate) {
 }
 
 void Runtime::WeakCallback(const v8::WeakCallbackInfo<Greenlet>& info) {
+  // First pass: V8 allows nothing but resetting the collected handle here.
+  info.GetParameter()->wrapper.Reset();
+  info.SetSecondPassCallback(FreeRecord);
+}
+
+void Runtime::FreeRecord(const v8::WeakCallbackInfo<Greenlet>& info) {
   Greenlet* g = info.GetParameter();
-  g->wrapper.Reset();
   if (g->runtime != nullptr) g->runtime->backend()->Destroy(g);
-  delete g;
+  delete g;  // Also releases its context and async-context handles.
 }
 
 std::unique_ptr<Backend> CreateBackend(v8::Isolate* isolate, std::string* why) {

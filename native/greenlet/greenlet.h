@@ -111,6 +111,7 @@ class Runtime {
 
   // Frees the native record once the JS wrapper is gone (never for kActive greenlets).
   static void WeakCallback(const v8::WeakCallbackInfo<Greenlet>& info);
+  static void FreeRecord(const v8::WeakCallbackInfo<Greenlet>& info);
 
   // Main's JS stack limit, to restore when main regains control.
   uintptr_t main_stack_limit() const { return main_stack_limit_; }
