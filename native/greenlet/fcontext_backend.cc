@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "greenlet/asan.h"
 #include "greenlet/greenlet.h"
 #include "greenlet/internals.h"
 #include "greenlet/stack.h"
@@ -25,6 +26,7 @@ struct Fiber {
   bctx::fcontext_t context = nullptr;
   // Its V8 thread id; 0 until V8 hands one out on first entry.
   int v8_thread_id = 0;
+  AsanStack asan;
 };
 
 Fiber* FiberOf(Greenlet* g) { return static_cast<Fiber*>(g->backend_data); }
@@ -63,6 +65,8 @@ class FcontextBackend final : public Backend {
       fiber->v8_thread_id = free_thread_ids_.back();
       free_thread_ids_.pop_back();
     }
+    fiber->asan.bottom = reinterpret_cast<const void*>(fiber->stack.base);
+    fiber->asan.size = fiber->stack.usable_size();
     g->backend_data = fiber;
     g->stack_limit = fiber->stack.base + runtime_->stack_margin;
     g->stack_start = fiber->stack.top;
@@ -77,7 +81,7 @@ class FcontextBackend final : public Backend {
     {
       v8::Unlocker unlocker(isolate_);
       bctx::transfer_t back = JumpTo(to, from);
-      AfterJump(back);
+      AfterJump(from, back);
     }  // ~Unlocker: V8 relocks and restores from's archived thread.
     // Restoring a thread re-enters the isolate (Debug::RestoreDebug), and from V8 12 on Isolate::Enter resets the
     // stack start to the OS thread's: point it back at this greenlet's stack.
@@ -100,6 +104,7 @@ class FcontextBackend final : public Backend {
  private:
   bctx::transfer_t JumpTo(Greenlet* to, Greenlet* from) {
     *thread_id_slot_ = FiberOf(to)->v8_thread_id;
+    AsanBeforeSwitch(from->state == GreenletState::kDead ? nullptr : &FiberOf(from)->asan, FiberOf(to)->asan);
     return bctx::jump_fcontext(FiberOf(to)->context, from);
   }
 
@@ -113,8 +118,9 @@ class FcontextBackend final : public Backend {
 
   // Runs first thing on whichever stack a jump lands on: remembers where the jumper stopped, or, if the jumper
   // has finished, frees the stack it can no longer be standing on.
-  void AfterJump(bctx::transfer_t back) {
+  void AfterJump(Greenlet* self, bctx::transfer_t back) {
     Greenlet* jumper = static_cast<Greenlet*>(back.data);
+    AsanAfterSwitch(&FiberOf(self)->asan, jumper->state == GreenletState::kDead ? nullptr : &FiberOf(jumper)->asan);
     if (jumper->state == GreenletState::kDead) {
       Release(jumper);
     } else {
@@ -128,8 +134,8 @@ class FcontextBackend final : public Backend {
     Greenlet* jumper = static_cast<Greenlet*>(first.data);
     Runtime* runtime = jumper->runtime;
     auto* self_backend = static_cast<FcontextBackend*>(runtime->backend());
-    self_backend->AfterJump(first);
     Greenlet* self = runtime->current();
+    self_backend->AfterJump(self, first);
     Fiber* fiber = FiberOf(self);
     Greenlet* next;
     {
