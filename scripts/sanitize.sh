@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The addon under AddressSanitizer + UndefinedBehaviorSanitizer, inside a real node: builds a sanitized copy of
+# the addon (in a scratch directory, so build/ is untouched), then runs the core mocha suites and a reduced GC
+# stress file with the sanitizer runtimes preloaded, on both backends. The fcontext backend reports its stack
+# switches to ASan (native/greenlet/asan.h); leak detection is off because V8 and Node do not free everything at
+# exit.
+#
+#   scripts/sanitize.sh            # system node
+#   NODE=/path/to/node NODEDIR=/path/to/headers scripts/sanitize.sh
+#
+# Appends `passed=N failed=N` lines to $VERDANT_COUNTS when set. Exits non-zero on any failure or report.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 2
+NODE="${NODE:-node}"
+NODEDIR="${NODEDIR:-/usr}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/verdant-sanitize.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+asan="$(gcc -print-file-name=libasan.so)"
+ubsan="$(gcc -print-file-name=libubsan.so)"
+failed=0
+
+record() {
+  [ -n "${VERDANT_COUNTS:-}" ] && printf 'passed=%d failed=%d # sanitize %s\n' "$1" "$2" "$3" >>"$VERDANT_COUNTS"
+  [ "$2" -eq 0 ] || failed=1
+}
+
+echo "== building the addon with -fsanitize=address,undefined ($("$NODE" -v))"
+cp -r native binding.gyp "$WORK/"
+ln -s "$ROOT/node_modules" "$WORK/node_modules"
+if ! (cd "$WORK" && PATH="$(dirname "$(command -v "$NODE")"):$PATH" npm_config_nodedir="$NODEDIR" \
+      CXXFLAGS="-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+      LDFLAGS="-fsanitize=address,undefined" \
+      node_modules/.bin/node-gyp rebuild --nodedir="$NODEDIR" >"$WORK/build.log" 2>&1); then
+  tail -30 "$WORK/build.log"
+  record 0 1 "build"
+  exit 1
+fi
+
+# run LABEL BACKEND MOCHA_ARGS...
+run() {
+  local label="$1" backend="$2" counts="$WORK/counts" log="$WORK/run.log" p f
+  shift 2
+  : >"$counts"
+  echo "== $label (${backend:-fcontext})"
+  env LD_PRELOAD="$asan:$ubsan" ASAN_OPTIONS="detect_leaks=0:abort_on_error=0" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    VERDANT_ADDON="$WORK/build/Release/verdant.node" VERDANT_MOCHA_COUNTS="$counts" \
+    ${backend:+VERDANT_BACKEND=$backend} \
+    "$NODE" --expose-gc node_modules/mocha/bin/mocha.js --no-config --timeout 300000 \
+    --reporter "$ROOT/scripts/mocha-counts-reporter.js" "$@" 2>&1 | tee "$log" | grep -E "^ +[0-9]+ (passing|failing|pending)"
+  if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log"; then
+    grep -E -A20 "ERROR: AddressSanitizer|runtime error:" "$log" | head -40
+    record 0 1 "$label $backend: sanitizer report"
+    return
+  fi
+  if ! read -r p f _ < <(sed -E 's/passed=([0-9]+) failed=([0-9]+).*/\1 \2 x/' "$counts"); then
+    echo "no results (crash?)"
+    record 0 1 "$label $backend: no results"
+    return
+  fi
+  record "$p" "$f" "$label ${backend:-fcontext}"
+}
+
+for backend in "" threads; do
+  run core "$backend" dist/test/runtime/*.test.js
+  [ -f dist/test/stress/gc.test.js ] && STRESS_SCALE=0.2 run "gc stress" "$backend" dist/test/stress/gc.test.js
+done
+exit "$failed"
