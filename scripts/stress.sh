@@ -92,17 +92,21 @@ resolve_flags() {
 scale_for() {
   local file="$1" set="$2" backend="$3" s=1
   case "$file/$backend/$set" in
-    gc/fcontext/plain) s=0.5 ;;
-    gc/fcontext/compaction | gc/fcontext/marking) s=0.08 ;;
-    gc/fcontext/*) s=0.2 ;;
-    gc/*/plain) s=0.08 ;;
-    gc/*/compaction | gc/*/marking) s=0.015 ;;
-    gc/*) s=0.03 ;;
+    # Measured on Node 20, 2 cores: gc at scale 1 is 1e5 round trips; --stress-marking and --deopt-every-n-times
+    # make each round trip 30-80 times slower, the threads backend another 5-10 times.
+    gc/fcontext/plain) s=1 ;;
+    gc/fcontext/compaction) s=0.08 ;;
+    gc/fcontext/marking) s=0.03 ;;
+    gc/fcontext/deopt) s=0.1 ;;
+    gc/fcontext/*) s=0.6 ;;
+    gc/*/plain | gc/*/sparkplug | gc/*/css | gc/*/pinning) s=0.25 ;;
+    gc/*/compaction) s=0.025 ;;
+    gc/*/marking) s=0.012 ;;
+    gc/*) s=0.04 ;;
     cycles/fcontext/plain) s=1 ;;
-    cycles/fcontext/compaction | cycles/fcontext/marking) s=0.15 ;;
-    cycles/fcontext/*) s=0.4 ;;
-    cycles/*/plain) s=0.3 ;;
-    cycles/*/compaction | cycles/*/marking) s=0.05 ;;
+    cycles/fcontext/compaction | cycles/fcontext/marking | cycles/fcontext/deopt) s=0.15 ;;
+    cycles/fcontext/*) s=0.5 ;;
+    cycles/*/plain) s=0.5 ;;
     cycles/*) s=0.1 ;;
     *) s=1 ;;
   esac

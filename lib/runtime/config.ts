@@ -6,11 +6,16 @@ import { isMainThread } from 'node:worker_threads';
 import { native } from './native';
 
 export interface GreenletConfig {
-  /** Default bytes reserved per greenlet stack (committed lazily). Default 256 KiB; at least 64 KiB. */
+  /**
+   * Default bytes of stack a greenlet's JavaScript may use before deep recursion is a RangeError. Each stack
+   * reserves this plus {@link GreenletConfig.stackMargin} plus a guard page, committed lazily as it is touched.
+   * Default 224 KiB (256 KiB reserved with the default margin); at least 64 KiB, since V8 wants 40 KiB free to
+   * compile a function.
+   */
   stackSize: number;
   /**
-   * Bytes at the bottom of each stack that V8's stack limit keeps free for native frames, so deep recursion is
-   * a RangeError and never a fault. Default 32 KiB; at least 32 KiB and less than half the stack.
+   * Bytes below each greenlet's JS stack limit kept free for native frames (V8's runtime, error construction,
+   * GC), so that deep recursion is a RangeError and never a fault. Default 32 KiB; from 32 KiB to 1 MiB.
    */
   stackMargin: number;
   /** How many finished stacks are kept per thread for new greenlets to reuse. Default 256. */
@@ -18,7 +23,7 @@ export interface GreenletConfig {
 }
 
 const KiB = 1024;
-const settings: GreenletConfig = { stackSize: 256 * KiB, stackMargin: 32 * KiB, stackPoolSize: 256 };
+const settings: GreenletConfig = { stackSize: 224 * KiB, stackMargin: 32 * KiB, stackPoolSize: 256 };
 
 /** The settings in force. */
 export function getConfig(): Readonly<GreenletConfig> {
@@ -32,7 +37,7 @@ export function getConfig(): Readonly<GreenletConfig> {
 export function configure(changes: Partial<GreenletConfig>): void {
   const next = { ...settings, ...changes };
   checkInteger('stackSize', next.stackSize, 64 * KiB, 1024 * 1024 * KiB);
-  checkInteger('stackMargin', next.stackMargin, 32 * KiB, next.stackSize / 2 - 1);
+  checkInteger('stackMargin', next.stackMargin, 32 * KiB, 1024 * KiB);
   checkInteger('stackPoolSize', next.stackPoolSize, 0, 1_000_000);
   Object.assign(settings, next);
   applyDefaults();

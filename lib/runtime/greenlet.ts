@@ -38,8 +38,9 @@ export type Tracer = (event: TraceEvent, args: { origin: Greenlet; target: Green
 
 export interface GreenletOptions {
   /**
-   * Bytes of stack to reserve for this greenlet (rounded up to pages; committed lazily as it is used). Defaults
-   * to the global default ({@link configure}, 256 KiB). At least 64 KiB.
+   * Bytes of stack this greenlet's JavaScript may use (rounded up to pages; committed lazily as it is used); the
+   * stack also reserves the V8 margin and a guard page. Defaults to the global default ({@link configure},
+   * 224 KiB). At least 64 KiB.
    */
   stackSize?: number;
 }

@@ -55,7 +55,8 @@ class FcontextBackend final : public Backend {
   bool Prepare(Greenlet* g, std::string* why) override {
     if (g->state != GreenletState::kNew) return true;
     Fiber* fiber = new Fiber();
-    if (!stacks_.Allocate(g->stack_size, &fiber->stack, why)) {
+    // The margin lies below what the greenlet's JS may use, as on the threads backend.
+    if (!stacks_.Allocate(g->stack_size + runtime_->stack_margin, &fiber->stack, why)) {
       delete fiber;
       return false;
     }

@@ -92,7 +92,20 @@ void Runtime::SwitchTo(Greenlet* target) {
   }
   if (termination_pending) {
     termination_pending = false;
-    isolate_->TerminateExecution();
+    ContinueTermination();
+  }
+}
+
+void Runtime::ContinueTermination() {
+  // TerminateExecution only requests an interrupt, which V8 honours at the next stack check in JS; native calls
+  // made before that (postMessage, say) would still run. Entering a trivial script takes that check now, so this
+  // switch returns with the termination already under way and no more of the parent's code runs.
+  isolate_->TerminateExecution();
+  v8::HandleScope handle_scope(isolate_);
+  v8::Local<v8::Context> context = isolate_->GetCurrentContext();
+  v8::Local<v8::Script> script;
+  if (v8::Script::Compile(context, v8::String::NewFromUtf8Literal(isolate_, "undefined")).ToLocal(&script)) {
+    (void)script->Run(context);
   }
 }
 

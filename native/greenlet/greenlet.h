@@ -117,7 +117,8 @@ class Runtime {
   uintptr_t main_stack_limit() const { return main_stack_limit_; }
   void set_main_stack_limit(uintptr_t limit) { main_stack_limit_ = limit; }
 
-  size_t default_stack_size = 256 * 1024;
+  // Bytes of stack a greenlet's JS may use; its stack is this plus the margin (plus a guard page).
+  size_t default_stack_size = 224 * 1024;
   size_t stack_margin = 32 * 1024;
   // Counters for tests and benchmarks.
   uint64_t switches = 0;
@@ -130,6 +131,7 @@ class Runtime {
 
  private:
   void SaveAsyncContext(Greenlet* g);
+  void ContinueTermination();
   v8::Isolate* isolate_;
   std::unique_ptr<Backend> backend_;
   Greenlet* main_ = nullptr;

@@ -132,7 +132,7 @@ class ThreadsBackend final : public Backend {
     v8::Isolate* isolate = backend->isolate_;
     ThreadOf(self)->baton.Wait();
 
-    self->stack_limit = OwnStackLimit(runtime->stack_margin);
+    self->stack_limit = OwnStackLimit(self->stack_size, runtime->stack_margin);
     Greenlet* next;
     {
       v8::Locker locker(isolate);
@@ -158,14 +158,19 @@ class ThreadsBackend final : public Backend {
     }
   }
 
-  static uintptr_t OwnStackLimit(size_t margin) {
+  // The greenlet gets the JS stack it asked for, like on the fcontext backend, even when the C library handed the
+  // thread a larger cached stack; never less than the margin above the bottom.
+  static uintptr_t OwnStackLimit(size_t js_stack_size, size_t margin) {
     pthread_attr_t attr;
     void* lowest = nullptr;
     size_t size = 0;
     pthread_getattr_np(pthread_self(), &attr);
     pthread_attr_getstack(&attr, &lowest, &size);
     pthread_attr_destroy(&attr);
-    return reinterpret_cast<uintptr_t>(lowest) + margin;
+    uintptr_t low = reinterpret_cast<uintptr_t>(lowest);
+    uintptr_t top = low + size;
+    uintptr_t wanted = top - js_stack_size;
+    return wanted > low + margin ? wanted : low + margin;
   }
 
   v8::Isolate* isolate_;

