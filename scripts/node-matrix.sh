@@ -181,7 +181,8 @@ run_stress() {
   log "$label: $STRESS"
   (
     export VERDANT_ADDON="$addon" VERDANT_COUNTS="$counts" NODE="$node"
-    if [ "$backend" = default ]; then unset VERDANT_BACKEND; else export VERDANT_BACKEND="$backend"; fi
+    # BACKENDS too: stress.sh would otherwise run both backends on the default pass.
+    if [ "$backend" = default ]; then unset VERDANT_BACKEND; export BACKENDS=fcontext; else export VERDANT_BACKEND="$backend" BACKENDS="$backend"; fi
     PATH="$(dirname "$node"):$PATH" timeout -k 10 "$TIMEOUT" bash -c "$STRESS"
   )
   rc=$?

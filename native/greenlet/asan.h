@@ -14,6 +14,7 @@
 #endif
 
 #ifdef VERDANT_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -49,6 +50,17 @@ inline void AsanAfterSwitch(AsanStack* self, AsanStack* came_from) {
 #else
   (void)self;
   (void)came_from;
+#endif
+}
+
+// A stack goes back to the pool: the frames that never returned on it (a greenlet's bottom frames) leave redzone
+// poison behind that would otherwise trip the next greenlet to use it.
+inline void AsanForgetStack(const void* bottom, size_t size) {
+#ifdef VERDANT_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(bottom, size);
+#else
+  (void)bottom;
+  (void)size;
 #endif
 }
 

@@ -1,5 +1,7 @@
 #include "greenlet/stack.h"
 
+#include "greenlet/asan.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -118,6 +120,7 @@ bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) 
 
 void StackAllocator::Release(Stack* stack) {
   if (!stack->allocated()) return;
+  AsanForgetStack(reinterpret_cast<const void*>(stack->base), stack->usable_size());
   stats_.live--;
   if (pool_.size() < pool_limit_) {
     pool_.push_back(*stack);

@@ -9,76 +9,38 @@
 #include <string>
 
 #include "check.h"
+#include "greenlet/asan.h"
 #include "greenlet/stack.h"
 
-// Under AddressSanitizer, tell it about every stack switch, or it reports false stack overflows (and stale
-// redzone poison on reused stacks). The product code must do the same in a sanitized build.
-#if defined(__SANITIZE_ADDRESS__)
-#define VERDANT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define VERDANT_ASAN 1
-#endif
-#endif
-#ifdef VERDANT_ASAN
-#include <sanitizer/asan_interface.h>
-#include <sanitizer/common_interface_defs.h>
-#endif
-
 namespace ctx = boost::context::detail;
+using verdant::detail::AsanAfterSwitch;
+using verdant::detail::AsanBeforeSwitch;
+using verdant::detail::AsanStack;
 using verdant::detail::Stack;
 using verdant::detail::StackAllocator;
 
 namespace {
 
-#ifdef VERDANT_ASAN
-// Bounds of the main (OS thread) stack, learned on the first switch into a coroutine under ASan.
-const void* g_main_bottom = nullptr;
-size_t g_main_size = 0;
-#endif
+// The main (OS thread) stack as AddressSanitizer sees it, learned on the first switch into a coroutine.
+AsanStack g_main_stack;
 
-// jump_fcontext with the sanitizer bookkeeping. `to_bottom/to_size` describe the target's stack (nullptr for
-// main). `final_jump` when the current stack is never resumed again.
+// jump_fcontext with the sanitizer bookkeeping of native/greenlet/asan.h (no-ops in a normal build).
+// `to_bottom/to_size` describe the target's stack (nullptr for main); `final_jump` when the current stack is never
+// resumed again.
 ctx::transfer_t Jump(ctx::fcontext_t to, void* data, const void* to_bottom, size_t to_size,
                      bool final_jump = false) {
-#ifdef VERDANT_ASAN
-  void* fake = nullptr;
-  if (to_bottom == nullptr) {
-    to_bottom = g_main_bottom;
-    to_size = g_main_size;
-  }
-  __sanitizer_start_switch_fiber(final_jump ? nullptr : &fake, to_bottom, to_size);
+  AsanStack target = to_bottom == nullptr ? g_main_stack : AsanStack{to_bottom, to_size, nullptr};
+  AsanStack self;
+  AsanBeforeSwitch(final_jump ? nullptr : &self, target);
   ctx::transfer_t t = ctx::jump_fcontext(to, data);
-  __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+  AsanAfterSwitch(&self, nullptr);
   return t;
-#else
-  (void)to_bottom;
-  (void)to_size;
-  (void)final_jump;
-  return ctx::jump_fcontext(to, data);
-#endif
 }
 
-// First thing a coroutine entry does.
+// First thing a coroutine entry does (every entry here is reached from main).
 void OnEntry() {
-#ifdef VERDANT_ASAN
-  const void* bottom = nullptr;
-  size_t size = 0;
-  __sanitizer_finish_switch_fiber(nullptr, &bottom, &size);
-  if (g_main_bottom == nullptr) {
-    g_main_bottom = bottom;
-    g_main_size = size;
-  }
-#endif
-}
-
-// Before a stack goes back to the allocator: frames that never returned leave ASan redzone poison behind.
-void ForgetStack(const Stack& s) {
-#ifdef VERDANT_ASAN
-  ASAN_UNPOISON_MEMORY_REGION(reinterpret_cast<void*>(s.base), s.usable_size());
-#else
-  (void)s;
-#endif
+  AsanStack fresh;
+  AsanAfterSwitch(&fresh, &g_main_stack);
 }
 
 ctx::fcontext_t Make(const Stack& s, void (*fn)(ctx::transfer_t)) {
@@ -143,7 +105,6 @@ TEST(ping_pong_values_both_ways) {
   ctx::transfer_t t = Jump(c, nullptr, Bottom(pp.stack), pp.stack.usable_size());
   CHECK(t.data == nullptr);
   CHECK(pp.done);
-  ForgetStack(pp.stack);
   alloc.Release(&pp.stack);
 }
 
@@ -197,7 +158,6 @@ TEST(interleaved_coroutines_keep_their_frames) {
   }
   for (Worker& w : workers) {
     CHECK_EQ(w.sum, static_cast<uint64_t>(w.id) * 1000 * 1001 / 2);
-    ForgetStack(w.stack);
     alloc.Release(&w.stack);
   }
 }
@@ -239,7 +199,6 @@ TEST(deep_recursion_on_coroutine_stack) {
   uint64_t expected = 1;
   for (int d = 1; d <= depth; d++) expected += static_cast<uint64_t>(static_cast<char>(d));
   CHECK_EQ(*static_cast<uint64_t*>(t.data), expected);
-  ForgetStack(s);
   alloc.Release(&s);
 }
 
@@ -266,7 +225,6 @@ TEST(new_contexts_on_recycled_stacks) {
       CHECK(t.data == &value);
       break;
     }
-    ForgetStack(s);
     alloc.Release(&s);
   }
   CHECK_EQ(alloc.stats().mmaps, size_t{1});
