@@ -138,8 +138,9 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
       return;
     }
     if (this === current) throw new GreenletExit();
-    // Like greenlet's kill on collection: the unwinding greenlet reports back to whoever closed it.
-    this.#parent = current;
+    // Like greenlet's kill on collection: the unwinding greenlet reports back to whoever closed it, unless the
+    // closer descends from it (that would make the parent chain a cycle); then it reports to its own parent.
+    if (!isAncestorOf(this, current)) this.#parent = current;
     this.throw(new GreenletExit());
   }
 
@@ -185,6 +186,7 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
 
   static #bootstrap(this: Greenlet): Greenlet {
     current = this;
+    this.#started = true;
     const kind = transferKind;
     const value = transferValue;
     transferValue = undefined;
@@ -210,10 +212,6 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
     return parent;
   }
 
-  static #markStarted(g: Greenlet): void {
-    g.#started = true;
-  }
-
   static #isDead(g: Greenlet): boolean {
     return g.#dead;
   }
@@ -229,14 +227,13 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
   /** @internal */
   static readonly internals = {
     bootstrap: Greenlet.#bootstrap,
-    markStarted: Greenlet.#markStarted,
     isDead: Greenlet.#isDead,
     parentOf: Greenlet.#parentOf,
     createMain: Greenlet.#createMain,
   };
 }
 
-const { bootstrap, markStarted, isDead, parentOf, createMain } = Greenlet.internals;
+const { bootstrap, isDead, parentOf, createMain } = Greenlet.internals;
 
 function liveTarget(g: Greenlet): Greenlet {
   while (isDead(g)) g = parentOf(g)!;
@@ -251,7 +248,6 @@ function switchTo(target: Greenlet, kind: Transfer, value: unknown): unknown {
     return value;
   }
   if (tracer !== null) callTracer(kind === Transfer.Throw ? 'throw' : 'switch', origin, target);
-  if (!target.started) markStarted(target);
   transferKind = kind;
   transferValue = value;
   try {
@@ -272,12 +268,19 @@ function callTracer(event: TraceEvent, origin: Greenlet, target: Greenlet): void
   tracer!(event, { origin, target });
 }
 
+function isAncestorOf(ancestor: Greenlet, g: Greenlet): boolean {
+  for (let p: Greenlet | null = g; p !== null; p = parentOf(p)) {
+    if (p === ancestor) return true;
+  }
+  return false;
+}
+
 function checkParent(child: Greenlet, parent: unknown): Greenlet {
   if (!(parent instanceof Greenlet)) {
     throw new TypeError(`parent must be a Greenlet, not ${describe(parent)}`);
   }
-  for (let p: Greenlet | null = parent; p !== null; p = parentOf(p)) {
-    if (p === child) throw new TypeError('cyclic parent chain: a greenlet cannot be its own ancestor');
+  if (isAncestorOf(child, parent)) {
+    throw new TypeError('cyclic parent chain: a greenlet cannot be its own ancestor');
   }
   return parent;
 }

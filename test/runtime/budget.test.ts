@@ -9,11 +9,12 @@ const { Greenlet, GreenletError, stats } = require(${JSON.stringify(join(__dirna
 const main = Greenlet.getMain();
 const parked = [];
 let error;
+let refused;
 try {
   for (let i = 0; i < 200; i++) {
-    const g = new Greenlet(() => main.switch());
-    g.switch();
-    parked.push(g);
+    refused = new Greenlet(() => main.switch());
+    refused.switch();
+    parked.push(refused);
   }
 } catch (e) {
   error = e;
@@ -28,6 +29,8 @@ console.log(JSON.stringify({
   message: error && error.message,
   budget: stats().stackBudget,
   result,
+  refusedStarted: refused.started,
+  refusedDead: refused.dead,
 }));
 `;
 
@@ -44,5 +47,8 @@ describe('stack budget', () => {
     assert.equal(report.isGreenletError, true);
     assert.match(report.message, /budget exhausted/);
     assert.equal(report.result, 'ran');
+    // The greenlet that could not get a stack never started and can still be started later.
+    assert.equal(report.refusedStarted, false);
+    assert.equal(report.refusedDead, false);
   });
 });

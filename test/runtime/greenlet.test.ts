@@ -283,6 +283,35 @@ describe('Greenlet', () => {
       assert.equal(closer.switch(), 'closed: true');
     });
 
+    it('lets a greenlet close its own suspended ancestor without making the parent chain a cycle', () => {
+      const log: string[] = [];
+      const ancestor = new Greenlet(() => {
+        const child = new Greenlet(() => {
+          ancestor.switch('child parked the ancestor');
+          return 'never';
+        });
+        try {
+          child.switch();
+          main.switch();
+        } finally {
+          log.push('ancestor unwound');
+        }
+      });
+      const grandchild = new Greenlet(() => {
+        ancestor.close();
+        return 'grandchild done';
+      }, ancestor);
+      assert.equal(ancestor.switch(), undefined); // ancestor started child, child switched back, ancestor to main
+      // grandchild closes its own parent: the GreenletExit unwinds ancestor, whose parent is still main, and is
+      // returned to main as a value.
+      assert.ok(grandchild.switch() instanceof GreenletExit);
+      assert.deepEqual(log, ['ancestor unwound']);
+      assert.equal(ancestor.dead, true);
+      assert.equal(grandchild.dead, false);
+      // grandchild's parent is dead: its result climbs to main.
+      assert.equal(grandchild.switch(), 'grandchild done');
+    });
+
     it('marks a never-started greenlet dead and does nothing to a dead one', () => {
       let ran = false;
       const g = new Greenlet(() => {
