@@ -2,6 +2,7 @@
 
 #include "greenlet/asan.h"
 
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #ifndef MAP_NORESERVE
 #define MAP_NORESERVE 0
 #endif
+
 
 namespace verdant::detail {
 
@@ -59,9 +61,42 @@ size_t StackBudget() {
   return budget;
 }
 
-StackAllocator::StackAllocator() { stats_.max_stacks = StackBudget(); }
+StackAllocator::StackAllocator() {
+  stats_.max_stacks = StackBudget();
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* lowest = nullptr;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &lowest, &size) == 0) {
+      thread_stack_top_ = reinterpret_cast<uintptr_t>(lowest) + size;
+    }
+    pthread_attr_destroy(&attr);
+  }
+}
 
-StackAllocator::~StackAllocator() { Trim(); }
+void* StackAllocator::MapBelowThreadStack(size_t total) {
+  const int prot = PROT_READ | PROT_WRITE;
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
+  // The kernel hands out the highest free hole that fits. When that hole lies above this thread's stack (a
+  // worker's stack is an ordinary mapping, with holes above it once other mappings go away), keep the mapping as
+  // an inaccessible filler so the kernel cannot offer that space again, and ask again: the holes above are finite,
+  // so the next answers move down until one lies below the stack. Fillers cost address space and one mapping
+  // each (adjacent ones merge), no memory; they go with the allocator.
+  for (int attempt = 0; attempt < kMaxFillers; attempt++) {
+    void* mapping = mmap(nullptr, total, prot, flags, -1, 0);
+    if (mapping == MAP_FAILED) return nullptr;
+    if (reinterpret_cast<uintptr_t>(mapping) + total <= thread_stack_top_) return mapping;
+    mprotect(mapping, total, PROT_NONE);
+    fillers_.push_back({mapping, total});
+  }
+  errno = ENOMEM;
+  return nullptr;
+}
+
+StackAllocator::~StackAllocator() {
+  Trim();
+  for (const Filler& filler : fillers_) munmap(filler.address, filler.size);
+}
 
 bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) {
   const size_t page = PageSize();
@@ -93,12 +128,11 @@ bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) 
   }
 
   const size_t total = usable_size + page;
-  void* mapping = mmap(nullptr, total, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (mapping == MAP_FAILED) {
+  void* mapping = MapBelowThreadStack(total);
+  if (mapping == nullptr) {
     int err = errno;
     g_mapped_stacks.fetch_sub(1);
-    *why = std::string("cannot map a greenlet stack: mmap: ") + std::strerror(err);
+    *why = std::string("cannot map a greenlet stack below this thread's stack: mmap: ") + std::strerror(err);
     return false;
   }
   if (mprotect(mapping, page, PROT_NONE) != 0) {

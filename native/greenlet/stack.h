@@ -37,6 +37,12 @@ struct StackAllocatorStats {
 
 // One allocator per OS thread that runs greenlets (the fcontext backend keeps every greenlet on its isolate's
 // thread). Not thread-safe by design.
+//
+// Every stack it hands out lies below the top of the creating thread's own stack. From V8 13 on, V8 treats the
+// range between the JS stack limit and the OS thread's stack start as the "central stack" and aborts (24: a
+// spurious RangeError) when code unwinds an exception outside it; a greenlet stack mapped above a worker thread's
+// stack would be outside. The main thread's stack is the highest mapping, but a worker's is an ordinary mapping
+// with free holes above it.
 class StackAllocator {
  public:
   StackAllocator();
@@ -65,8 +71,20 @@ class StackAllocator {
   void Shrink();
   static void Unmap(Stack* stack);
 
+  // Maps `total` bytes lying wholly below thread_stack_top_, or returns nullptr with errno set.
+  void* MapBelowThreadStack(size_t total);
+
+  // Holes above the thread's stack that the allocator keeps reserved so the kernel stops offering them.
+  struct Filler {
+    void* address;
+    size_t size;
+  };
+  static constexpr int kMaxFillers = 16384;
+  std::vector<Filler> fillers_;
+
   std::vector<Stack> pool_;
   size_t pool_limit_ = 256;
+  uintptr_t thread_stack_top_ = UINTPTR_MAX;
   StackAllocatorStats stats_;
 };
 
