@@ -1,6 +1,6 @@
 // node-addon-api carries the module surface; the switching functions use the V8 API directly (they must hold
 // v8::Locker/Unlocker and run in no N-API callback scope). A napi_value is, in every Node line we support, the
-// address of a V8 handle slot, exactly as Node's own js_native_api_v8.h converts it; these two helpers are that
+// address of a V8 handle slot, exactly as Node's own js_native_api_v8.h converts it; this helper is that
 // conversion and nothing more.
 #pragma once
 
@@ -18,10 +18,5 @@ inline v8::Local<v8::Value> ToV8(napi_value value) {
   return local;
 }
 
-inline napi_value ToNapi(v8::Local<v8::Value> local) {
-  napi_value value;
-  std::memcpy(static_cast<void*>(&value), &local, sizeof(local));
-  return value;
-}
 
 }  // namespace verdant

@@ -57,6 +57,12 @@ const MAX_STACK_SIZE = 1024 * 1024 * 1024;
 
 const NativeGreenletHandle = native.GreenletHandle;
 
+// Set by the static block of Greenlet.
+let bootstrap: (this: Greenlet) => Greenlet;
+let isDead: (g: Greenlet) => boolean;
+let parentOf: (g: Greenlet) => Greenlet | null;
+let createMain: () => Greenlet;
+
 /**
  * A stackful coroutine. Not started until it is first switched to.
  */
@@ -212,28 +218,14 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
     return parent;
   }
 
-  static #isDead(g: Greenlet): boolean {
-    return g.#dead;
+  // The module functions below need the private state; this hands them accessors without making any of it public.
+  static {
+    bootstrap = Greenlet.#bootstrap;
+    isDead = (g) => g.#dead;
+    parentOf = (g) => g.#parent;
+    createMain = () => new Greenlet(MAIN as never);
   }
-
-  static #parentOf(g: Greenlet): Greenlet | null {
-    return g.#parent;
-  }
-
-  static #createMain(): Greenlet {
-    return new Greenlet(MAIN as never);
-  }
-
-  /** @internal */
-  static readonly internals = {
-    bootstrap: Greenlet.#bootstrap,
-    isDead: Greenlet.#isDead,
-    parentOf: Greenlet.#parentOf,
-    createMain: Greenlet.#createMain,
-  };
 }
-
-const { bootstrap, isDead, parentOf, createMain } = Greenlet.internals;
 
 function liveTarget(g: Greenlet): Greenlet {
   while (isDead(g)) g = parentOf(g)!;

@@ -16,10 +16,7 @@ Runtime::Runtime(v8::Isolate* isolate, std::unique_ptr<Backend> backend)
 
 Runtime::~Runtime() = default;
 
-void Runtime::Shutdown() {
-  shutting_down_ = true;
-  backend_->TrimStackPool();
-}
+void Runtime::Shutdown() { backend_->TrimStackPool(); }
 
 void Runtime::AdoptMain(Greenlet* main_record) {
   main_record->runtime = this;
@@ -68,10 +65,12 @@ void Runtime::SwitchTo(Greenlet* target) {
         "(AsyncResource.runInAsyncScope or similar): leave the scope before switching");
     return;
   }
-  std::string why;
-  if (!Activate(target, &why)) {
-    ThrowGreenletError(why.c_str());
-    return;
+  if (target->state == GreenletState::kNew) {
+    std::string why;
+    if (!Activate(target, &why)) {
+      ThrowGreenletError(why.c_str());
+      return;
+    }
   }
   SaveAsyncContext(from);
   current_ = target;

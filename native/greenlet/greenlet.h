@@ -65,7 +65,6 @@ class Runtime {
   Greenlet* main() const { return main_; }
   Greenlet* current() const { return current_; }
   void set_current(Greenlet* g) { current_ = g; }
-  bool shutting_down() const { return shutting_down_; }
 
   // The environment is going away: give back pooled stacks. The runtime itself stays allocated, because weak
   // callbacks of greenlet wrappers may still run during the isolate's teardown and reach it.
@@ -137,7 +136,6 @@ class Runtime {
   Greenlet* main_ = nullptr;
   Greenlet* current_ = nullptr;
   uintptr_t main_stack_limit_ = 0;
-  bool shutting_down_ = false;
   v8::Global<v8::FunctionTemplate> template_;
   v8::Global<v8::Function> entry_;
   v8::Global<v8::Function> error_class_;

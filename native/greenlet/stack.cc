@@ -61,6 +61,11 @@ size_t StackBudget() {
   return budget;
 }
 
+std::string StackBudgetExhausted(const char* what) {
+  return "greenlet stack budget exhausted: " + std::to_string(StackBudget()) + " " + what +
+         " (two mappings each, within vm.max_map_count); let some greenlets finish or raise vm.max_map_count";
+}
+
 StackAllocator::StackAllocator() {
   stats_.max_stacks = StackBudget();
   pthread_attr_t attr;
@@ -121,9 +126,7 @@ bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) 
       Trim();
       return Allocate(usable_size, out, why);
     }
-    *why = "greenlet stack budget exhausted: " + std::to_string(StackBudget()) +
-           " stacks are mapped (two mappings each, within vm.max_map_count); let some greenlets finish or raise "
-           "vm.max_map_count";
+    *why = StackBudgetExhausted("stacks are mapped");
     return false;
   }
 
@@ -148,7 +151,6 @@ bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) 
   out->top = out->base + usable_size;
   stats_.live++;
   stats_.mmaps++;
-  stats_.mapped_total = stats_.live + stats_.pooled;
   return true;
 }
 
@@ -163,14 +165,12 @@ void StackAllocator::Release(Stack* stack) {
     Unmap(stack);
   }
   *stack = Stack();
-  stats_.mapped_total = stats_.live + stats_.pooled;
 }
 
 void StackAllocator::Trim() {
   for (Stack& s : pool_) Unmap(&s);
   pool_.clear();
   stats_.pooled = 0;
-  stats_.mapped_total = stats_.live;
 }
 
 void StackAllocator::Shrink() {
@@ -179,7 +179,6 @@ void StackAllocator::Shrink() {
     pool_.pop_back();
     stats_.pooled--;
   }
-  stats_.mapped_total = stats_.live + stats_.pooled;
 }
 
 void StackAllocator::Unmap(Stack* stack) {

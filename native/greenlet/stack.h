@@ -29,10 +29,10 @@ struct Stack {
 struct StackAllocatorStats {
   size_t live = 0;          // stacks handed out and not yet released
   size_t pooled = 0;        // released stacks kept for reuse
-  size_t mapped_total = 0;  // live + pooled
   size_t pool_hits = 0;     // allocations served from the pool
   size_t mmaps = 0;         // allocations that had to map a new stack
   size_t max_stacks = 0;    // the budget derived from vm.max_map_count
+  size_t mapped_total() const { return live + pooled; }
 };
 
 // One allocator per OS thread that runs greenlets (the fcontext backend keeps every greenlet on its isolate's
@@ -91,5 +91,8 @@ class StackAllocator {
 // How many greenlet stacks this process may map in total, across threads: a share of vm.max_map_count that
 // leaves room for Node, V8 and malloc. Read once.
 size_t StackBudget();
+
+// The error message when `in_use` stacks (or greenlet threads) have used up the budget.
+std::string StackBudgetExhausted(const char* what);
 
 }  // namespace verdant::detail

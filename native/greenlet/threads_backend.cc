@@ -51,7 +51,6 @@ class Baton {
 
 struct GreenThread {
   Baton baton;
-  bool has_thread = false;
 };
 
 GreenThread* ThreadOf(Greenlet* g) { return static_cast<GreenThread*>(g->backend_data); }
@@ -68,9 +67,7 @@ class ThreadsBackend final : public Backend {
     if (g->state != GreenletState::kNew) return true;
     // A thread stack costs the same two mappings as an fcontext stack; hold both backends to one budget.
     if (live_threads_ >= StackBudget()) {
-      *why = "greenlet stack budget exhausted: " + std::to_string(StackBudget()) +
-             " greenlet threads are running (two mappings each, within vm.max_map_count); let some greenlets "
-             "finish or raise vm.max_map_count";
+      *why = StackBudgetExhausted("greenlet threads are running");
       return false;
     }
     auto* thread = new GreenThread();
@@ -88,7 +85,6 @@ class ThreadsBackend final : public Backend {
       *why = std::string("cannot start a thread for a greenlet (threads backend): ") + std::strerror(err);
       return false;
     }
-    thread->has_thread = true;
     live_threads_++;
     return true;
   }
@@ -111,7 +107,6 @@ class ThreadsBackend final : public Backend {
   StackAllocatorStats stack_stats() const override {
     StackAllocatorStats stats;
     stats.live = live_threads_;
-    stats.mapped_total = live_threads_;
     stats.max_stacks = StackBudget();
     return stats;
   }
@@ -119,7 +114,7 @@ class ThreadsBackend final : public Backend {
   void Release(Greenlet* g) override {
     GreenThread* thread = ThreadOf(g);
     if (thread == nullptr || g->is_main) return;
-    if (thread->has_thread) live_threads_--;
+    live_threads_--;  // Every non-main record here got its thread in Prepare.
     delete thread;
     g->backend_data = nullptr;
   }

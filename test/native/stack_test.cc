@@ -140,7 +140,7 @@ TEST(pool_reuses_same_size) {
   alloc.Release(&a);
   CHECK_EQ(alloc.stats().pooled, size_t{1});
   CHECK_EQ(alloc.stats().live, size_t{0});
-  CHECK_EQ(alloc.stats().mapped_total, size_t{1});
+  CHECK_EQ(alloc.stats().mapped_total(), size_t{1});
 
   // Same size (after rounding): served from the pool, no new mapping.
   REQUIRE(alloc.Allocate(32 * 1024 - 100, &b, &why));
@@ -158,7 +158,7 @@ TEST(pool_reuses_same_size) {
   CHECK_EQ(alloc.stats().pool_hits, size_t{1});
   CHECK_EQ(alloc.stats().mmaps, size_t{2});
   CHECK_EQ(alloc.stats().pooled, size_t{1});
-  CHECK_EQ(alloc.stats().mapped_total, size_t{2});
+  CHECK_EQ(alloc.stats().mapped_total(), size_t{2});
   alloc.Release(&c);
   CHECK_EQ(alloc.stats().pooled, size_t{2});
 
@@ -183,12 +183,12 @@ TEST(pool_limit_bounds_pool) {
   for (Stack& s : stacks) alloc.Release(&s);
   CHECK_EQ(alloc.stats().pooled, size_t{3});  // two were unmapped
   CHECK_EQ(alloc.stats().live, size_t{0});
-  CHECK_EQ(alloc.stats().mapped_total, size_t{3});
+  CHECK_EQ(alloc.stats().mapped_total(), size_t{3});
 
   // Lowering the limit unmaps the excess at once.
   alloc.set_pool_limit(1);
   CHECK_EQ(alloc.stats().pooled, size_t{1});
-  CHECK_EQ(alloc.stats().mapped_total, size_t{1});
+  CHECK_EQ(alloc.stats().mapped_total(), size_t{1});
 
   // Limit 0: nothing is kept, every allocation maps.
   alloc.set_pool_limit(0);
@@ -214,11 +214,11 @@ TEST(trim_unmaps_pooled_stacks) {
   alloc.Release(&a);
   alloc.Release(&b);
   CHECK_EQ(alloc.stats().pooled, size_t{2});
-  CHECK_EQ(alloc.stats().mapped_total, size_t{3});
+  CHECK_EQ(alloc.stats().mapped_total(), size_t{3});
   alloc.Trim();
   CHECK_EQ(alloc.stats().pooled, size_t{0});
   CHECK_EQ(alloc.stats().live, size_t{1});
-  CHECK_EQ(alloc.stats().mapped_total, size_t{1});
+  CHECK_EQ(alloc.stats().mapped_total(), size_t{1});
   // The trimmed memory is really gone (no mapping covers it), while the live stack is untouched.
   CHECK_EQ(MapsPermissions(a_base), std::string(""));
   CHECK_EQ(MapsPermissions(keep.base), std::string("rw-p"));
@@ -255,7 +255,7 @@ TEST(budget_exhaustion_is_an_error_not_a_crash) {
   Stack other;
   REQUIRE(alloc.Allocate(2 * kPage, &other, &why));
   alloc.Release(&other);  // pooled: the budget is now exactly used up
-  CHECK_EQ(alloc.stats().mapped_total, budget);
+  CHECK_EQ(alloc.stats().mapped_total(), budget);
 
   // With a pooled stack of another size, the allocator trims the pool and succeeds.
   Stack extra;
@@ -282,7 +282,7 @@ TEST(budget_exhaustion_is_an_error_not_a_crash) {
   alloc.Release(&again);
   for (Stack& s : live) alloc.Release(&s);
   CHECK_EQ(alloc.stats().live, size_t{0});
-  CHECK_EQ(alloc.stats().mapped_total, size_t{0});
+  CHECK_EQ(alloc.stats().mapped_total(), size_t{0});
 }
 
 TEST(allocators_are_independent) {
