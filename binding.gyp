@@ -11,6 +11,10 @@
         "native/greenlet/threads_backend.cc",
         "native/greenlet/elf_symbols.cc",
         "native/greenlet/internals_x86_64.cc",
+        "native/hub/poller_epoll.cc",
+        "native/hub/timer_heap.cc",
+        "native/hub/hub.cc",
+        "native/hub/bindings.cc",
         "native/testing/cppgc_probe.cc"
       ],
       "include_dirs": [

@@ -1,15 +1,35 @@
 /**
- * verdant: real stackful coroutines for Node.js.
+ * verdant: real stackful coroutines for Node.js, and green threads built on them (eventlet for Node).
  *
- * Organization:
- * - {@link Greenlet}, {@link getCurrent}, {@link settrace}, {@link GreenletExit}: the greenlet core
+ * Organization (one folder per subsystem):
+ * - the greenlet core: {@link Greenlet}, {@link getCurrent}, {@link settrace}, {@link GreenletExit}
  *   (lib/runtime/greenlet.ts);
- * - {@link configure}, {@link backend}, {@link stats}: settings and introspection (lib/runtime/config.ts).
+ * - green threads and the hub: {@link spawn}, {@link spawnN}, {@link spawnAfter}, {@link kill},
+ *   {@link GreenThread}, {@link wait} (Promises from blocking code), {@link run}, {@link trampoline}
+ *   (lib/runtime);
+ * - time: {@link sleep}, {@link Timeout}, {@link withTimeout} (lib/time);
+ * - settings and introspection: {@link configure}, {@link backend}, {@link stats} (lib/runtime/config.ts).
  *
  * @packageDocumentation
  */
 export { Greenlet, getCurrent, settrace } from './runtime/greenlet';
 export type { GreenletOptions, TraceEvent, Tracer } from './runtime/greenlet';
-export { GreenletExit, GreenletError } from './runtime/errors';
+export {
+  GreenletExit,
+  GreenletError,
+  HubBlockingError,
+  ConcurrentWaitError,
+  IOClosed,
+  BlockedForeverError,
+} from './runtime/errors';
 export { configure, getConfig, backend, stats } from './runtime/config';
-export type { GreenletConfig, BackendInfo } from './runtime/config';
+export type { Config, GreenletConfig, HubConfig, BackendInfo } from './runtime/config';
+export { GreenThread, spawn, spawnN, spawnAfter, kill } from './runtime/greenthread';
+export type { LinkCallback } from './runtime/greenthread';
+export { wait } from './runtime/promise';
+export { run } from './runtime/run';
+export { trampoline } from './runtime/trampoline';
+export type { TrampolineOptions } from './runtime/trampoline';
+export { sleep } from './time/sleep';
+export { Timeout, withTimeout } from './time/timeout';
+export type { WithTimeoutOptions } from './time/timeout';

@@ -10,15 +10,30 @@ describe('package exports', () => {
 
   it('exports exactly the public API', () => {
     assert.deepEqual(Object.keys(verdant).sort(), [
+      'BlockedForeverError',
+      'ConcurrentWaitError',
+      'GreenThread',
       'Greenlet',
       'GreenletError',
       'GreenletExit',
+      'HubBlockingError',
+      'IOClosed',
+      'Timeout',
       'backend',
       'configure',
       'getConfig',
       'getCurrent',
+      'kill',
+      'run',
       'settrace',
+      'sleep',
+      'spawn',
+      'spawnAfter',
+      'spawnN',
       'stats',
+      'trampoline',
+      'wait',
+      'withTimeout',
     ]);
   });
 });

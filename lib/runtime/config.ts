@@ -1,6 +1,7 @@
 /**
- * Process-wide greenlet settings: default stack size, the V8 safety margin kept free at the bottom of each stack,
- * how many finished stacks are pooled for reuse, and which switching backend is running.
+ * Process-wide settings: greenlet stacks (default size, the V8 safety margin kept free at the bottom of each
+ * stack, how many finished stacks are pooled), the hub's checks and debugging aids, and which switching backend
+ * is running. One source of truth: the modules that use a setting read it from here.
  */
 import { isMainThread } from 'node:worker_threads';
 import { native } from './native';
@@ -22,23 +23,51 @@ export interface GreenletConfig {
   stackPoolSize: number;
 }
 
+export interface HubConfig {
+  /**
+   * A second green thread waiting to read (or to write) the same fd is a ConcurrentWaitError, as in eventlet,
+   * unless that wait passes `shared: true`. Default true.
+   */
+  preventMultipleWaiters: boolean;
+  /** Record where each green thread was spawned (a stack trace, about a microsecond a spawn), for dumps. */
+  captureSpawnSites: boolean;
+  /** At exit, list the green threads that wait for something that can no longer happen. Default true. */
+  reportStuckAtExit: boolean;
+}
+
+export type Config = GreenletConfig & HubConfig;
+
 const KiB = 1024;
-const settings: GreenletConfig = { stackSize: 224 * KiB, stackMargin: 32 * KiB, stackPoolSize: 256 };
+/** @internal The settings in force; read, never written, outside this module. */
+export const settings: Config = {
+  stackSize: 224 * KiB,
+  stackMargin: 32 * KiB,
+  stackPoolSize: 256,
+  preventMultipleWaiters: true,
+  captureSpawnSites: false,
+  reportStuckAtExit: true,
+};
 
 /** The settings in force. */
-export function getConfig(): Readonly<GreenletConfig> {
+export function getConfig(): Readonly<Config> {
   return { ...settings };
 }
 
 /**
- * Changes the defaults for greenlets created from now on (and the stack pool at once). Throws a RangeError
- * naming the offending field; nothing changes then.
+ * Changes settings: stack sizes apply to greenlets created from now on (and the stack pool at once), the rest at
+ * once. Throws a RangeError (or TypeError) naming the offending field; nothing changes then.
  */
-export function configure(changes: Partial<GreenletConfig>): void {
+export function configure(changes: Partial<Config>): void {
+  for (const key of Object.keys(changes)) {
+    if (!(key in settings)) throw new TypeError(`configure: unknown setting ${JSON.stringify(key)}`);
+  }
   const next = { ...settings, ...changes };
   checkInteger('stackSize', next.stackSize, 64 * KiB, 1024 * 1024 * KiB);
   checkInteger('stackMargin', next.stackMargin, 32 * KiB, 1024 * KiB);
   checkInteger('stackPoolSize', next.stackPoolSize, 0, 1_000_000);
+  for (const key of ['preventMultipleWaiters', 'captureSpawnSites', 'reportStuckAtExit'] as const) {
+    if (typeof next[key] !== 'boolean') throw new TypeError(`${key} must be a boolean, not ${String(next[key])}`);
+  }
   Object.assign(settings, next);
   applyDefaults();
 }

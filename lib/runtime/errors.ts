@@ -1,5 +1,5 @@
 /**
- * The error classes of the greenlet runtime.
+ * The error classes of the greenlet runtime and the hub.
  */
 
 /**
@@ -25,5 +25,63 @@ export class GreenletError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'GreenletError';
+  }
+}
+
+/**
+ * A blocking call was made on the main stack. The main stack runs Node's event loop (the hub): it cannot wait,
+ * or nothing would ever wake it. Blocking calls belong in green threads: `spawn(fn)`, `run(main)`, or a program
+ * started with `verdant run file.js`.
+ *
+ * Permanent: a programming error.
+ */
+export class HubBlockingError extends Error {
+  constructor(operation: string) {
+    super(
+      `${operation} would block the main stack, which runs Node's event loop (the hub) and cannot wait. ` +
+        'Call it inside a green thread: spawn(fn), run(main), or start the program with `verdant run file.js`.',
+    );
+    this.name = 'HubBlockingError';
+  }
+}
+
+/**
+ * A green thread tried to wait on an fd for an event that another green thread already waits for (two readers or
+ * two writers of one socket). Their reads or writes would interleave unpredictably; share the fd through a queue
+ * or a pool instead, or pass `{ shared: true }` when that is really meant.
+ *
+ * Permanent for that pair of waits.
+ */
+export class ConcurrentWaitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConcurrentWaitError';
+  }
+}
+
+/**
+ * The fd a green thread waited on was closed (through the hub, e.g. by another green thread closing the socket)
+ * while it waited.
+ *
+ * Permanent for that fd.
+ */
+export class IOClosed extends Error {
+  readonly fd: number;
+  constructor(fd: number) {
+    super(`fd ${fd} was closed while this green thread waited on it`);
+    this.name = 'IOClosed';
+    this.fd = fd;
+  }
+}
+
+/**
+ * Raised at exit into the program's main green thread (see `run`) when it waits for something that can no longer
+ * happen: every green thread is blocked and nothing else keeps the event loop alive. The message lists what each
+ * stuck green thread waits on.
+ */
+export class BlockedForeverError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlockedForeverError';
   }
 }

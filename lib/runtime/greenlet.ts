@@ -25,6 +25,7 @@
 import { GreenletError, GreenletExit } from './errors';
 import { applyDefaults } from './config';
 import { native } from './native';
+import { sharedState, HUB_SWITCH, MAIN_IN_HUB } from './shared-state';
 
 /** What a switch carries: a value to return from the pending switch, or an error to throw there. */
 const enum Transfer {
@@ -193,9 +194,15 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
   static #bootstrap(this: Greenlet): Greenlet {
     current = this;
     this.#started = true;
-    const kind = transferKind;
-    const value = transferValue;
+    let kind = transferKind;
+    let value = transferValue;
     transferValue = undefined;
+    if (sharedState[HUB_SWITCH] !== 0) {
+      // Started by the hub (spawn), not by a switch: nothing was transferred.
+      sharedState[HUB_SWITCH] = 0;
+      kind = Transfer.Value;
+      value = undefined;
+    }
     let resultKind = Transfer.Value;
     let result: unknown;
     try {
@@ -213,6 +220,15 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
     this.#run = undefined;
     const parent = liveTarget(this.#parent!);
     if (tracer !== null) callTracer('switch', this, parent);
+    current = parent;
+    if (parent === main && sharedState[MAIN_IN_HUB] !== 0) {
+      // Main is running the event loop, not waiting in a switch(): nobody receives the result. An error must not
+      // vanish: it becomes an uncaught exception, as a throwing callback would.
+      if (resultKind === Transfer.Throw) reportUncaught(result);
+      transferKind = Transfer.Value;
+      transferValue = undefined;
+      return parent;
+    }
     transferKind = resultKind;
     transferValue = result;
     return parent;
@@ -242,11 +258,21 @@ function switchTo(target: Greenlet, kind: Transfer, value: unknown): unknown {
   if (tracer !== null) callTracer(kind === Transfer.Throw ? 'throw' : 'switch', origin, target);
   transferKind = kind;
   transferValue = value;
+  // Whoever runs next may be main resuming in the hub, where no switch() of ours returns to set this.
+  current = target;
   try {
     native.greenlet_switch(target);
   } finally {
     current = origin;
   }
+  return receiveTransfer();
+}
+
+/**
+ * @internal Takes what was switched to the current greenlet: returns the value, or throws the error. For
+ * lib/runtime/hub.ts, whose parked greenlets can be switched to directly.
+ */
+export function receiveTransfer(): unknown {
   const received = transferValue;
   transferValue = undefined;
   if (transferKind === Transfer.Throw) {
@@ -254,6 +280,29 @@ function switchTo(target: Greenlet, kind: Transfer, value: unknown): unknown {
     throw received;
   }
   return received;
+}
+
+/**
+ * @internal Control is about to leave `from` for main through the hub (lib/runtime/hub.ts parks it); `current`
+ * must read main while main runs, and nothing is transferred.
+ */
+export function leaveForHub(): void {
+  current = main;
+  transferKind = Transfer.Value;
+  transferValue = undefined;
+}
+
+/** @internal The parked greenlet `g` has control again. */
+export function resumedFromHub(g: Greenlet): void {
+  current = g;
+}
+
+// An error nobody can receive, raised as an uncaught exception from a fresh tick (Node prints it and exits,
+// unless the application handles 'uncaughtException').
+function reportUncaught(error: unknown): void {
+  process.nextTick(() => {
+    throw error;
+  });
 }
 
 function callTracer(event: TraceEvent, origin: Greenlet, target: Greenlet): void {

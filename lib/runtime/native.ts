@@ -43,6 +43,28 @@ export interface NativeBinding {
     mainStackSizeKb: number,
   ): void;
   stats(): NativeStats;
+  /** The cells of lib/runtime/shared-state.ts. */
+  shared_state: ArrayBuffer;
+  /** Starts this thread's hub (idempotent); returns the poller's name. */
+  hub_init(resource: object, onStartFailed: (g: GreenletHandle, message: string) => void): string;
+  /** Parks the current greenlet; returns a wake code (lib/runtime/hub.ts `Wake`) or readiness bits. */
+  hub_park(fd: number, flags: number, timeoutSeconds: number): number;
+  hub_wake(g: GreenletHandle): boolean;
+  hub_schedule(g: GreenletHandle, delaySeconds: number, ref: boolean): boolean;
+  hub_unschedule(g: GreenletHandle): boolean;
+  /** 0 not in the hub, 1 parked, 2 ready to run, 3 start pending on a timer. */
+  hub_phase(g: GreenletHandle): number;
+  hub_alarm_start(g: GreenletHandle, delaySeconds: number, ref: boolean): number;
+  hub_alarm_cancel(id: number): boolean;
+  hub_fd_closed(fd: number): void;
+  /** Flat pairs: greenlet, events. */
+  hub_fd_waiters(fd: number): unknown[];
+  /** Flat triples: fd, events, greenlet. */
+  hub_listeners(): unknown[];
+  /** Flat quadruples: seconds left, kind (0 park timeout, 1 start, 2 alarm), greenlet, alarm id. */
+  hub_timers(): unknown[];
+  /** [turns, resumes, fdEvents, timersFired, ready] */
+  hub_stats(): number[];
   trimStackPool(): void;
   /**
    * Test hook: whether a cppgc object referenced only from a native frame survives `collect()` and then a full

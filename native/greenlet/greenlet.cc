@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "hub/hub.h"
 #include "v8_compat.h"
 
 namespace verdant::detail {
@@ -54,7 +55,7 @@ void Runtime::OnGainControl(Greenlet* g) {
   g->async_id_on_entry = node::AsyncHooksGetExecutionAsyncId(isolate_);
 }
 
-void Runtime::SwitchTo(Greenlet* target) {
+bool Runtime::SwitchTo(Greenlet* target) {
   Greenlet* from = current_;
   // A greenlet that switches out while inside an async scope it entered itself (runInAsyncScope, an
   // EventEmitterAsyncResource...) would leave its entry on Node's single async-hooks stack, and whatever runs next
@@ -63,13 +64,13 @@ void Runtime::SwitchTo(Greenlet* target) {
     ThrowGreenletError(
         "cannot switch out of a greenlet while it is inside an async scope it entered itself "
         "(AsyncResource.runInAsyncScope or similar): leave the scope before switching");
-    return;
+    return false;
   }
   if (target->state == GreenletState::kNew) {
     std::string why;
     if (!Activate(target, &why)) {
       ThrowGreenletError(why.c_str());
-      return;
+      return false;
     }
   }
   SaveAsyncContext(from);
@@ -81,18 +82,19 @@ void Runtime::SwitchTo(Greenlet* target) {
     std::string message;
     message.swap(pending_error_);
     ThrowGreenletError(message.c_str());
-    return;
+    return true;
   }
   if (!pending_exception_.IsEmpty()) {
     v8::Local<v8::Value> exception = pending_exception_.Get(isolate_);
     pending_exception_.Reset();
     isolate_->ThrowException(exception);
-    return;
+    return true;
   }
   if (termination_pending) {
     termination_pending = false;
     ContinueTermination();
   }
+  return true;
 }
 
 void Runtime::ContinueTermination() {
@@ -104,7 +106,8 @@ void Runtime::ContinueTermination() {
   v8::Local<v8::Context> context = isolate_->GetCurrentContext();
   v8::Local<v8::Script> script;
   if (v8::Script::Compile(context, v8::String::NewFromUtf8Literal(isolate_, "undefined")).ToLocal(&script)) {
-    (void)script->Run(context);
+    v8::MaybeLocal<v8::Value> ignored = script->Run(context);  // Terminates: there is no result to use.
+    (void)ignored;
   }
 }
 
@@ -191,6 +194,13 @@ void Runtime::WeakCallback(const v8::WeakCallbackInfo<Greenlet>& info) {
 
 void Runtime::FreeRecord(const v8::WeakCallbackInfo<Greenlet>& info) {
   Greenlet* g = info.GetParameter();
+  if (g->hub_slot != nullptr) {
+    if (g->runtime != nullptr && g->runtime->hub != nullptr) {
+      g->runtime->hub->Forget(g);
+    } else {
+      delete g->hub_slot;  // The hub is gone with its queues: nothing refers to the slot any more.
+    }
+  }
   if (g->runtime != nullptr) g->runtime->backend()->Destroy(g);
   delete g;  // Also releases its context and async-context handles.
 }

@@ -19,7 +19,9 @@
 namespace verdant::detail {
 
 class Backend;
+class Hub;
 class Runtime;
+struct HubSlot;
 
 enum class GreenletState : uint8_t {
   kNew,        // created, never switched to: no stack, no V8 thread
@@ -51,6 +53,8 @@ struct Greenlet {
 
   // Backend-private state (the machine context and stack, or the OS thread).
   void* backend_data = nullptr;
+  // The hub's record of this greenlet (native/hub), made when the hub first sees it.
+  HubSlot* hub_slot = nullptr;
 };
 
 // Everything per isolate: the greenlets' shared state and the backend instance. Lives as long as the Node
@@ -73,10 +77,11 @@ class Runtime {
   // Binds the main greenlet record to its JS wrapper (once per isolate).
   void AdoptMain(Greenlet* main_record);
 
-  // Transfers control from the current greenlet to `target`. Returns when control comes back, or with a pending
-  // JS exception (and without switching) if the switch is not allowed. Precondition: target belongs to this
-  // runtime, is not dead and is not current. Tested by test/runtime/greenlet.test.ts.
-  void SwitchTo(Greenlet* target);
+  // Transfers control from the current greenlet to `target`. Returns true when control comes back (possibly with
+  // a JS exception pending, raised by whoever switched back), or false with a pending JS exception, without
+  // switching, if the switch is not allowed. Precondition: target belongs to this runtime, is not dead and is
+  // not current. Tested by test/runtime/greenlet.test.ts.
+  bool SwitchTo(Greenlet* target);
 
   // Runs on a fresh greenlet's own stack, with the isolate locked for it: calls the entry function, marks the
   // greenlet dead and returns the greenlet to switch to next, already activated (main if the entry misbehaved
@@ -127,6 +132,12 @@ class Runtime {
 
   // A pending uncatchable termination seen inside a greenlet's entry, re-raised in its parent.
   bool termination_pending = false;
+
+  // This environment's hub, once lib/ has started it (native/hub); null after the environment's teardown began.
+  Hub* hub = nullptr;
+  // The Int32Array shared with lib/ (hub::SharedState), off the V8 heap so its address never moves.
+  int32_t* shared_state = nullptr;
+  std::shared_ptr<v8::BackingStore> shared_state_owner;
 
  private:
   void SaveAsyncContext(Greenlet* g);

@@ -1,0 +1,290 @@
+/**
+ * Green threads: greenlets that the hub starts and resumes, as eventlet's greenthread module.
+ *
+ * `spawn(fn, ...args)` returns a {@link GreenThread} that starts at the hub's next dispatch; its parent is the
+ * hub (main), so when it blocks, the event loop runs, and when the wait ends, the hub switches back into it.
+ * Its result or error goes to `wait()`, to `link` callbacks and to `then` (a GreenThread is a thenable: async
+ * code can `await spawn(fn)`). `spawnN` is the light form with no result: an error it throws is an uncaught
+ * exception, as in a callback.
+ */
+import { settings } from './config';
+import { GreenletExit } from './errors';
+import { Greenlet, getCurrent } from './greenlet';
+import {
+  describeGreenlet,
+  interrupt,
+  park,
+  phaseOf,
+  requireGreen,
+  scheduleStart,
+  onStartFailure,
+  unscheduleStart,
+  wake,
+  yieldNow,
+} from './hub';
+import { GreenletError } from './errors';
+import { checkSeconds } from '../time/seconds';
+
+/** A function called with the green thread when it finishes, then the extra arguments given to `link`. */
+export type LinkCallback<T, A extends unknown[] = unknown[]> = (gt: GreenThread<T>, ...args: A) => void;
+
+const main = Greenlet.getMain();
+/** Every green thread (spawn, spawnN) not yet finished, in spawn order. */
+export const liveGreenThreads = new Set<Greenlet>();
+/** Where each live green thread was spawned, when {@link settings.captureSpawnSites} is on. */
+export const spawnSites = new WeakMap<Greenlet, string>();
+let nextId = 1;
+
+let finishUnstarted: (gt: GreenThread, error: unknown) => void;
+
+/**
+ * A green thread: runs `fn(...args)` on a greenlet started by the hub. Create it with {@link spawn} or
+ * {@link spawnAfter}.
+ */
+export class GreenThread<T = unknown> extends Greenlet<void, void> implements PromiseLike<T> {
+  /** A name for dumps and messages; `green-<n>` unless set. */
+  name: string;
+  #fn: ((...args: any[]) => T) | undefined;
+  #args: unknown[] | undefined;
+  #finished = false;
+  #failed = false;
+  #result: unknown;
+  #waiters: Greenlet[] = [];
+  #links: Array<[LinkCallback<T, any[]>, unknown[]]> = [];
+  // Someone will see the outcome (wait, link, then): a failure is then not reported on its own.
+  #observed = false;
+
+  /** @internal Use {@link spawn}. */
+  constructor(fn: (...args: any[]) => T, args: unknown[]) {
+    super(undefined, main);
+    this.#fn = fn;
+    this.#args = args;
+    this.name = `green-${nextId++}`;
+  }
+
+  /** @internal The greenlet body: runs the function and publishes its outcome. */
+  override run(): void {
+    const fn = this.#fn!;
+    const args = this.#args!;
+    this.#fn = this.#args = undefined;
+    let failed = false;
+    let result: unknown;
+    try {
+      result = fn(...args);
+    } catch (error) {
+      failed = true;
+      result = error;
+    }
+    this.#finish(failed, result);
+  }
+
+  #finish(failed: boolean, result: unknown): void {
+    this.#finished = true;
+    this.#failed = failed;
+    this.#result = result;
+    liveGreenThreads.delete(this);
+    for (const waiter of this.#waiters) wake(waiter);
+    this.#waiters = [];
+    const links = this.#links;
+    this.#links = [];
+    for (const [callback, args] of links) callLink(callback, this, args);
+    if (failed && !this.#observed && !(result instanceof GreenletExit)) {
+      // Like an unhandled rejection, but not fatal: eventlet and gevent print it and go on.
+      console.error(`verdant: ${describeGreenlet(this)} failed and nobody waits for it:`, result);
+    }
+  }
+
+  /** True once the function has returned or thrown, or the thread was killed. */
+  override get dead(): boolean {
+    return this.#finished || super.dead;
+  }
+
+  /**
+   * Blocks until the green thread finishes; returns its result or throws its error (a {@link GreenletExit} if it
+   * was killed).
+   *
+   * Switch point: when it has not finished yet.
+   */
+  wait(): T {
+    this.#observed = true;
+    if (!this.#finished) {
+      const self = requireGreen('GreenThread.wait()');
+      if (self === this) throw new GreenletError('a green thread cannot wait for itself to finish');
+      this.#waiters.push(self);
+      try {
+        while (!this.#finished) park('GreenThread.wait');
+      } finally {
+        const i = this.#waiters.indexOf(self);
+        if (i >= 0) this.#waiters.splice(i, 1);
+      }
+    }
+    if (this.#failed) throw this.#result;
+    return this.#result as T;
+  }
+
+  /**
+   * Calls `callback(thisThread, ...args)` when the green thread finishes (in the finishing green thread, right
+   * after its function returns), or at once if it already has. An error the callback throws is an uncaught
+   * exception.
+   */
+  link<A extends unknown[]>(callback: LinkCallback<T, A>, ...args: A): void {
+    if (typeof callback !== 'function') throw new TypeError('link takes a function');
+    this.#observed = true;
+    if (this.#finished) {
+      callLink(callback, this, args);
+    } else {
+      this.#links.push([callback, args]);
+    }
+  }
+
+  /** Removes a callback added with `link`; false if it was not linked. */
+  unlink(callback: LinkCallback<T, any[]>): boolean {
+    const i = this.#links.findIndex(([cb]) => cb === callback);
+    if (i < 0) return false;
+    this.#links.splice(i, 1);
+    return true;
+  }
+
+  /** Kills the green thread: see {@link kill}. */
+  kill(error?: unknown): void {
+    kill(this, error);
+  }
+
+  /**
+   * Kills the green thread only if it has not started yet; otherwise does nothing. Returns whether it killed.
+   */
+  cancel(error?: unknown): boolean {
+    if (this.started || this.dead) return false;
+    kill(this, error);
+    return true;
+  }
+
+  /** Settles with the result, or rejects with the error, when the green thread finishes. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#observed = true;
+    const settled = new Promise<T>((resolve, reject) => {
+      const settle = () => (this.#failed ? reject(this.#result) : resolve(this.#result as T));
+      if (this.#finished) {
+        settle();
+      } else {
+        this.#links.push([settle, []]);
+      }
+    });
+    return settled.then(onFulfilled, onRejected);
+  }
+
+  static {
+    finishUnstarted = (gt, error) => gt.#finish(true, error);
+  }
+}
+
+function callLink<T>(callback: LinkCallback<T, any[]>, gt: GreenThread<T>, args: unknown[]): void {
+  try {
+    callback(gt, ...args);
+  } catch (error) {
+    reportUncaught(error);
+  }
+}
+
+function reportUncaught(error: unknown): void {
+  process.nextTick(() => {
+    throw error;
+  });
+}
+
+function checkFunction(fn: unknown, what: string): void {
+  if (typeof fn !== 'function') throw new TypeError(`${what} takes a function, not ${typeof fn}`);
+}
+
+function register(g: Greenlet): void {
+  liveGreenThreads.add(g);
+  if (settings.captureSpawnSites) {
+    const site = new Error().stack ?? '';
+    spawnSites.set(g, site.split('\n').slice(3).join('\n'));
+  }
+}
+
+/**
+ * Starts `fn(...args)` in a new green thread at the hub's next dispatch (not before this call returns).
+ * Callable from green threads and from the main stack.
+ */
+export function spawn<T, A extends unknown[]>(fn: (...args: A) => T, ...args: A): GreenThread<T> {
+  checkFunction(fn, 'spawn');
+  const gt = new GreenThread<T>(fn as (...args: any[]) => T, args);
+  register(gt);
+  scheduleStart(gt);
+  return gt;
+}
+
+/** Like {@link spawn}, but the green thread starts after `seconds`. */
+export function spawnAfter<T, A extends unknown[]>(seconds: number, fn: (...args: A) => T, ...args: A): GreenThread<T> {
+  checkSeconds(seconds, 'spawnAfter');
+  checkFunction(fn, 'spawnAfter');
+  const gt = new GreenThread<T>(fn as (...args: any[]) => T, args);
+  register(gt);
+  scheduleStart(gt, seconds);
+  return gt;
+}
+
+/**
+ * Starts `fn(...args)` in a new green thread with no result to wait for: the lightest way to run something
+ * concurrently. An error it throws is an uncaught exception. Returns the greenlet.
+ */
+export function spawnN<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): Greenlet {
+  checkFunction(fn, 'spawnN');
+  const g: Greenlet = new Greenlet(() => {
+    try {
+      fn(...args);
+    } catch (error) {
+      if (!(error instanceof GreenletExit)) reportUncaught(error);
+    } finally {
+      liveGreenThreads.delete(g);
+    }
+  }, main);
+  register(g);
+  scheduleStart(g);
+  return g;
+}
+
+/**
+ * Ends a green thread by raising `error` (default: a {@link GreenletExit}) in it, where it waits. Its `finally`
+ * blocks run; waiters on a killed GreenThread see the error. A green thread that has not started never runs; a
+ * finished one is left alone. Killing the current green thread raises at once.
+ *
+ * Switch point: in a green thread, the caller resumes after the killed thread has had its turn.
+ */
+export function kill(g: Greenlet, error: unknown = new GreenletExit()): void {
+  if (!(g instanceof Greenlet)) throw new TypeError('kill takes a greenlet or green thread');
+  if (g.dead) return;
+  if (!g.started) {
+    unscheduleStart(g);
+    liveGreenThreads.delete(g);
+    g.close();
+    if (g instanceof GreenThread) finishUnstarted(g, error);
+    return;
+  }
+  const self = getCurrent();
+  if (g === self) throw error;
+  const phase = phaseOf(g);
+  if (phase === 'parked' || phase === 'ready') {
+    interrupt(g, error);
+    if (self !== main) yieldNow();
+  } else {
+    // Suspended outside the hub, in a plain switch: raise there now.
+    g.throw(error);
+  }
+}
+
+onStartFailure((g, message) => {
+  liveGreenThreads.delete(g);
+  const error = new GreenletError(message);
+  g.close();
+  if (g instanceof GreenThread) {
+    finishUnstarted(g, error);
+  } else {
+    reportUncaught(error);
+  }
+});

@@ -1,0 +1,123 @@
+/**
+ * Timeout: a deadline for whatever blocking code runs while it is armed, as eventlet's Timeout.
+ *
+ * ```ts
+ * const t = new Timeout(2);          // armed for the current green thread
+ * try {
+ *   const line = conn.readline();    // any blocking calls
+ * } catch (e) {
+ *   if (e !== t) throw e;            // this deadline passed
+ * } finally {
+ *   t.cancel();
+ * }
+ * ```
+ * With `using t = new Timeout(2)` the cancel is automatic. When the deadline passes, the Timeout (or the error given
+ * to it) raises in the green thread that armed it, at the blocking call where it waits. If the green thread has
+ * just been woken with a result at that moment, the result wins and the Timeout raises at its next blocking
+ * call instead, so a value handed over (a queue item, a lock) is never lost to a timeout.
+ */
+import { Greenlet } from '../runtime/greenlet';
+import { cancelAlarm, requireGreen, startAlarm } from '../runtime/hub';
+import { checkTimeout } from './seconds';
+
+let makeExpired: (seconds: number, message: string) => Timeout;
+
+export class Timeout extends Error {
+  /** The delay it was armed with; null for a Timeout that never fires. */
+  readonly seconds: number | null;
+  /** What raises when it fires instead of the Timeout itself, if given. */
+  readonly exception: unknown;
+  #alarm = 0;
+  #owner: Greenlet | null = null;
+  #expired = false;
+
+  /**
+   * Arms a deadline `seconds` from now for the current green thread (`null` or absent: never fires, a no-op
+   * guard). When it passes, `exception` (default: this Timeout) raises in that green thread.
+   */
+  constructor(seconds?: number | null, exception?: unknown) {
+    super(seconds === null || seconds === undefined ? 'timed out' : `timed out after ${seconds} s`);
+    checkTimeout(seconds, 'Timeout');
+    this.name = 'Timeout';
+    this.seconds = seconds ?? null;
+    this.exception = exception;
+    if (this.seconds !== null) this.start();
+  }
+
+  /** Arms it (again) for the current green thread. Throws if it is already pending. */
+  start(): this {
+    if (this.#alarm !== 0) throw new Error('this Timeout is already pending');
+    if (this.seconds === null) return this;
+    this.#owner = requireGreen('Timeout');
+    this.#expired = false;
+    this.#alarm = startAlarm(this.#owner, this.seconds, { fire: () => this.#fire() });
+    return this;
+  }
+
+  /** True while armed and not yet fired. */
+  get pending(): boolean {
+    return this.#alarm !== 0;
+  }
+
+  /** True once it has raised. */
+  get expired(): boolean {
+    return this.#expired;
+  }
+
+  /** Disarms it; nothing raises afterwards. Safe to call more than once. */
+  cancel(): void {
+    if (this.#alarm === 0) return;
+    cancelAlarm(this.#alarm);
+    this.#alarm = 0;
+  }
+
+  [Symbol.dispose](): void {
+    this.cancel();
+  }
+
+  #fire(): unknown {
+    if (this.#alarm === 0) return null;
+    this.#alarm = 0;
+    this.#expired = true;
+    return this.exception ?? this;
+  }
+
+  static {
+    makeExpired = (seconds, message) => {
+      const t = new Timeout(null);
+      (t as { seconds: number | null }).seconds = seconds;
+      t.message = message;
+      t.#expired = true;
+      return t;
+    };
+  }
+}
+
+/** @internal A Timeout that already expired, for waits with their own `timeout` option. */
+export function expiredTimeout(seconds: number, message: string): Timeout {
+  return makeExpired(seconds, message);
+}
+
+export interface WithTimeoutOptions<V> {
+  /** Returned instead of raising when the deadline passes. */
+  timeoutValue: V;
+}
+
+/**
+ * Runs `fn()` with a deadline of `seconds`: returns its result, or when the deadline passes first raises the
+ * {@link Timeout} (or returns `options.timeoutValue` when given).
+ */
+export function withTimeout<T>(seconds: number, fn: () => T): T;
+export function withTimeout<T, V>(seconds: number, fn: () => T, options: WithTimeoutOptions<V>): T | V;
+export function withTimeout<T, V>(seconds: number, fn: () => T, options?: WithTimeoutOptions<V>): T | V {
+  if (typeof fn !== 'function') throw new TypeError('withTimeout takes a function');
+  const t = new Timeout(seconds);
+  try {
+    return fn();
+  } catch (error) {
+    if (error === t && options !== undefined && 'timeoutValue' in options) return options.timeoutValue;
+    throw error;
+  } finally {
+    t.cancel();
+  }
+}

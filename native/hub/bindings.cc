@@ -1,0 +1,257 @@
+// The hub's JS primitives, written against the V8 API like the greenlet ones because hub_park switches stacks.
+// lib/runtime/hub.ts validates every argument; these still refuse what they cannot use, with a TypeError.
+//
+//   shared_state: ArrayBuffer                        the Int32Array cells of hub::SharedState
+//   hub_init(resource: object, onStartFailed: (g, message) => void): string   starts the hub; the poller's name
+//   hub_park(fd: number, flags: number, timeoutSeconds: number): number        a WakeCode or readiness bits
+//   hub_wake(g): boolean                hub_schedule(g, delaySeconds, ref): boolean   hub_unschedule(g): boolean
+//   hub_phase(g): number                0 not in the hub, 1 parked, 2 ready to run, 3 start pending on a timer
+//   hub_alarm_start(g, delaySeconds, ref): number    hub_alarm_cancel(id): boolean
+//   hub_fd_closed(fd): void             hub_fd_waiters(fd): [g, events, ...]
+//   hub_listeners(): [fd, events, g, ...]            hub_timers(): [secondsLeft, kind, g, ...]
+//   hub_stats(): [turns, resumes, fdEvents, timersFired, ready]
+#include "hub/bindings.h"
+
+#include <node.h>
+
+#include <cmath>
+
+#include "greenlet/greenlet.h"
+#include "hub/hub.h"
+
+namespace verdant::detail {
+namespace {
+
+struct HubHolder {
+  Runtime* runtime;
+  node::AsyncCleanupHookHandle cleanup;
+};
+
+Runtime* RuntimeOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  return static_cast<Runtime*>(info.Data().As<v8::External>()->Value());
+}
+
+void ThrowTypeError(v8::Isolate* isolate, const char* message) {
+  isolate->ThrowException(v8::Exception::TypeError(v8::String::NewFromUtf8(isolate, message).ToLocalChecked()));
+}
+
+// The running hub, or nullptr with a TypeError thrown.
+Hub* HubOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = RuntimeOf(info)->hub;
+  if (hub == nullptr) ThrowTypeError(info.GetIsolate(), "the hub is not running on this thread");
+  return hub;
+}
+
+Greenlet* GreenletArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i) {
+  Greenlet* g = info.Length() > i ? RuntimeOf(info)->FromValue(info[i]) : nullptr;
+  if (g == nullptr) ThrowTypeError(info.GetIsolate(), "expected a greenlet of this thread");
+  return g;
+}
+
+bool NumberArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i, double* out) {
+  if (info.Length() <= i || !info[i]->IsNumber()) {
+    ThrowTypeError(info.GetIsolate(), "expected a number");
+    return false;
+  }
+  *out = info[i].As<v8::Number>()->Value();
+  return true;
+}
+
+// Seconds to nanoseconds: negative or NaN means "no timeout" (-1).
+int64_t Nanoseconds(double seconds) {
+  if (!(seconds >= 0)) return -1;
+  double ns = std::ceil(seconds * 1e9);
+  return ns > 9.2e18 ? INT64_MAX : static_cast<int64_t>(ns);
+}
+
+void CloseHub(void* arg, void (*done)(void*), void* done_arg) {
+  auto* holder = static_cast<HubHolder*>(arg);
+  Hub* hub = holder->runtime->hub;
+  holder->runtime->hub = nullptr;
+  hub->Close([hub, holder, done, done_arg] {
+    delete hub;
+    (void)holder->cleanup.release();  // Node frees the hook's record itself once it has run.
+    delete holder;
+    done(done_arg);
+  });
+}
+
+void HubInit(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Runtime* runtime = RuntimeOf(info);
+  if (info.Length() < 2 || !info[0]->IsObject() || !info[1]->IsFunction()) {
+    return ThrowTypeError(isolate, "hub_init(resource, onStartFailed)");
+  }
+  if (runtime->hub == nullptr) {
+    std::string why;
+    std::unique_ptr<Poller> poller = CreatePoller(&why);
+    if (!poller) return ThrowTypeError(isolate, ("verdant: the hub cannot poll: " + why).c_str());
+    uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
+    if (loop == nullptr) return ThrowTypeError(isolate, "verdant: no event loop on this thread");
+    runtime->hub = new Hub(runtime, loop, std::move(poller), runtime->shared_state);
+    auto* holder = new HubHolder{runtime, {}};
+    holder->cleanup = node::AddEnvironmentCleanupHook(isolate, CloseHub, holder);
+  }
+  runtime->hub->SetCallbacks(isolate->GetCurrentContext(), info[0].As<v8::Object>(), info[1].As<v8::Function>());
+  info.GetReturnValue().Set(v8::String::NewFromUtf8(isolate, runtime->hub->poller_name()).ToLocalChecked());
+}
+
+void HubPark(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = HubOf(info);
+  double fd, flags, timeout;
+  if (hub == nullptr || !NumberArg(info, 0, &fd) || !NumberArg(info, 1, &flags) || !NumberArg(info, 2, &timeout)) return;
+  Runtime* runtime = RuntimeOf(info);
+  if (runtime->current() == runtime->main()) return ThrowTypeError(info.GetIsolate(), "the main greenlet cannot park");
+  info.GetReturnValue().Set(hub->Park(static_cast<int>(fd), static_cast<uint32_t>(flags), Nanoseconds(timeout)));
+}
+
+void HubWake(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = HubOf(info);
+  Greenlet* g = hub != nullptr ? GreenletArg(info, 0) : nullptr;
+  if (g != nullptr) info.GetReturnValue().Set(hub->Wake(g));
+}
+
+void HubSchedule(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = HubOf(info);
+  Greenlet* g = hub != nullptr ? GreenletArg(info, 0) : nullptr;
+  double delay;
+  if (g == nullptr || !NumberArg(info, 1, &delay)) return;
+  bool ref = info.Length() < 3 || info[2]->BooleanValue(info.GetIsolate());
+  info.GetReturnValue().Set(hub->ScheduleStart(g, Nanoseconds(delay), ref));
+}
+
+void HubPhase(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = HubOf(info);
+  Greenlet* g = hub != nullptr ? GreenletArg(info, 0) : nullptr;
+  if (g != nullptr) info.GetReturnValue().Set(hub->PhaseOf(g));
+}
+
+void HubUnschedule(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = HubOf(info);
+  Greenlet* g = hub != nullptr ? GreenletArg(info, 0) : nullptr;
+  if (g != nullptr) info.GetReturnValue().Set(hub->Unschedule(g));
+}
+
+void HubAlarmStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = HubOf(info);
+  Greenlet* g = hub != nullptr ? GreenletArg(info, 0) : nullptr;
+  double delay;
+  if (g == nullptr || !NumberArg(info, 1, &delay)) return;
+  bool ref = info.Length() < 3 || info[2]->BooleanValue(info.GetIsolate());
+  info.GetReturnValue().Set(hub->AlarmStart(g, std::max<int64_t>(Nanoseconds(delay), 0), ref));
+}
+
+void HubAlarmCancel(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = HubOf(info);
+  double id;
+  if (hub != nullptr && NumberArg(info, 0, &id)) info.GetReturnValue().Set(hub->AlarmCancel(static_cast<uint32_t>(id)));
+}
+
+void HubFdClosed(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = HubOf(info);
+  double fd;
+  if (hub != nullptr && NumberArg(info, 0, &fd)) hub->FdClosed(static_cast<int>(fd));
+}
+
+v8::Local<v8::Value> WrapperOf(v8::Isolate* isolate, const HubSlot& slot) {
+  if (slot.g->wrapper.IsEmpty()) return v8::Null(isolate);
+  return slot.g->wrapper.Get(isolate);
+}
+
+void HubFdWaiters(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Hub* hub = HubOf(info);
+  double fd;
+  if (hub == nullptr || !NumberArg(info, 0, &fd)) return;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Array> out = v8::Array::New(isolate);
+  uint32_t i = 0;
+  for (HubSlot* w : hub->FdWaiters(static_cast<int>(fd))) {
+    out->Set(context, i++, WrapperOf(isolate, *w)).Check();
+    out->Set(context, i++, v8::Integer::NewFromUnsigned(isolate, w->events)).Check();
+  }
+  info.GetReturnValue().Set(out);
+}
+
+void HubListeners(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Hub* hub = HubOf(info);
+  if (hub == nullptr) return;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Array> out = v8::Array::New(isolate);
+  uint32_t i = 0;
+  hub->ForEachListener([&](const HubSlot& w) {
+    out->Set(context, i++, v8::Integer::New(isolate, w.fd)).Check();
+    out->Set(context, i++, v8::Integer::NewFromUnsigned(isolate, w.events)).Check();
+    out->Set(context, i++, WrapperOf(isolate, w)).Check();
+  });
+  info.GetReturnValue().Set(out);
+}
+
+void HubTimers(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Hub* hub = HubOf(info);
+  if (hub == nullptr) return;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::Array> out = v8::Array::New(isolate);
+  uint32_t i = 0;
+  uint64_t now = uv_hrtime();
+  hub->ForEachTimer([&](const HubTimer& t) {
+    double left = t.deadline > now ? static_cast<double>(t.deadline - now) / 1e9 : 0;
+    out->Set(context, i++, v8::Number::New(isolate, left)).Check();
+    out->Set(context, i++, v8::Integer::New(isolate, static_cast<int>(t.kind))).Check();
+    out->Set(context, i++, WrapperOf(isolate, *t.slot)).Check();
+    out->Set(context, i++, v8::Integer::NewFromUnsigned(isolate, t.alarm_id)).Check();
+  });
+  info.GetReturnValue().Set(out);
+}
+
+void HubStats(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Hub* hub = HubOf(info);
+  if (hub == nullptr) return;
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  const HubCounters& c = hub->counters();
+  double values[] = {static_cast<double>(c.turns), static_cast<double>(c.resumes), static_cast<double>(c.fd_events),
+                     static_cast<double>(c.timers_fired), static_cast<double>(hub->ready_count())};
+  v8::Local<v8::Array> out = v8::Array::New(isolate, 5);
+  for (uint32_t i = 0; i < 5; i++) out->Set(context, i, v8::Number::New(isolate, values[i])).Check();
+  info.GetReturnValue().Set(out);
+}
+
+void SetMethod(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
+               const char* name, v8::FunctionCallback callback, v8::Local<v8::External> data) {
+  v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(
+      isolate, callback, data, v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow);
+  v8::Local<v8::String> key = v8::String::NewFromUtf8(isolate, name).ToLocalChecked();
+  tmpl->SetClassName(key);
+  target->Set(context, key, tmpl->GetFunction(context).ToLocalChecked()).Check();
+}
+
+}  // namespace
+
+void InitHubBindings(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
+                     Runtime* runtime) {
+  v8::Local<v8::External> data = v8::External::New(isolate, runtime);
+  // The shared cells live in an ArrayBuffer's backing store, which V8 never moves; the runtime keeps a pointer.
+  v8::Local<v8::ArrayBuffer> shared = v8::ArrayBuffer::New(isolate, kStateCount * sizeof(int32_t));
+  runtime->shared_state = static_cast<int32_t*>(shared->Data());
+  runtime->shared_state_owner = shared->GetBackingStore();
+  target->Set(context, v8::String::NewFromUtf8Literal(isolate, "shared_state"), shared).Check();
+
+  SetMethod(isolate, context, target, "hub_init", HubInit, data);
+  SetMethod(isolate, context, target, "hub_park", HubPark, data);
+  SetMethod(isolate, context, target, "hub_wake", HubWake, data);
+  SetMethod(isolate, context, target, "hub_schedule", HubSchedule, data);
+  SetMethod(isolate, context, target, "hub_unschedule", HubUnschedule, data);
+  SetMethod(isolate, context, target, "hub_phase", HubPhase, data);
+  SetMethod(isolate, context, target, "hub_alarm_start", HubAlarmStart, data);
+  SetMethod(isolate, context, target, "hub_alarm_cancel", HubAlarmCancel, data);
+  SetMethod(isolate, context, target, "hub_fd_closed", HubFdClosed, data);
+  SetMethod(isolate, context, target, "hub_fd_waiters", HubFdWaiters, data);
+  SetMethod(isolate, context, target, "hub_listeners", HubListeners, data);
+  SetMethod(isolate, context, target, "hub_timers", HubTimers, data);
+  SetMethod(isolate, context, target, "hub_stats", HubStats, data);
+}
+
+}  // namespace verdant::detail

@@ -1,0 +1,51 @@
+// The readiness poller behind a hub: epoll on Linux, kqueue on macOS and the BSDs. One poller per hub; libuv
+// watches its fd (one uv_poll), so the hub's waits live inside Node's own event loop.
+//
+// Interest is one-shot: Arm(fd, events) reports the next readiness of any of `events` once, then the fd is
+// quiet until it is armed again. One syscall per wait, and no stale registration can outlive a wait: an fd that
+// was closed and reused behind the hub's back is simply armed again (ENOENT/EEXIST are handled here).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace verdant::detail {
+
+// Readiness bits, shared with lib/runtime/hub.ts.
+enum PollEvents : uint32_t {
+  kPollRead = 1,
+  kPollWrite = 2,
+  // Reported with whatever was asked: the peer hung up or the fd is in error.
+  kPollHangup = 4,
+  kPollError = 8,
+};
+
+struct PollEvent {
+  int fd;
+  uint32_t events;  // PollEvents
+};
+
+class Poller {
+ public:
+  virtual ~Poller() = default;
+  virtual const char* name() const = 0;
+  // The fd that becomes readable when some armed fd is ready (what libuv watches).
+  virtual int fd() const = 0;
+  // Arms `fd` for the next readiness of `events` (kPollRead | kPollWrite), replacing what it was armed for.
+  // Returns 0 or an errno (EBADF, EPERM for fds that cannot be polled such as regular files, ENOMEM...).
+  virtual int Arm(int fd, uint32_t events) = 0;
+  // Forgets `fd` (call before it is closed). Returns 0 or an errno; an fd the poller never saw is not an error.
+  virtual int Disarm(int fd) = 0;
+  // Collects up to `max` ready fds without blocking. Returns how many, or -errno.
+  virtual int Poll(PollEvent* out, int max) = 0;
+};
+
+// The poller this platform builds with (epoll on Linux unless VERDANT_POLLER_KQUEUE is defined). nullptr with a
+// reason when the kernel refuses.
+std::unique_ptr<Poller> CreatePoller(std::string* why);
+
+std::unique_ptr<Poller> CreateEpollPoller(std::string* why);
+std::unique_ptr<Poller> CreateKqueuePoller(std::string* why);
+
+}  // namespace verdant::detail

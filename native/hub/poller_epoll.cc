@@ -1,0 +1,83 @@
+// epoll with EPOLLONESHOT: Arm is one epoll_ctl (MOD, or ADD the first time), Poll one epoll_wait(0).
+#include "hub/poller.h"
+
+#if defined(__linux__)
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+namespace verdant::detail {
+namespace {
+
+class EpollPoller final : public Poller {
+ public:
+  explicit EpollPoller(int epfd) : epfd_(epfd) {}
+  ~EpollPoller() override { close(epfd_); }
+
+  const char* name() const override { return "epoll"; }
+  int fd() const override { return epfd_; }
+
+  int Arm(int fd, uint32_t events) override {
+    struct epoll_event ev {};
+    ev.events = EPOLLONESHOT | EPOLLRDHUP;
+    if (events & kPollRead) ev.events |= EPOLLIN;
+    if (events & kPollWrite) ev.events |= EPOLLOUT;
+    ev.data.fd = fd;
+    // Most fds are armed again and again: try MOD first; ENOENT means new (or closed and reused).
+    if (epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
+    if (errno != ENOENT) return errno;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+    if (errno != EEXIST) return errno;
+    return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : errno;
+  }
+
+  int Disarm(int fd) override {
+    if (epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr) == 0 || errno == ENOENT || errno == EBADF) return 0;
+    return errno;
+  }
+
+  int Poll(PollEvent* out, int max) override {
+    if (max > kBatch) max = kBatch;
+    int n;
+    do {
+      n = epoll_wait(epfd_, events_, max, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return -errno;
+    for (int i = 0; i < n; i++) {
+      uint32_t e = events_[i].events;
+      uint32_t mapped = 0;
+      if (e & EPOLLIN) mapped |= kPollRead;
+      if (e & EPOLLOUT) mapped |= kPollWrite;
+      if (e & (EPOLLHUP | EPOLLRDHUP)) mapped |= kPollHangup;
+      if (e & EPOLLERR) mapped |= kPollError;
+      out[i] = PollEvent{events_[i].data.fd, mapped};
+    }
+    return n;
+  }
+
+ private:
+  static constexpr int kBatch = 256;
+  int epfd_;
+  struct epoll_event events_[kBatch];
+};
+
+}  // namespace
+
+std::unique_ptr<Poller> CreateEpollPoller(std::string* why) {
+  int epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) {
+    *why = std::string("epoll_create1 failed: ") + strerror(errno);
+    return nullptr;
+  }
+  return std::make_unique<EpollPoller>(epfd);
+}
+
+#if !defined(VERDANT_POLLER_KQUEUE)
+std::unique_ptr<Poller> CreatePoller(std::string* why) { return CreateEpollPoller(why); }
+#endif
+
+}  // namespace verdant::detail
+
+#endif  // __linux__
