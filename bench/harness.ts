@@ -6,8 +6,10 @@
  * baseline measured in the same process, interleaved run by run, so that a noisy machine shifts both sides.
  * Nothing here asserts on time.
  */
-import { appendFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync } from 'node:fs';
 import * as os from 'node:os';
+import { join } from 'node:path';
 
 /** `--name=value` options of the command line (numbers where they parse as numbers). */
 export function options(defaults: Record<string, number>): Record<string, number> {
@@ -112,4 +114,21 @@ export function fullGc(): boolean {
 export let sink: unknown;
 export function consume(value: unknown): void {
   sink = value;
+}
+
+/**
+ * Runs one of the eventlet/gevent anchor scripts of ../shared/anchors/bench (or `$VERDANT_ANCHORS`) with Debian's
+ * /usr/bin/python3 and returns the JSON lines it prints; null when the script, Python or the module is missing.
+ */
+export function runPythonAnchor(script: string, args: string[]): Array<Record<string, unknown>> | null {
+  const dir = process.env.VERDANT_ANCHORS ?? join(__dirname, '..', '..', '..', 'shared', 'anchors', 'bench');
+  const file = join(dir, script);
+  if (!existsSync(file) || !existsSync('/usr/bin/python3')) return null;
+  const out = spawnSync('/usr/bin/python3', [file, ...args], { encoding: 'utf8', timeout: 300_000 });
+  if (out.status !== 0) return null;
+  return out.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

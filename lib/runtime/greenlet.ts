@@ -53,6 +53,12 @@ let transferValue: unknown;
 let tracer: Tracer | null = null;
 
 const MAIN = Symbol('main greenlet');
+
+/**
+ * @internal What a greenlet parked in the hub waits on (lib/runtime/hub.ts). A field rather than a map entry:
+ * it is written twice per wait, on the hottest path of the hub.
+ */
+export const waitReason: unique symbol = Symbol('verdant.waitReason');
 const MIN_STACK_SIZE = 64 * 1024;
 const MAX_STACK_SIZE = 1024 * 1024 * 1024;
 
@@ -72,6 +78,8 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
   #parent: Greenlet | null;
   #started = false;
   #dead = false;
+  /** @internal */
+  [waitReason]: string | undefined = undefined;
 
   /**
    * @param run - called with the value of the first switch to this greenlet; its return value is switched to

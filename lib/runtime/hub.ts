@@ -19,7 +19,7 @@
 import { getSystemErrorName } from 'node:util';
 import { settings } from './config';
 import { ConcurrentWaitError, HubBlockingError, IOClosed } from './errors';
-import { Greenlet, getCurrent, leaveForHub, receiveTransfer, resumedFromHub } from './greenlet';
+import { Greenlet, getCurrent, leaveForHub, receiveTransfer, resumedFromHub, waitReason } from './greenlet';
 import { native } from './native';
 import { ALARM_ID, ERRNO, sharedState } from './shared-state';
 
@@ -56,8 +56,6 @@ const main = Greenlet.getMain();
 const delivered = new Map<Greenlet, unknown>();
 // Errors to raise in greenlets at their current or next wait (kill), ahead of any value.
 const interrupts = new Map<Greenlet, unknown>();
-// What each parked greenlet waits on, for dumps and the exit report.
-const waitReasons = new Map<Greenlet, string>();
 // Parked greenlets whose wait does not keep the process alive (they are not "stuck" at exit).
 const unrefWaiters = new Set<Greenlet>();
 const alarms = new Map<number, AlarmOwner>();
@@ -144,7 +142,7 @@ export function waitFd(fd: number, options: FdWaitOptions): number | typeof TIME
 function parkOn(self: Greenlet, fd: number, flags: number, timeout: number, reason: string): unknown {
   if (interrupts.size !== 0 && interrupts.has(self)) throw takeInterrupt(self);
   ensureHub();
-  waitReasons.set(self, reason);
+  self[waitReason] = reason;
   if (flags & UNREF) unrefWaiters.add(self);
   leaveForHub();
   let code: number;
@@ -152,7 +150,7 @@ function parkOn(self: Greenlet, fd: number, flags: number, timeout: number, reas
     code = native.hub_park(fd, flags, timeout);
   } finally {
     resumedFromHub(self);
-    waitReasons.delete(self);
+    self[waitReason] = undefined;
     if (flags & UNREF) unrefWaiters.delete(self);
   }
   if (interrupts.size !== 0 && interrupts.has(self)) {
@@ -259,7 +257,7 @@ export function phaseOf(g: Greenlet): 'none' | 'parked' | 'ready' | 'scheduled' 
 
 /** What a parked greenlet waits on ('sleep', 'Event.wait', 'read fd 7', ...), or undefined. */
 export function waitReasonOf(g: Greenlet): string | undefined {
-  return waitReasons.get(g);
+  return g[waitReason];
 }
 
 /** True while `g` is parked in a wait that does not keep the process alive. */

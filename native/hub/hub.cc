@@ -355,6 +355,7 @@ void Hub::FireTimer(HubTimer* timer) {
 }
 
 void Hub::RunExpiredTimers() {
+  if (timers_.empty()) return;
   uint64_t now = uv_hrtime();
   for (;;) {
     auto* top = static_cast<HubTimer*>(timers_.top());
