@@ -2,7 +2,7 @@
 # Runs the stress suites (dist/test/stress/*.test.js) once per backend and per V8 GC/JIT stress flag set, each
 # file in a mocha process of its own.
 #
-#   scripts/stress.sh [file...]        files by name (gc recursion eventloop process cycles vm; default: all)
+#   scripts/stress.sh [file...]        files by name (gc recursion eventloop process cycles vm hub; default: all)
 #
 # Environment:
 #   NODE=node                 node binary to run (its V8 decides which flags exist)
@@ -103,6 +103,10 @@ scale_for() {
     gc/*/compaction) s=0.025 ;;
     gc/*/marking) s=0.012 ;;
     gc/*) s=0.04 ;;
+    hub/fcontext/plain) s=3 ;;
+    hub/fcontext/*) s=1 ;;
+    hub/*/plain) s=0.5 ;;
+    hub/*) s=0.2 ;;
     cycles/fcontext/plain) s=1 ;;
     cycles/fcontext/compaction | cycles/fcontext/marking | cycles/fcontext/deopt) s=0.15 ;;
     cycles/fcontext/*) s=0.5 ;;
