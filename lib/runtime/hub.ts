@@ -66,9 +66,7 @@ let startFailureHandler: (g: Greenlet, message: string) => void = () => {};
 /** Starts this thread's native hub (once). */
 export function ensureHub(): void {
   if (started) return;
-  pollerName = native.hub_init({ name: 'verdant.hub' }, (g, message) =>
-    startFailureHandler(g as Greenlet, message),
-  );
+  pollerName = native.hub_init((g, message) => startFailureHandler(g as Greenlet, message));
   started = true;
 }
 

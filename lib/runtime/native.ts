@@ -46,7 +46,7 @@ export interface NativeBinding {
   /** The cells of lib/runtime/shared-state.ts. */
   shared_state: ArrayBuffer;
   /** Starts this thread's hub (idempotent); returns the poller's name. */
-  hub_init(resource: object, onStartFailed: (g: GreenletHandle, message: string) => void): string;
+  hub_init(onStartFailed: (g: GreenletHandle, message: string) => void): string;
   /** Parks the current greenlet; returns a wake code (lib/runtime/hub.ts `Wake`) or readiness bits. */
   hub_park(fd: number, flags: number, timeoutSeconds: number): number;
   hub_wake(g: GreenletHandle): boolean;

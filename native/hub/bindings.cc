@@ -2,7 +2,7 @@
 // lib/runtime/hub.ts validates every argument; these still refuse what they cannot use, with a TypeError.
 //
 //   shared_state: ArrayBuffer                        the Int32Array cells of hub::SharedState
-//   hub_init(resource: object, onStartFailed: (g, message) => void): string   starts the hub; the poller's name
+//   hub_init(onStartFailed: (g, message) => void): string   starts the hub (once); returns the poller's name
 //   hub_park(fd: number, flags: number, timeoutSeconds: number): number        a WakeCode or readiness bits
 //   hub_wake(g): boolean                hub_schedule(g, delaySeconds, ref): boolean   hub_unschedule(g): boolean
 //   hub_phase(g): number                0 not in the hub, 1 parked, 2 ready to run, 3 start pending on a timer
@@ -79,9 +79,7 @@ void CloseHub(void* arg, void (*done)(void*), void* done_arg) {
 void HubInit(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   Runtime* runtime = RuntimeOf(info);
-  if (info.Length() < 2 || !info[0]->IsObject() || !info[1]->IsFunction()) {
-    return ThrowTypeError(isolate, "hub_init(resource, onStartFailed)");
-  }
+  if (info.Length() < 1 || !info[0]->IsFunction()) return ThrowTypeError(isolate, "hub_init(onStartFailed)");
   if (runtime->hub == nullptr) {
     std::string why;
     std::unique_ptr<Poller> poller = CreatePoller(&why);
@@ -92,7 +90,7 @@ void HubInit(const v8::FunctionCallbackInfo<v8::Value>& info) {
     auto* holder = new HubHolder{runtime, {}};
     holder->cleanup = node::AddEnvironmentCleanupHook(isolate, CloseHub, holder);
   }
-  runtime->hub->SetCallbacks(isolate->GetCurrentContext(), info[0].As<v8::Object>(), info[1].As<v8::Function>());
+  runtime->hub->SetCallbacks(isolate->GetCurrentContext(), info[0].As<v8::Function>());
   info.GetReturnValue().Set(v8::String::NewFromUtf8(isolate, runtime->hub->poller_name()).ToLocalChecked());
 }
 

@@ -63,14 +63,17 @@ void Hub::Close(std::function<void()> done) {
   uv_close(reinterpret_cast<uv_handle_t*>(&async_handle_), closed);
 }
 
-void Hub::SetCallbacks(v8::Local<v8::Context> context, v8::Local<v8::Object> resource,
-                       v8::Local<v8::Function> on_start_failed) {
+void Hub::SetCallbacks(v8::Local<v8::Context> context, v8::Local<v8::Function> on_start_failed) {
   context_.Reset(isolate_, context);
-  resource_.Reset(isolate_, resource);
   on_start_failed_.Reset(isolate_, on_start_failed);
-  node::async_context ids = node::EmitAsyncInit(isolate_, resource, "verdant.hub", -1);
-  async_id_ = ids.async_id;
-  trigger_id_ = ids.trigger_async_id;
+}
+
+void Hub::EnsureAsyncIds(HubSlot* slot) {
+  if (slot->has_async_ids || slot->g->wrapper.IsEmpty()) return;
+  v8::HandleScope handle_scope(isolate_);
+  // Runs async_hooks init hooks (AsyncLocalStorage copies the current store to the new resource there).
+  slot->async_ids = node::EmitAsyncInit(isolate_, slot->g->wrapper.Get(isolate_), "VERDANT_GREENTHREAD");
+  slot->has_async_ids = true;
 }
 
 HubSlot* Hub::SlotOf(Greenlet* g) {
@@ -90,6 +93,7 @@ bool Hub::IsParked(Greenlet* g) const { return g->hub_slot != nullptr && g->hub_
 int32_t Hub::Park(int fd, uint32_t flags, int64_t timeout_ns) {
   Greenlet* g = runtime_->current();
   HubSlot* slot = SlotOf(g);
+  EnsureAsyncIds(slot);
   if (!slot->undelivered_alarms.empty()) {
     // An alarm fired while this greenlet was busy: it raises at this blocking call, before any wait.
     uint32_t id = slot->undelivered_alarms.front();
@@ -207,6 +211,7 @@ bool Hub::ScheduleStart(Greenlet* g, int64_t delay_ns, bool ref) {
   if (g->state != GreenletState::kNew) return false;
   HubSlot* slot = SlotOf(g);
   if (slot->phase != HubSlot::Phase::kIdle) return false;
+  EnsureAsyncIds(slot);
   slot->ref = ref;
   if (delay_ns <= 0) {
     slot->phase = HubSlot::Phase::kReady;
@@ -420,9 +425,7 @@ void Hub::Dispatch(size_t budget) {
   budget += ready_.size() - ready_cursor_;
   {
     v8::HandleScope handle_scope(isolate_);
-    v8::Local<v8::Context> context = context_.Get(isolate_);
-    v8::Context::Scope context_scope(context);
-    node::CallbackScope callback_scope(isolate_, resource_.Get(isolate_), node::async_context{async_id_, trigger_id_});
+    v8::Context::Scope context_scope(context_.Get(isolate_));
     while (budget > 0 && ready_cursor_ < ready_.size()) {
       HubSlot* slot = ready_[ready_cursor_++];
       if (slot->phase != HubSlot::Phase::kReady) continue;  // Cancelled, or an older entry of a re-queued slot.
@@ -430,41 +433,51 @@ void Hub::Dispatch(size_t budget) {
       Resume(slot);
       if (isolate_->IsExecutionTerminating()) break;
     }
-    if (ready_cursor_ == ready_.size()) {
-      ready_.clear();
-      ready_cursor_ = 0;
-    } else if (ready_cursor_ > 1024 && ready_cursor_ * 2 > ready_.size()) {
-      ready_.erase(ready_.begin(), ready_.begin() + static_cast<ptrdiff_t>(ready_cursor_));
-      ready_cursor_ = 0;
-    }
-    dispatching_ = false;
-  }  // ~CallbackScope: nextTicks and microtasks queued by green code run here, on main.
+  }
+  if (ready_cursor_ == ready_.size()) {
+    ready_.clear();
+    ready_cursor_ = 0;
+  } else if (ready_cursor_ > 1024 && ready_cursor_ * 2 > ready_.size()) {
+    ready_.erase(ready_.begin(), ready_.begin() + static_cast<ptrdiff_t>(ready_cursor_));
+    ready_cursor_ = 0;
+  }
+  dispatching_ = false;
   UpdateIdle();
 }
 
 void Hub::Resume(HubSlot* slot) {
   slot->phase = HubSlot::Phase::kIdle;
   Greenlet* g = slot->g;
-  if (g->state == GreenletState::kDead) return;
-  if (g->state == GreenletState::kNew) {
-    std::string why;
-    if (!runtime_->Activate(g, &why)) {
-      // No stack for it: lib/ fails the green thread with this reason instead of starting it.
-      v8::Local<v8::Value> args[] = {g->wrapper.Get(isolate_),
-                                     v8::String::NewFromUtf8(isolate_, why.c_str()).ToLocalChecked()};
-      // An exception here is reported by the callback scope's verbose TryCatch, as an uncaught one.
-      v8::MaybeLocal<v8::Value> ignored =
-          on_start_failed_.Get(isolate_)->Call(isolate_->GetCurrentContext(), v8::Undefined(isolate_), 2, args);
-      (void)ignored;
-      return;
+  if (g->state == GreenletState::kDead || g->wrapper.IsEmpty()) return;
+  v8::HandleScope handle_scope(isolate_);
+  v8::Local<v8::Object> resource = g->wrapper.Get(isolate_);
+  EnsureAsyncIds(slot);
+  {
+    // The green thread runs as its own async resource. When it switches out, the scope's end runs the nextTicks
+    // and microtasks it queued, on main; an exception escaping is reported as uncaught (verbose TryCatch).
+    node::CallbackScope callback_scope(isolate_, resource, slot->async_ids);
+    if (g->state == GreenletState::kNew) {
+      std::string why;
+      if (!runtime_->Activate(g, &why)) {
+        // No stack for it: lib/ fails the green thread with this reason instead of starting it.
+        v8::Local<v8::Value> args[] = {resource, v8::String::NewFromUtf8(isolate_, why.c_str()).ToLocalChecked()};
+        v8::MaybeLocal<v8::Value> ignored =
+            on_start_failed_.Get(isolate_)->Call(isolate_->GetCurrentContext(), v8::Undefined(isolate_), 2, args);
+        (void)ignored;
+        return;
+      }
     }
+    counters_.resumes++;
+    shared_[kStateMainInHub] = 1;
+    shared_[kStateHubSwitch] = 1;
+    runtime_->SwitchTo(g);
+    shared_[kStateMainInHub] = 0;
+    shared_[kStateHubSwitch] = 0;
   }
-  counters_.resumes++;
-  shared_[kStateMainInHub] = 1;
-  shared_[kStateHubSwitch] = 1;
-  runtime_->SwitchTo(g);
-  shared_[kStateMainInHub] = 0;
-  shared_[kStateHubSwitch] = 0;
+  if (g->state == GreenletState::kDead && slot->has_async_ids) {
+    node::EmitAsyncDestroy(isolate_, slot->async_ids);
+    slot->has_async_ids = false;
+  }
 }
 
 void Hub::RunTurn() {

@@ -3,14 +3,18 @@
 // ready queue once per loop turn (like setImmediate), and a uv_async lets other threads wake the loop.
 //
 // A green thread parks here (Park, on its own stack) and the hub switches to main, whose stack runs the loop.
-// When its fd is ready, its deadline passes or lib/ wakes it, the hub switches straight back into it from C++,
-// in batches inside one node::CallbackScope, so nextTicks and microtasks queued by green code run after each
-// batch. No JS callback and no Promise sit between readiness and the resumed green thread.
+// When its fd is ready, its deadline passes or lib/ wakes it, the hub switches straight back into it from C++, in
+// batches. Each resume runs inside a node::CallbackScope under the green thread's own async resource (its JS
+// object, announced with EmitAsyncInit when it is scheduled or first parks): nextTicks and microtasks queued by
+// green code run when it switches out, executionAsyncId() is the thread's own across its waits, and
+// AsyncLocalStorage built on async resources (Node 20, 22) keeps one store per green thread, inherited from the
+// spawner. No JS callback and no Promise sit between readiness and the resumed green thread.
 //
 // Policy (what a wake means, errors, which greenlet to wake) lives in lib/runtime/hub.ts; the hub only keeps
 // the records and moves control. Tested by test/runtime/hub.test.ts and test/native/hub_test.cc.
 #pragma once
 
+#include <node.h>
 #include <uv.h>
 #include <v8.h>
 
@@ -80,6 +84,9 @@ struct HubSlot {
   HubSlot* fd_next = nullptr;
   HubSlot* fd_prev = nullptr;
   std::vector<uint32_t> undelivered_alarms;  // fired while it could not receive them
+  // The green thread as an async resource (its wrapper object): ids from EmitAsyncInit, destroyed when it dies.
+  node::async_context async_ids{0, 0};
+  bool has_async_ids = false;
 };
 
 struct HubCounters {
@@ -96,10 +103,9 @@ class Hub {
   // Closes the uv handles (the environment is going away); `done` runs once libuv has closed them all.
   void Close(std::function<void()> done);
 
-  // lib/'s hooks: the resource object the callback scope runs under, and the function told when a scheduled
-  // greenlet cannot start (no stack): fn(greenlet, message).
-  void SetCallbacks(v8::Local<v8::Context> context, v8::Local<v8::Object> resource,
-                    v8::Local<v8::Function> on_start_failed);
+  // lib/'s hook, told when a scheduled greenlet cannot start (no stack): fn(greenlet, message); and the context
+  // the hub's callbacks run in.
+  void SetCallbacks(v8::Local<v8::Context> context, v8::Local<v8::Function> on_start_failed);
 
   // Parks the current greenlet (not main) until its fd is ready for `flags`' events (fd -1: no fd), `timeout_ns`
   // passes (-1: never; 0: a yield, resumed on the next loop turn after everything ready now), or lib/ wakes it.
@@ -133,6 +139,8 @@ class Hub {
 
  private:
   HubSlot* SlotOf(Greenlet* g);
+  // Announces the greenlet as an async resource, in the current async context (once).
+  void EnsureAsyncIds(HubSlot* slot);
   void Enqueue(HubSlot* slot, bool next_turn);
   // Takes a parked slot out of every wait structure and queues it with `code`.
   void Resolve(HubSlot* slot, int32_t code);
@@ -175,10 +183,7 @@ class Hub {
   bool dispatching_ = false;
 
   v8::Global<v8::Context> context_;
-  v8::Global<v8::Object> resource_;
   v8::Global<v8::Function> on_start_failed_;
-  double async_id_ = 0;
-  double trigger_id_ = 0;
 
   // Heads of the waiter lists, by fd.
   std::vector<HubSlot*> fd_waiters_;

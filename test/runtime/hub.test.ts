@@ -2,6 +2,7 @@
 // exit report, and the hub under load. Each test body runs in a green thread: mocha awaits the GreenThread
 // (it is a thenable).
 import { strict as assert } from 'node:assert';
+import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -310,6 +311,41 @@ describe('hub: wait(promise)', () => {
       const t0 = Date.now();
       sleep(0.03);
       assert.ok(Date.now() - t0 >= 25);
+    }));
+});
+
+describe('hub: async context', () => {
+  it('AsyncLocalStorage: each green thread keeps its own store across waits, inherited from its spawner', async () => {
+    const als = new AsyncLocalStorage<string>();
+    const a = spawn(() =>
+      als.run('A', () => {
+        sleep(0.01);
+        const seen = als.getStore();
+        sleep(0);
+        return [seen, als.getStore()];
+      }),
+    );
+    const b = spawn(() => als.run('B', () => (sleep(0.005), als.getStore())));
+    const inherited = als.run('outer', () =>
+      spawn(() => {
+        const before = als.getStore();
+        sleep(0.002);
+        return [before, als.getStore()];
+      }),
+    );
+    const none = spawn(() => (sleep(0.001), als.getStore()));
+    assert.deepEqual(await Promise.all([a, b, inherited, none]), [['A', 'A'], 'B', ['outer', 'outer'], undefined]);
+    assert.equal(als.getStore(), undefined);
+  });
+
+  it("executionAsyncId is the green thread's own, the same across its waits", () =>
+    spawn(() => {
+      const id = executionAsyncId();
+      sleep(0.001);
+      assert.equal(executionAsyncId(), id);
+      wait(Promise.resolve());
+      assert.equal(executionAsyncId(), id);
+      assert.notEqual(spawn(() => executionAsyncId()).wait(), id);
     }));
 });
 
