@@ -1,7 +1,7 @@
 /**
- * Runs the three greenlet benchmarks for one Node binary and both backends, then prints a summary table.
+ * Runs the greenlet and hub benchmarks for one Node binary and both backends, then prints a summary table.
  *
- *   node dist/bench/run-all.js [--backend=fcontext|threads|both] [--only=switch,lifecycle,memory]
+ *   node dist/bench/run-all.js [--backend=fcontext|threads|both] [--only=switch,lifecycle,memory,hub,hub-memory]
  *
  * Environment:
  * - NODE: the node binary that runs the benchmarks (default: `node` on PATH). It must match the addon:
@@ -18,18 +18,22 @@ import { join } from 'node:path';
 import { fmt, printTable } from './harness';
 
 type Backend = 'fcontext' | 'threads';
-type Bench = 'switch' | 'lifecycle' | 'memory';
+type Bench = 'switch' | 'lifecycle' | 'memory' | 'hub' | 'hub-memory';
 
 const ARGS: Record<Backend, Record<Bench, string[]>> = {
   fcontext: {
     switch: [],
     lifecycle: [],
     memory: [],
+    hub: [],
+    'hub-memory': [],
   },
   threads: {
     switch: ['--iters=20000', '--warmup=5000', '--runs=5'],
     lifecycle: ['--iters=10000', '--warmup=1000', '--runs=3'],
     memory: ['--max=10000'],
+    hub: ['--runs=3'],
+    'hub-memory': ['--count=2000', '--runs=1'],
   },
 };
 
@@ -37,6 +41,8 @@ const SCRIPTS: Record<Bench, string> = {
   switch: 'greenlet-switch.js',
   lifecycle: 'greenlet-lifecycle.js',
   memory: 'greenlet-memory.js',
+  hub: 'hub.js',
+  'hub-memory': 'hub-memory.js',
 };
 
 function flag(name: string, fallback: string): string {
@@ -58,13 +64,14 @@ interface Line {
   min?: number;
   max?: number;
   error?: string;
+  baseline?: number;
 }
 
 function main(): number {
   const node = process.env.NODE || 'node';
   const backendArg = flag('backend', 'both');
   const backends: Backend[] = backendArg === 'both' ? ['fcontext', 'threads'] : [backendArg as Backend];
-  const benches = flag('only', 'switch,lifecycle,memory').split(',') as Bench[];
+  const benches = flag('only', 'switch,lifecycle,memory,hub,hub-memory').split(',') as Bench[];
   for (const b of backends) if (!(b in ARGS)) throw new RangeError(`unknown backend ${b}`);
   for (const b of benches) if (!(b in SCRIPTS)) throw new RangeError(`unknown benchmark ${b}`);
 
@@ -140,6 +147,20 @@ function main(): number {
       count === 100_000 ? '≤ 12 KB, 100k alive' : '≤ 12 KB',
     ]);
   }
+  const hubRow = (label: string, metric: string, target: string) =>
+    rows.push([label, ...backends.map((b) => show(pick('hub', metric, b))), show(baselineOf(pick('hub', metric, asyncBackend))), target]);
+  const baselineOf = (l: Line | undefined): Line | undefined =>
+    l === undefined || l.baseline === undefined ? undefined : { ...l, value: l.baseline };
+  hubRow('sleep(0), 1 green thread (vs await setImmediate)', 'yield_1', '≤ 1.5 µs');
+  hubRow('sleep(0), 100 green threads', 'yield_100', '≤ 1.5 µs');
+  hubRow('spawn + wait a no-op (vs await async fn)', 'spawn_wait', '≤ 5 µs');
+  hubRow('handoff park/wake (vs promise)', 'handoff', '');
+  rows.push([
+    'RSS per idle green thread (vs async on a timer)',
+    ...backends.map((b) => show(pick('hub-memory', 'verdant_idle_green_thread', b))),
+    show(pick('hub-memory', 'async_idle_timer', asyncBackend)),
+    '≤ 12 KB',
+  ]);
   console.log(`=== summary, node ${version}`);
   printTable(rows);
   if (failures > 0) console.log(`${failures} benchmark(s) failed; see above.`);
