@@ -39,7 +39,7 @@ if [ -z "${BACKENDS:-}" ]; then
 fi
 
 FILES=("$@")
-[ ${#FILES[@]} -eq 0 ] && FILES=(gc recursion eventloop process cycles vm)
+[ ${#FILES[@]} -eq 0 ] && FILES=(gc recursion eventloop process cycles vm hub)
 
 [ -f "$MOCHA" ] || { echo "stress: $MOCHA missing; run npm ci" >&2; exit 2; }
 if [ ! -d dist/test/stress ]; then
