@@ -244,7 +244,10 @@ describe('GreenPool', () => {
       sleep(0.005);
       assert.equal(pool.waiting(), 1);
       assert.equal(pool.running(), 0);
+      // Not idle: a spawn waits for a slot.
+      assert.throws(() => withTimeout(0.005, () => pool.waitAll()), Timeout);
       pool.resize(1);
+      pool.waitAll();
       assert.equal(spawner.wait(), 'ran');
     }));
 
@@ -436,6 +439,19 @@ describe('GreenPool', () => {
       assert.equal(pool.free(), 1);
       pool.waitAll();
     });
+  });
+
+  it('on the main stack, which cannot wait in line, spawn takes a free slot even ahead of a woken spawner', async () => {
+    const pool = new GreenPool(0);
+    const spawner = spawn(() => pool.spawn(() => 'spawner').wait());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(pool.waiting(), 1);
+    pool.resize(1);
+    // The slot was just offered to the spawner, which has not run yet.
+    const fromMain = pool.spawn(() => 'main');
+    assert.equal(pool.running(), 1);
+    assert.equal(await fromMain, 'main');
+    assert.equal(await spawner, 'spawner');
   });
 
   it('1000 tasks through a pool of 10 never run more than 10 at once', () =>

@@ -137,7 +137,7 @@ describe('GreenPool.imap and starmap', () => {
       assert.equal(most, size);
     }));
 
-  it('runs in a pool of its own with this size: no slot of the pool is taken, so the pool own threads may map', () =>
+  it("runs in a pool of its own with this size: no slot of the pool is taken, so the pool's own threads may map", () =>
     spawn(() => {
       const pool = new GreenPool(1);
       const outer = pool.spawn(() => [
