@@ -61,7 +61,7 @@ export class GreenPile<T = unknown> implements IterableIterator<T> {
    * The next result in spawn order, blocking until it is ready; its error raises here instead. Done when every
    * spawned result has been taken.
    *
-   * Switch point: when the next result is not ready. On the main stack, that is a {@link HubBlockingError}.
+   * Switch point: when the next result is not ready. On the main stack, that is a `HubBlockingError`.
    */
   next(): IteratorResult<T, undefined> {
     return this.#results.next();

@@ -59,8 +59,8 @@ export class GreenPool {
   }
 
   /**
-   * How many more green threads may start now without waiting: `size - running()`, or 0 while a shrunk pool
-   * still runs more than its size.
+   * How many slots are free: `size - running()`, or 0 while a shrunk pool still runs more than its size. (A free
+   * slot may already be promised to a spawner that was waiting for it and has not run yet.)
    */
   free(): number {
     return Math.max(0, this.#size - this.#threads.size);
@@ -75,13 +75,13 @@ export class GreenPool {
    * Runs `fn(...args)` in a new green thread of the pool and returns it (its result comes from `wait()`). While
    * the pool is full, blocks the caller until a slot frees up; spawners get slots in the order they came.
    *
-   * Re-entrancy, as in eventlet: when the caller is itself a green thread of this pool and no slot is free, `fn`
-   * runs right here, in the caller, instead of waiting (a pool whose every thread waited for a slot held by
+   * Re-entrancy, as in eventlet: when the caller is itself a green thread of this pool and would have to wait for
+   * a slot, `fn` runs right here, in the caller, instead (a pool whose every thread waited for a slot held by
    * another would deadlock). Like a direct call, it then returns only when `fn` has, with a GreenThread that has
    * already finished with `fn`'s result, and `fn`'s error propagates from `spawn`.
    *
    * On the main stack, which cannot wait, `spawn` starts the thread when a slot is free, and throws
-   * {@link HubBlockingError} when none is.
+   * `HubBlockingError` when none is.
    *
    * Switch point: when the pool is full (or `fn` runs inline and switches).
    */
@@ -134,10 +134,11 @@ export class GreenPool {
    * this pool's slots, so imap is safe from the pool's own green threads; at most `size` calls run, and at most
    * `size` results wait to be taken, so memory stays bounded for endless inputs. The inputs are read in a
    * green thread of its own, which may block in them; an error an input throws raises from `next()` after the
-   * results before it. Breaking out of a `for...of` (or calling `return()`) stops reading the inputs; calls under
-   * way finish, their results unused.
+   * results before it. Breaking out of a `for...of` (or calling `return()`) stops reading the inputs and closes
+   * them; calls under way finish, their results unused. An iterator dropped unfinished does the same once it is
+   * garbage-collected.
    *
-   * Throws {@link HubBlockingError} from `next()` on the main stack when the next result is not ready.
+   * Throws `HubBlockingError` from `next()` on the main stack when the next result is not ready.
    */
   imap<R, A extends unknown[]>(fn: (...args: A) => R, ...iterables: IterablesOf<A>): IterableIterator<R> {
     checkFunction(fn, 'GreenPool.imap');

@@ -1,5 +1,5 @@
 /**
- * Results in the order their work was spawned: the one machinery behind {@link GreenPile} and
+ * Results in the order their work was spawned: the one machinery behind `GreenPile` and
  * `GreenPool.imap`/`starmap` (as eventlet's GreenMap is a GreenPile).
  *
  * A producer adds work (`add`): it holds the next place in line, then starts the green thread that fills it. A
@@ -41,6 +41,8 @@ export class OrderedResults<T> {
   #open: boolean;
   // An error to raise after the last result, once (a failure of the producer, such as its input).
   #failure: { error: unknown } | null = null;
+  // Every waiter is woken at each change and checks again, in queue order (so the first consumer takes the
+  // front): a woken waiter that is killed meanwhile leaves nobody stranded.
   readonly #consumers: WaitQueue;
   // A producer waiting for room waits for a consumer, which may never come: that alone must not keep the
   // process alive.
@@ -78,13 +80,17 @@ export class OrderedResults<T> {
       thread = start();
     } catch (error) {
       this.#places.splice(this.#places.indexOf(place), 1);
-      this.#changed();
+      // A consumer may have been waiting for this very place, or for the sequence to end.
+      this.#consumers.wake();
+      this.#producers.wake();
       throw error;
     }
     place.thread = thread;
     // link, not onFinish: the consumer is who sees this thread's outcome (its error raises from `next`), so the
-    // thread's failure is not reported on its own.
-    thread.link(() => this.#changed());
+    // thread's failure is not reported on its own. Only the front result is waited for.
+    thread.link(() => {
+      if (this.#places[0] === place) this.#consumers.wake();
+    });
     return thread;
   }
 
@@ -95,7 +101,7 @@ export class OrderedResults<T> {
   finish(failure?: { error: unknown }): void {
     this.#open = false;
     this.#failure = failure ?? null;
-    this.#changed();
+    this.#consumers.wake();
   }
 
   /**
@@ -115,7 +121,9 @@ export class OrderedResults<T> {
       if (failure !== null) throw failure.error;
       return DONE;
     }
-    this.#changed();
+    // There is room for one more result, and a new front that may be ready for another consumer.
+    this.#producers.wake();
+    this.#consumers.wake();
     // The thread has finished: wait() returns its result or throws its error without blocking.
     return { done: false, value: front.thread!.wait() };
   }
@@ -124,12 +132,5 @@ export class OrderedResults<T> {
   #frontReady(): boolean {
     const front = this.#places[0];
     return front === undefined ? !this.#open : front.thread !== null && front.thread.dead;
-  }
-
-  // Places came or went, or a thread finished: whoever waits checks again (consumers in order, so the first
-  // takes the front; a woken waiter that is killed meanwhile leaves nothing stranded, as all were woken).
-  #changed(): void {
-    this.#consumers.wake();
-    this.#producers.wake();
   }
 }

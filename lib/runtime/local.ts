@@ -70,6 +70,16 @@ export class Local {
     stores.set(this, { Class: new.target, attributes });
     return new Proxy(this, handler);
   }
+
+  /** What `console.log` and `util.inspect` show: the current green thread's attributes. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
+    // Node inspects a proxy's target, not its traps: hand it a copy of what this green thread sees.
+    return `${this.constructor.name} ${inspect({ ...this }, options)}`;
+  }
 }
 
 /**

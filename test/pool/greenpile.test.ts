@@ -91,6 +91,20 @@ describe('GreenPile', () => {
       assert.deepEqual([...pile], [9]);
     }));
 
+  it('several consumers share the results out: each is taken once, and each consumer sees them in order', () =>
+    spawn(() => {
+      const random = seededRandom(11);
+      const pile = new GreenPile<number>(6);
+      for (const i of range(40)) {
+        const delay = random() * 0.003;
+        pile.spawn(() => (sleep(delay), i));
+      }
+      const consumers = range(3).map(() => spawn(() => [...pile]));
+      const taken = consumers.map((c) => c.wait());
+      for (const seq of taken) assert.deepEqual(seq, [...seq].sort((a, b) => a - b));
+      assert.deepEqual(taken.flat().sort((a, b) => a - b), range(40));
+    }));
+
   it('a consumer waiting for a spawn that is killed on its way goes on without it', () =>
     spawn(() => {
       const pool = new GreenPool(1);

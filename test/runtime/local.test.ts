@@ -1,6 +1,7 @@
 // local(): attributes per green thread (eventlet's corolocal.local), the class form, what the object's
 // reflection shows, and that a finished green thread's values are not kept.
 import { strict as assert } from 'node:assert';
+import { inspect } from 'node:util';
 import { sleep, spawn } from 'verdant';
 import { Local, local } from '../../lib/runtime/local';
 import { GreenPool } from '../../lib/pool';
@@ -69,6 +70,14 @@ describe('local', () => {
       assert.equal(delete l.x, true);
       assert.deepEqual({ ...l }, { y: 2 });
       assert.equal(JSON.stringify(l), '{"y":2}');
+    }));
+
+  it("console.log and util.inspect show the current green thread's attributes", () =>
+    spawn(() => {
+      const l = local<{ user: string }>();
+      l.user = 'alice';
+      assert.equal(inspect(l), "Local { user: 'alice' }");
+      assert.equal(spawn(() => inspect(l)).wait(), 'Local {}');
     }));
 
   it('the class form runs the constructor once per green thread, so each starts from the defaults', () =>
