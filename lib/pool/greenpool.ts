@@ -222,7 +222,9 @@ function raiseFailure(gt: GreenThread<unknown>): void {
 }
 
 function checkFunction(fn: unknown, what: string): void {
-  if (typeof fn !== 'function') throw new TypeError(`${what} takes a function, not ${fn === null ? 'null' : typeof fn}`);
+  if (typeof fn !== 'function') {
+    throw new TypeError(`${what} takes a function, not ${fn === null ? 'null' : typeof fn}`);
+  }
 }
 
 function iteratorOf(value: unknown, what: string): Iterator<unknown> {

@@ -52,7 +52,10 @@ export class WaitQueue {
     }
   }
 
-  /** Wakes the first `count` waiters (all by default), in queue order. Waking a waiter that is already woken does nothing. */
+  /**
+   * Wakes the first `count` waiters (all by default), in queue order. Waking a waiter that is already woken does
+   * nothing.
+   */
   wake(count = this.#parked.length): void {
     const n = Math.min(count, this.#parked.length);
     for (let i = 0; i < n; i++) wake(this.#parked[i]);

@@ -174,7 +174,10 @@ describe('GreenPile', () => {
   });
 
   it('rejects what is neither a pool size nor a GreenPool', () => {
-    assert.throws(() => new GreenPile('4' as never), (e) => e instanceof TypeError && /GreenPile takes a pool size that is a number, not string/.test(e.message));
+    assert.throws(() => new GreenPile('4' as never), {
+      name: 'TypeError',
+      message: /GreenPile takes a pool size that is a number, not string/,
+    });
     assert.throws(() => new GreenPile(-1), RangeError);
     assert.equal(new GreenPile().pool.size, 1000);
     assert.equal(new GreenPile(3).pool.size, 3);

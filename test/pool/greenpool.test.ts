@@ -408,13 +408,17 @@ describe('GreenPool', () => {
   it('waitAll also waits for the spawns still queued for a slot', () =>
     spawn(() => {
       const pool = new GreenPool(1);
+      const gate = new Gate();
       const log: string[] = [];
-      pool.spawn(() => (sleep(0.005), log.push('first')));
-      spawn(() => pool.spawn(() => (sleep(0.005), log.push('queued'))));
+      pool.spawn(() => (gate.wait(), log.push('first')));
+      spawn(() => pool.spawn(() => (sleep(0), log.push('queued'))));
       sleep(0);
       assert.equal(pool.waiting(), 1);
+      // Opened while waitAll waits: the first thread ends, and the queued spawn takes its slot.
+      spawn(() => gate.open());
       pool.waitAll();
       assert.deepEqual(log, ['first', 'queued']);
+      assert.equal(pool.running(), 0);
     }));
 
   it('waitAll from one of the pool threads is a PoolDeadlockError (eventlet test_recursive_waitall)', () =>
@@ -481,8 +485,11 @@ describe('GreenPool', () => {
     assert.equal(new GreenPool(1).size, 1);
     assert.equal(new GreenPool(1e3).size, 1000);
     assert.equal(new GreenPool().size, 1000);
-    assert.throws(() => new GreenPool('foo' as never), (e) => e instanceof TypeError && /GreenPool takes a pool size that is a number, not string/.test(e.message));
-    assert.throws(() => new GreenPool(-1), (e) => e instanceof RangeError && /integer >= 0, not -1/.test(e.message));
+    assert.throws(() => new GreenPool('foo' as never), {
+      name: 'TypeError',
+      message: /GreenPool takes a pool size that is a number, not string/,
+    });
+    assert.throws(() => new GreenPool(-1), { name: 'RangeError', message: /integer >= 0, not -1/ });
     assert.throws(() => new GreenPool(1.5), RangeError);
     assert.throws(() => new GreenPool(NaN), RangeError);
     assert.throws(() => new GreenPool(Infinity), RangeError);

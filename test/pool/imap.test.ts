@@ -98,7 +98,8 @@ describe('GreenPool.imap and starmap', () => {
     spawn(() => {
       const pool = new GreenPool(4);
       assert.deepEqual([...pool.starmap(passthru, range(10).map((x) => [x] as [number]))], range(10));
-      const sums = pool.starmap((a: number, b: number) => a + b, [[1, 2], [3, 4], new Set([5, 6]) as unknown as [number, number]]);
+      const pairs = [[1, 2], [3, 4], new Set([5, 6]) as unknown as [number, number]] as Array<[number, number]>;
+      const sums = pool.starmap((a: number, b: number) => a + b, pairs);
       assert.deepEqual([...sums], [3, 7, 11]);
     }));
 
@@ -242,10 +243,17 @@ describe('GreenPool.imap and starmap', () => {
   it('rejects bad arguments with errors that name them', () => {
     const pool = new GreenPool(2);
     assert.throws(() => pool.imap(42 as never, [1]), /GreenPool.imap takes a function, not number/);
-    assert.throws(() => (pool.imap as (fn: () => void) => unknown)(() => {}), /GreenPool.imap takes at least one iterable/);
-    assert.throws(() => pool.imap((a: number, b: number) => a + b, [1], 5 as never), /GreenPool.imap: argument 3 is not iterable \(number\)/);
-    assert.throws(() => pool.starmap((a: number) => a, null as never), /GreenPool.starmap: argument 2 is not iterable \(null\)/);
-    assert.throws(() => new GreenPool(0).imap(passthru, [1]), (e) => e instanceof RangeError && /size >= 1/.test(e.message));
+    const imapWithNoIterable = pool.imap as (fn: () => void) => unknown;
+    assert.throws(() => imapWithNoIterable(() => {}), /GreenPool.imap takes at least one iterable/);
+    assert.throws(
+      () => pool.imap((a: number, b: number) => a + b, [1], 5 as never),
+      /GreenPool.imap: argument 3 is not iterable \(number\)/,
+    );
+    assert.throws(
+      () => pool.starmap((a: number) => a, null as never),
+      /GreenPool.starmap: argument 2 is not iterable \(null\)/,
+    );
+    assert.throws(() => new GreenPool(0).imap(passthru, [1]), { name: 'RangeError', message: /size >= 1/ });
   });
 
   it('a killed call raises GreenletExit at its position', () =>

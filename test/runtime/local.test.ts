@@ -2,7 +2,8 @@
 // reflection shows, and that a finished green thread's values are not kept.
 import { strict as assert } from 'node:assert';
 import { inspect } from 'node:util';
-import { sleep, spawn } from 'verdant';
+import { Greenlet, getCurrent, sleep, spawn } from 'verdant';
+import { park, wake } from '../../lib/runtime/hub';
 import { Local, local } from '../../lib/runtime/local';
 import { GreenPool } from '../../lib/pool';
 
@@ -139,7 +140,10 @@ describe('local', () => {
 
   it('rejects what would not be per green thread, with errors that say so', () => {
     const l = local<Record<string, number>>();
-    assert.throws(() => Object.defineProperty(l, 'fixed', { value: 1, configurable: false }), /cannot have a non-configurable attribute \(fixed\)/);
+    assert.throws(
+      () => Object.defineProperty(l, 'fixed', { value: 1, configurable: false }),
+      /cannot have a non-configurable attribute \(fixed\)/,
+    );
     assert.throws(() => Object.freeze(l), /cannot be frozen/);
     assert.throws(() => Object.setPrototypeOf(l, null), /cannot change its prototype/);
     // defineProperty without `configurable` makes a configurable attribute (a proxy can report no other).
@@ -169,14 +173,17 @@ describe('local', () => {
 
       // A thread that is still alive (here, parked) keeps its values.
       const alive: { ref?: WeakRef<object> } = {};
+      let parkedSelf: Greenlet | undefined;
       const parked = spawn(() => {
         give(alive);
-        sleep(0.05);
+        parkedSelf = getCurrent();
+        park('test: parked until woken');
       });
       sleep(0.002);
       for (let i = 0; i < 3; i++) (global.gc!(), sleep(0.001));
       assert.notEqual(alive.ref!.deref(), undefined);
       assert.equal(finalized, 0);
+      wake(parkedSelf!);
       parked.wait();
 
       // A thread that finished, and that nobody refers to any more, leaves nothing behind.
