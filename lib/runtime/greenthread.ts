@@ -36,6 +36,7 @@ export const spawnSites = new WeakMap<Greenlet, string>();
 let nextId = 1;
 
 let finishUnstarted: (gt: GreenThread, error: unknown) => void;
+let watchFinish: (gt: GreenThread<any>, callback: () => void) => void;
 
 /**
  * A green thread: runs `fn(...args)` on a greenlet started by the hub. Create it with {@link spawn} or
@@ -130,6 +131,10 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
   link<A extends unknown[]>(callback: LinkCallback<T, A>, ...args: A): void {
     if (typeof callback !== 'function') throw new TypeError('link takes a function');
     this.#observed = true;
+    this.#whenFinished(callback, args);
+  }
+
+  #whenFinished(callback: LinkCallback<T, any[]>, args: unknown[]): void {
     if (this.#finished) {
       callLink(callback, this, args);
     } else {
@@ -178,7 +183,17 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
 
   static {
     finishUnstarted = (gt, error) => gt.#finish(true, error);
+    watchFinish = (gt, callback) => gt.#whenFinished(callback, []);
   }
+}
+
+/**
+ * @internal Calls `callback()` when `gt` finishes (at once if it has), as {@link GreenThread.link} does, but
+ * without counting as someone who sees the outcome: a failure that nobody waits for is still reported. For the
+ * bookkeeping of libraries (a pool freeing the thread's slot), which must not silence the thread's errors.
+ */
+export function onFinish(gt: GreenThread<any>, callback: () => void): void {
+  watchFinish(gt, callback);
 }
 
 function callLink<T>(callback: LinkCallback<T, any[]>, gt: GreenThread<T>, args: unknown[]): void {
