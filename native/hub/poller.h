@@ -10,6 +10,17 @@
 #include <memory>
 #include <string>
 
+// Which pollers this build has. kqueue is the kernel's own on macOS and the BSDs; on Linux it comes from libkqueue
+// (its headers and -lkqueue) and is built only when VERDANT_POLLER_KQUEUE asks for it, which also makes it the
+// one CreatePoller returns.
+#if defined(__linux__)
+#define VERDANT_HAVE_EPOLL 1
+#endif
+#if defined(VERDANT_POLLER_KQUEUE) || defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
+    defined(__OpenBSD__) || defined(__DragonFly__)
+#define VERDANT_HAVE_KQUEUE 1
+#endif
+
 namespace verdant::detail {
 
 // Readiness bits, shared with lib/runtime/hub.ts.
@@ -41,8 +52,8 @@ class Poller {
   virtual int Poll(PollEvent* out, int max) = 0;
 };
 
-// The poller this platform builds with (epoll on Linux unless VERDANT_POLLER_KQUEUE is defined). nullptr with a
-// reason when the kernel refuses.
+// The poller this platform builds with (kqueue where VERDANT_HAVE_KQUEUE, else epoll). nullptr with a reason when
+// the kernel refuses.
 std::unique_ptr<Poller> CreatePoller(std::string* why);
 
 std::unique_ptr<Poller> CreateEpollPoller(std::string* why);
