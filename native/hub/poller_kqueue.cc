@@ -94,9 +94,9 @@ class KqueuePoller final : public Poller {
 #if defined(__linux__)
   // libkqueue (kqueue emulated on epoll) does not see a close: a closed fd's filters stay in its tables, and EV_ADD
   // for a new fd with the same number then modifies the stale filter, which watches nothing, and reports success.
-  // Its EV_ADD on a live, unfired read filter of a socket fails, with whatever errno was left over. Deleting first
-  // makes every Arm a fresh registration and avoids both. The kernels' own kqueues drop a fd's filters on close
-  // and modify in place, so they skip the deletes.
+  // Its EV_ADD on a live, unfired read filter of a socket is refused inside, yet its receipt carries whatever errno
+  // was left over (0: success). Deleting first makes every Arm a fresh registration and avoids both. The kernels'
+  // own kqueues drop a fd's filters on close and modify in place, so they skip the deletes.
   static constexpr bool kAddAfresh = true;
 #else
   static constexpr bool kAddAfresh = false;
