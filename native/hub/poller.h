@@ -27,7 +27,8 @@ namespace verdant::detail {
 enum PollEvents : uint32_t {
   kPollRead = 1,
   kPollWrite = 2,
-  // Reported with whatever was asked: the peer hung up or the fd is in error.
+  // Reported with whatever was asked: the other end is gone or the fd is in error. A peer that only shut down its
+  // write side has not hung up (it may still read): its reader gets kPollRead, a writer nothing.
   kPollHangup = 4,
   kPollError = 8,
 };
@@ -44,11 +45,12 @@ class Poller {
   // The fd that becomes readable when some armed fd is ready (what libuv watches).
   virtual int fd() const = 0;
   // Arms `fd` for the next readiness of `events` (kPollRead | kPollWrite), replacing what it was armed for.
-  // Returns 0 or an errno (EBADF, EPERM for fds that cannot be polled such as regular files, ENOMEM...).
+  // Returns 0 or an errno (EBADF, EPERM for fds that cannot be polled such as regular files, ENOMEM...). kqueue
+  // accepts regular files: readable while the offset is before the end, never at the end.
   virtual int Arm(int fd, uint32_t events) = 0;
   // Forgets `fd` (call before it is closed). Returns 0 or an errno; an fd the poller never saw is not an error.
   virtual int Disarm(int fd) = 0;
-  // Collects up to `max` ready fds without blocking. Returns how many, or -errno.
+  // Collects up to `max` ready fds without blocking, each fd at most once per call. Returns how many, or -errno.
   virtual int Poll(PollEvent* out, int max) = 0;
 };
 
