@@ -12,6 +12,7 @@
         "native/greenlet/elf_symbols.cc",
         "native/greenlet/internals_x86_64.cc",
         "native/hub/poller_epoll.cc",
+        "native/hub/poller_kqueue.cc",
         "native/hub/timer_heap.cc",
         "native/hub/hub.cc",
         "native/hub/bindings.cc",

@@ -1,7 +1,7 @@
 // epoll with EPOLLONESHOT: Arm is one epoll_ctl (MOD, or ADD the first time), Poll one epoll_wait(0).
 #include "hub/poller.h"
 
-#if defined(__linux__)
+#if defined(VERDANT_HAVE_EPOLL)
 
 #include <errno.h>
 #include <string.h>
@@ -21,7 +21,10 @@ class EpollPoller final : public Poller {
 
   int Arm(int fd, uint32_t events) override {
     struct epoll_event ev {};
-    ev.events = EPOLLONESHOT | EPOLLRDHUP;
+    // No EPOLLRDHUP: the peer's shutdown of its write side is no hangup (it may still read), and it would be
+    // reported to a writer waiting for room too, waking it again and again while the buffer stays full. A reader
+    // needs no RDHUP either: a socket whose peer shut down its write side polls EPOLLIN.
+    ev.events = EPOLLONESHOT;
     if (events & kPollRead) ev.events |= EPOLLIN;
     if (events & kPollWrite) ev.events |= EPOLLOUT;
     ev.data.fd = fd;
@@ -50,7 +53,7 @@ class EpollPoller final : public Poller {
       uint32_t mapped = 0;
       if (e & EPOLLIN) mapped |= kPollRead;
       if (e & EPOLLOUT) mapped |= kPollWrite;
-      if (e & (EPOLLHUP | EPOLLRDHUP)) mapped |= kPollHangup;
+      if (e & EPOLLHUP) mapped |= kPollHangup;
       if (e & EPOLLERR) mapped |= kPollError;
       out[i] = PollEvent{events_[i].data.fd, mapped};
     }
@@ -74,10 +77,10 @@ std::unique_ptr<Poller> CreateEpollPoller(std::string* why) {
   return std::make_unique<EpollPoller>(epfd);
 }
 
-#if !defined(VERDANT_POLLER_KQUEUE)
+#if !defined(VERDANT_HAVE_KQUEUE)
 std::unique_ptr<Poller> CreatePoller(std::string* why) { return CreateEpollPoller(why); }
 #endif
 
 }  // namespace verdant::detail
 
-#endif  // __linux__
+#endif  // VERDANT_HAVE_EPOLL
