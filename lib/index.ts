@@ -8,6 +8,7 @@
  *   {@link GreenThread}, {@link wait} (Promises from blocking code), {@link run}, {@link trampoline}
  *   (lib/runtime);
  * - time: {@link sleep}, {@link Timeout}, {@link withTimeout} (lib/time);
+ * - pools: {@link GreenPool}, {@link GreenPile} (lib/pool); green-thread-local storage: {@link local};
  * - settings and introspection: {@link configure}, {@link backend}, {@link stats} (lib/runtime/config.ts).
  *
  * @packageDocumentation
@@ -30,6 +31,9 @@ export { wait } from './runtime/promise';
 export { run } from './runtime/run';
 export { trampoline } from './runtime/trampoline';
 export type { TrampolineOptions } from './runtime/trampoline';
+export { GreenPool, GreenPile, PoolDeadlockError } from './pool';
+export type { IterablesOf } from './pool';
+export { Local, local } from './runtime/local';
 export { sleep } from './time/sleep';
 export { Timeout, withTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';
