@@ -13,6 +13,33 @@ namespace verdant::detail {
 Runtime::Runtime(v8::Isolate* isolate, std::unique_ptr<Backend> backend)
     : isolate_(isolate), backend_(std::move(backend)) {
   backend_->Attach(this);
+  if constexpr (compat::kHasAsyncContextSlot) {
+    isolate_->AddGCPrologueCallback(&Runtime::StashAsyncContext, this, v8::kGCTypeAll);
+    isolate_->AddGCEpilogueCallback(&Runtime::UnstashAsyncContext, this, v8::kGCTypeAll);
+  }
+}
+
+// V8 visits the isolate's async-context slot (continuation-preserved embedder data) as a root once per V8
+// thread it iterates: the running one and every archived one. Each suspended greenlet is an archived V8 thread,
+// so the slot is visited many times in one collection; when it holds a young object, the scavenger copies that
+// object again on the second visit and leaves the heap corrupt (a crash at a later GC). So, for the duration of
+// every collection, the slot holds undefined and its value waits in a global handle, which V8 visits exactly
+// once. Tested by test/runtime/cppgc.test.ts ("async context slot").
+void Runtime::StashAsyncContext(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
+  auto* self = static_cast<Runtime*>(data);
+  v8::HandleScope handle_scope(isolate);
+  v8::Local<v8::Value> value = compat::GetAsyncContext(isolate);
+  if (value->IsUndefined()) return;
+  self->stashed_async_context_.Reset(isolate, value);
+  compat::SetAsyncContext(isolate, v8::Undefined(isolate));
+}
+
+void Runtime::UnstashAsyncContext(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
+  auto* self = static_cast<Runtime*>(data);
+  if (self->stashed_async_context_.IsEmpty()) return;
+  v8::HandleScope handle_scope(isolate);
+  compat::SetAsyncContext(isolate, self->stashed_async_context_.Get(isolate));
+  self->stashed_async_context_.Reset();
 }
 
 Runtime::~Runtime() = default;

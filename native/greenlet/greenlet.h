@@ -141,6 +141,9 @@ class Runtime {
 
  private:
   void SaveAsyncContext(Greenlet* g);
+  static void StashAsyncContext(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags, void* data);
+  static void UnstashAsyncContext(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags, void* data);
+  v8::Global<v8::Value> stashed_async_context_;
   void ContinueTermination();
   v8::Isolate* isolate_;
   std::unique_ptr<Backend> backend_;
