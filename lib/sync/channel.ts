@@ -86,6 +86,9 @@ export class Channel<T = unknown> {
     try {
       for (;;) {
         if (!parkUntil('Channel.receive', deadline, () => receiver.granted)) {
+          // A sender that came after the hub saw the deadline (and found this receiver leaving) still counts.
+          const late = grantFirst(this.#senders);
+          if (late !== undefined) return late.value;
           throw new Empty(`Channel.receive timed out after ${timeout} s: no sender came`);
         }
         const offer = receiver.offer!;

@@ -34,14 +34,20 @@ export class Permits {
    * Switch point: when no permit is free and `block` is true.
    */
   take(reason: string, block: boolean, timeout: number | null): boolean {
-    if (this.#free > 0) {
-      this.#free--;
-      return true;
-    }
+    if (this.#takeFree()) return true;
     if (!block) return false;
     const waiter = new GrantWaiter(requireGreen(`${reason}()`));
     this.#waiters.push(waiter);
-    return awaitGrant(this.#waiters, waiter, reason, timeout, () => this.give(1));
+    if (awaitGrant(this.#waiters, waiter, reason, timeout, () => this.give(1))) return true;
+    // As Python's Semaphore re-checks after its wait: a permit freed by the time the timed-out waiter runs
+    // (released after the hub saw the deadline, with nobody else waiting) is still taken.
+    return this.#takeFree();
+  }
+
+  #takeFree(): boolean {
+    if (this.#free <= 0) return false;
+    this.#free--;
+    return true;
   }
 
   /** Returns `count` permits: each goes to the first waiter that can take it; the rest become free. */

@@ -39,15 +39,14 @@ class PutWaiter<T> extends GrantWaiter {
 
 function noop(): void {}
 
+// What #takeNow returns when there is no item (a private symbol: no user item can be it).
+const NOTHING: unique symbol = Symbol('nothing');
+
 /** Reads a maxsize: null, undefined or Infinity mean unbounded; otherwise an integer >= 0. */
 function checkMaxsize(size: number | null | undefined, what: string): number {
   if (size === null || size === undefined || size === Infinity) return Infinity;
   checkInteger(size, 0, `${what} (maxsize; null or Infinity for no limit)`);
   return size;
-}
-
-function describeTimeout(timeout: number | null): string {
-  return timeout === null ? '' : ` after ${timeout} s`;
 }
 
 /**
@@ -127,9 +126,10 @@ export class LightQueue<T = unknown> {
     const waiter = new PutWaiter(requireGreen('Queue.put() on a full queue'), item);
     this.#putters.push(waiter);
     // Once granted, the item is in the queue (or with a getter): nothing to pass on.
-    if (!awaitGrant(this.#putters, waiter, 'Queue.put', timeout, noop)) {
-      throw new Full(`Queue.put timed out${describeTimeout(timeout)}: the queue stayed full`);
-    }
+    if (awaitGrant(this.#putters, waiter, 'Queue.put', timeout, noop)) return;
+    // As Python's queue re-checks after its wait: room that came by the time the timed-out putter runs is used.
+    if (this.#place(item)) return;
+    throw new Full(`Queue.put timed out after ${timeout} s: the queue stayed full`);
   }
 
   /** `put(item, { block: false })`: puts the item if it can go somewhere now, else throws {@link Full}. */
@@ -146,26 +146,18 @@ export class LightQueue<T = unknown> {
    */
   get(options?: QueueWaitOptions): T {
     const { block, timeout } = readBlocking(options, 'block', 'Queue.get');
-    const store = this.#store;
-    if (store.size > 0) {
-      const item = store.take();
-      this.#admitPutters();
-      return item;
-    }
-    // A putter that waits on an empty queue (maxsize 0, or shrunk) hands its item over directly.
-    const putter = grantFirst(this.#putters);
-    if (putter !== undefined) {
-      this.itemAccepted();
-      return putter.item;
-    }
+    const now = this.#takeNow();
+    if (now !== NOTHING) return now;
     if (!block) throw new Empty('Queue.get: the queue is empty');
     const waiter = new GetWaiter<T>(requireGreen('Queue.get() on an empty queue'));
     this.#getters.push(waiter);
     const passOn = () => this.#giveBack(waiter.item as T);
-    if (!awaitGrant(this.#getters, waiter, 'Queue.get', timeout, passOn)) {
-      throw new Empty(`Queue.get timed out${describeTimeout(timeout)}: no item came`);
-    }
-    return waiter.item as T;
+    if (awaitGrant(this.#getters, waiter, 'Queue.get', timeout, passOn)) return waiter.item as T;
+    // As Python's queue re-checks after its wait: an item that came by the time the timed-out getter runs
+    // (put after the hub saw the deadline) is still taken.
+    const late = this.#takeNow();
+    if (late !== NOTHING) return late;
+    throw new Empty(`Queue.get timed out after ${timeout} s: no item came`);
   }
 
   /** `get({ block: false })`: the next item if there is one now (or a putter waits), else throws {@link Empty}. */
@@ -186,6 +178,21 @@ export class LightQueue<T = unknown> {
 
   get #store(): ItemStore<T> {
     return (this.#storage ??= this.createStore());
+  }
+
+  // Takes the next item without waiting: from the store, or straight from a putter that waits on an empty
+  // queue (maxsize 0, or shrunk); NOTHING if there is none.
+  #takeNow(): T | typeof NOTHING {
+    const store = this.#store;
+    if (store.size > 0) {
+      const item = store.take();
+      this.#admitPutters();
+      return item;
+    }
+    const putter = grantFirst(this.#putters);
+    if (putter === undefined) return NOTHING;
+    this.itemAccepted();
+    return putter.item;
   }
 
   // Places an item without waiting: to the first waiting getter, or into the store if there is room. While
@@ -259,7 +266,7 @@ export class Queue<T = unknown> extends LightQueue<T> {
     const waiter = new GrantWaiter(requireGreen('Queue.join() with unfinished tasks'));
     this.#joiners.push(waiter);
     try {
-      return parkUntil('Queue.join', Deadline.after(timeout), () => waiter.granted);
+      return parkUntil('Queue.join', Deadline.after(timeout), () => waiter.granted) || this.#unfinished === 0;
     } finally {
       this.#joiners.remove(waiter);
     }

@@ -174,16 +174,13 @@ export class CappedSemaphore {
    */
   acquire(options?: AcquireOptions): boolean {
     const { block, timeout } = readBlocking(options, 'blocking', 'CappedSemaphore.acquire');
-    // A waiting releaser's unit comes straight here; the counter stays as it is.
-    if (grantFirst(this.#releasers) !== undefined) return true;
-    if (this.#counter > 0) {
-      this.#counter--;
-      return true;
-    }
+    if (this.#tryAcquire()) return true;
     if (!block) return false;
     const waiter = new GrantWaiter(requireGreen('CappedSemaphore.acquire()'));
     this.#acquirers.push(waiter);
-    return awaitGrant(this.#acquirers, waiter, 'CappedSemaphore.acquire', timeout, () => this.#giveBack());
+    const passOn = () => this.#giveBack();
+    // After a timeout, one last try, as Semaphore.acquire.
+    return awaitGrant(this.#acquirers, waiter, 'CappedSemaphore.acquire', timeout, passOn) || this.#tryAcquire();
   }
 
   /**
@@ -194,21 +191,35 @@ export class CappedSemaphore {
    */
   release(options?: AcquireOptions): boolean {
     const { block, timeout } = readBlocking(options, 'blocking', 'CappedSemaphore.release');
-    if (grantFirst(this.#acquirers) !== undefined) return true;
-    if (this.#counter < this.#limit) {
-      this.#counter++;
-      return true;
-    }
+    if (this.#tryRelease()) return true;
     if (!block) return false;
     const waiter = new GrantWaiter(requireGreen('CappedSemaphore.release()'));
     this.#releasers.push(waiter);
     // Once granted, the unit is released; a kill landing right after that does not undo it.
-    return awaitGrant(this.#releasers, waiter, 'CappedSemaphore.release', timeout, () => {});
+    const passOn = () => {};
+    return awaitGrant(this.#releasers, waiter, 'CappedSemaphore.release', timeout, passOn) || this.#tryRelease();
   }
 
   /** Runs `fn` holding a unit: acquires, calls `fn`, releases however it ends; returns its result. */
   using<R>(fn: () => R): R {
     return runHolding(this, fn, 'CappedSemaphore.using');
+  }
+
+  // Takes a unit without waiting: a waiting releaser's unit comes straight here (the counter stays as it is),
+  // else one from the counter.
+  #tryAcquire(): boolean {
+    if (grantFirst(this.#releasers) !== undefined) return true;
+    if (this.#counter <= 0) return false;
+    this.#counter--;
+    return true;
+  }
+
+  // Gives a unit without waiting: straight to a waiting acquirer, else to the counter if below limit.
+  #tryRelease(): boolean {
+    if (grantFirst(this.#acquirers) !== undefined) return true;
+    if (this.#counter >= this.#limit) return false;
+    this.#counter++;
+    return true;
   }
 
   // A unit granted to an acquirer that was killed before it could use it: to the next acquirer, else back to
