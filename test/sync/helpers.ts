@@ -11,14 +11,14 @@ export function busyWait(seconds: number): void {
 
 /**
  * Lets other green threads run (sleep(0) at a time) until `condition()` holds; fails the test if it does not
- * within `turns` turns of the loop. For "wait until the 3 getters are parked" rather than a guessed delay.
+ * within `seconds`. For "wait until the 3 getters are parked" rather than a guessed delay.
  */
-export function until(condition: () => boolean, what: string, turns = 1000): void {
-  for (let i = 0; i < turns; i++) {
-    if (condition()) return;
+export function until(condition: () => boolean, what: string, seconds = 5): void {
+  const deadline = performance.now() + seconds * 1000;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`gave up waiting until ${what}`);
     sleep(0);
   }
-  throw new Error(`gave up waiting until ${what}`);
 }
 
 /** Seconds since `t0` (a performance.now() reading). */

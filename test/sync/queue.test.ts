@@ -420,10 +420,13 @@ describe('sync: queue hand-off races', () => {
       const leftovers: number[] = [];
       for (let i = 0; live() > 0 && i < 100000; i++) {
         if (q.getters === 0 && (q.putters > 0 || !q.empty())) leftovers.push(q.get());
-        else if (putters.every((p) => p.dead) && q.empty()) killSome(Infinity);
-        else sleep(0);
+        else {
+          if (putters.every((p) => p.dead) && q.empty()) killSome(Infinity);
+          sleep(0);
+        }
       }
-      assert.equal(live(), 0, 'everybody finished');
+      const stuck = everyone.filter((g) => !g.dead).map((g) => waitReasonOf(g) ?? 'running');
+      assert.equal(live(), 0, `everybody finished, but [${stuck}] remain; getters ${q.getters}, putters ${q.putters}, size ${q.qsize()}`);
       leftovers.push(...drain(q));
       const all = [...received, ...leftovers];
       assert.equal(new Set(all).size, all.length, 'no item is received twice');
