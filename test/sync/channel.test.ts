@@ -156,25 +156,24 @@ describe('sync: Channel', () => {
   it('a send whose receiver timed out (but has not run yet) goes to the next receiver', () =>
     spawn(() => {
       const ch = new Channel<string>();
-      // The deadlines of the first receiver and of the sender's sleep (the sender's first) pass while this
-      // thread holds the loop; then the sender runs before the timed-out receiver has left, and skips it.
+      // The sender's sleep starts first and lasts as long as the first receiver's timeout, so it ends first:
+      // the sender runs before the timed-out receiver has left, and skips it.
+      const sender = spawn(() => {
+        sleep(0.05);
+        const balance = ch.balance;
+        ch.send('for the patient one');
+        return balance;
+      });
       const expired = spawn(() => {
         try {
-          return ch.receive(0.01);
+          return ch.receive(0.05);
         } catch (error) {
           return error;
         }
       });
       const patient = spawn(() => ch.receive());
-      until(() => ch.balance === -2, 'two receivers wait');
-      const sender = spawn(() => {
-        sleep(0.005);
-        const balance = ch.balance;
-        ch.send('for the patient one');
-        return balance;
-      });
-      until(() => waitReasonOf(sender) === 'sleep', 'the sender sleeps');
-      busyWait(0.03);
+      until(() => ch.balance === -2 && waitReasonOf(sender) === 'sleep', 'two receivers and the sender wait');
+      busyWait(0.07); // both deadlines pass while this thread holds the loop
       assert.equal(sender.wait(), -2, 'the timed-out receiver was still listed when the sender came');
       assert.ok(expired.wait() instanceof Empty);
       assert.equal(patient.wait(), 'for the patient one');
@@ -193,15 +192,18 @@ describe('sync: Channel', () => {
   it('a receiver whose timeout fired keeps a sender that arrived before it ran', () =>
     spawn(() => {
       const ch = new Channel<string>();
-      const receiver = spawn(() => ch.receive(0.02));
+      // The sender's sleep starts first and lasts as long as the receiver's timeout, so it ends first.
       const sender = spawn(() => {
-        sleep(0.01);
+        sleep(0.05);
+        const balance = ch.balance;
         ch.send('arrived after the deadline');
+        return balance;
       });
+      const receiver = spawn(() => ch.receive(0.05));
       until(() => ch.balance === -1 && waitReasonOf(sender) === 'sleep', 'both wait');
-      busyWait(0.04); // both deadlines pass; the sender runs first, finds the receiver leaving, and waits
+      busyWait(0.07); // both deadlines pass; the sender runs first, finds the receiver leaving, and waits
       assert.equal(receiver.wait(), 'arrived after the deadline');
-      sender.wait();
+      assert.equal(sender.wait(), -1, 'the timed-out receiver was still listed when the sender came');
       assert.equal(ch.balance, 0);
     }));
 

@@ -260,16 +260,17 @@ describe('sync: queue hand-off races', () => {
   it('a put after the hub fired the timeout, before the getter ran, is still taken by that getter', () =>
     spawn(() => {
       const q = new LightQueue<string>();
-      const getter = spawn(() => q.get({ timeout: 0.02 }));
-      // The putter's sleep ends before the getter's deadline: when the hub runs both expired timers, the
-      // putter runs first, finds the getter already resumed (wake refuses it), and stores the item.
+      // The putter's sleep starts first and lasts as long as the getter's timeout, so it ends first: when the
+      // hub runs both expired timers, the putter runs first, finds the getter already resumed (wake refuses
+      // it), and stores the item.
       const putter = spawn(() => {
-        sleep(0.01);
+        sleep(0.05);
         q.put('arrived after the deadline');
         return q.qsize();
       });
+      const getter = spawn(() => q.get({ timeout: 0.05 }));
       until(() => q.getters === 1 && waitReasonOf(putter) === 'sleep', 'both wait');
-      busyWait(0.04); // both deadlines pass while this thread holds the loop
+      busyWait(0.07); // both deadlines pass while this thread holds the loop
       assert.equal(putter.wait(), 1, 'the item was stored, not handed over');
       // The timed-out getter takes it on its way out, as Python's queue re-checks after its wait.
       assert.equal(getter.wait(), 'arrived after the deadline');
