@@ -35,9 +35,12 @@ export class Lock extends Semaphore {
     return true;
   }
 
-  /** Unlocks it (never blocks); throws {@link OverReleaseError} if it is not locked. */
+  /**
+   * Unlocks it (never blocks), handing it to the first waiter if any. Throws {@link OverReleaseError} if it is
+   * not held, which includes a lock just released to a waiter that has not resumed yet (a double release).
+   */
   override release(): void {
-    if (!this.locked()) throw new OverReleaseError('Lock.release(): the lock is not locked');
+    if (this.#holder === null) throw new OverReleaseError('Lock.release(): the lock is not locked');
     this.#holder = null;
     super.release(1);
   }

@@ -15,9 +15,12 @@ export function checkInteger(value: unknown, min: number, what: string): asserts
 
 /** Whether and how long a call may block, read from its options. */
 export interface BlockingChoice {
-  block: boolean;
-  timeout: number | null;
+  readonly block: boolean;
+  readonly timeout: number | null;
 }
+
+// The choice when no options are given, shared: the common call allocates nothing.
+const BLOCK_WITHOUT_LIMIT: BlockingChoice = Object.freeze({ block: true, timeout: null });
 
 /**
  * Reads `{ [flag]: boolean, timeout: seconds | null }` options of the call `what` (`flag` is `block` for
@@ -25,7 +28,7 @@ export interface BlockingChoice {
  * be silently meaningless.
  */
 export function readBlocking(options: unknown, flag: 'block' | 'blocking', what: string): BlockingChoice {
-  if (options === undefined) return { block: true, timeout: null };
+  if (options === undefined) return BLOCK_WITHOUT_LIMIT;
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${what} takes an options object ({ ${flag}, timeout }), not ${String(options)}`);
   }

@@ -11,6 +11,8 @@ import { GrantWaiter, WaiterList, awaitGrant, grantFirst } from './waiters';
 
 export class Permits {
   #free: number;
+  // Permits handed to waiters that have not resumed yet: nobody holds them so far, but nobody else can take them.
+  #inFlight = 0;
   readonly #waiters = new WaiterList<GrantWaiter>();
 
   constructor(free: number) {
@@ -20,6 +22,11 @@ export class Permits {
   /** Permits free now. While any is free, no green thread waits (a release hands permits to waiters first). */
   get free(): number {
     return this.#free;
+  }
+
+  /** Permits not held by anyone: free, or on their way to a waiter (what a release may not push over a bound). */
+  get unheld(): number {
+    return this.#free + this.#inFlight;
   }
 
   /** Green threads waiting for a permit. */
@@ -38,7 +45,14 @@ export class Permits {
     if (!block) return false;
     const waiter = new GrantWaiter(requireGreen(`${reason}()`));
     this.#waiters.push(waiter);
-    if (awaitGrant(this.#waiters, waiter, reason, timeout, () => this.give(1))) return true;
+    const passOn = () => {
+      this.#inFlight--;
+      this.give(1);
+    };
+    if (awaitGrant(this.#waiters, waiter, reason, timeout, passOn)) {
+      this.#inFlight--;
+      return true;
+    }
     // As Python's Semaphore re-checks after its wait: a permit freed by the time the timed-out waiter runs
     // (released after the hub saw the deadline, with nobody else waiting) is still taken.
     return this.#takeFree();
@@ -53,6 +67,9 @@ export class Permits {
   /** Returns `count` permits: each goes to the first waiter that can take it; the rest become free. */
   give(count: number): void {
     this.#free += count;
-    while (this.#free > 0 && grantFirst(this.#waiters) !== undefined) this.#free--;
+    while (this.#free > 0 && grantFirst(this.#waiters) !== undefined) {
+      this.#free--;
+      this.#inFlight++;
+    }
   }
 }

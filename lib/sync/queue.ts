@@ -54,7 +54,13 @@ function checkMaxsize(size: number | null | undefined, what: string): number {
  *
  * `maxsize` bounds it: `put` blocks while it is full. Absent, null or Infinity: unbounded. **0 makes a
  * channel**, as in eventlet (unlike Python's queue.Queue, where 0 means unbounded): every `put` blocks until a
- * getter takes the item.
+ * getter takes the item (a getter already waiting takes it at once; for a send that returns only once the
+ * receiver has run, see `Channel`).
+ *
+ * Waiters are served in FIFO order, and an item handed to a getter is never lost: if the getter is killed
+ * before it returns the item, the item goes to the next getter or back to the head of the queue (which can
+ * hold one item over maxsize for a while then). A `get` or `put` whose timeout passed still takes an item or
+ * a slot that is there by the time it runs, as Python's queue re-checks after its wait.
  *
  * Calls that do not block (`putNowait`, `getNowait`, a `put` with room, a `get` with an item) work on the main
  * stack; calls that would wait throw a HubBlockingError there.

@@ -19,6 +19,9 @@ export interface AcquireOptions {
   timeout?: number | null;
 }
 
+// For BoundedSemaphore: the permits nobody holds, including those on their way to a waiter.
+let unheldPermits: (sem: Semaphore) => number;
+
 /**
  * A counter of permits (eventlet's `Semaphore`): `acquire` takes one, waiting while there is none; `release`
  * gives permits back. It does not track who acquired: any green thread (or the main stack) may release.
@@ -28,14 +31,16 @@ export interface AcquireOptions {
  */
 export class Semaphore {
   readonly #permits: Permits;
-  // The park reason and call name: 'Semaphore.acquire', 'Lock.acquire', ...
+  // The park reason and call names: 'Semaphore.acquire', 'Lock.acquire', ...
   readonly #acquireName: string;
+  readonly #releaseName: string;
 
   /** @param value - the permits available at first, an integer >= 0 (default 1). */
   constructor(value = 1) {
     checkInteger(value, 0, `new ${new.target.name}`);
     this.#permits = new Permits(value);
     this.#acquireName = `${new.target.name}.acquire`;
+    this.#releaseName = `${new.target.name}.release`;
   }
 
   /** Permits available now. */
@@ -74,7 +79,7 @@ export class Semaphore {
 
   /** Gives back `count` permits (default 1), to the waiting green threads first. Never blocks. */
   release(count = 1): void {
-    checkInteger(count, 1, `${this.constructor.name}.release`);
+    checkInteger(count, 1, this.#releaseName);
     this.#permits.give(count);
   }
 
@@ -82,7 +87,12 @@ export class Semaphore {
   using<R>(fn: () => R): R {
     return runHolding(this, fn, `${this.constructor.name}.using`);
   }
+
+  static {
+    unheldPermits = (sem) => sem.#permits.unheld;
+  }
 }
+
 
 /**
  * A {@link Semaphore} that may not be released above its initial value (eventlet's `BoundedSemaphore`): such a
@@ -103,10 +113,13 @@ export class BoundedSemaphore extends Semaphore {
    */
   override release(count = 1): void {
     checkInteger(count, 1, 'BoundedSemaphore.release');
-    if (this.counter + count > this.#initial) {
+    // A permit already released to a waiter that has not resumed yet counts as released (as in eventlet,
+    // where it stays in the counter until the waiter takes it).
+    const unheld = unheldPermits(this);
+    if (unheld + count > this.#initial) {
       throw new OverReleaseError(
-        `BoundedSemaphore released too many times: counter ${this.counter} + ${count} would exceed its ` +
-          `initial value ${this.#initial}`,
+        `BoundedSemaphore released too many times: releasing ${count} would make ${unheld + count} permits ` +
+          `available, above its initial value ${this.#initial}`,
       );
     }
     super.release(count);

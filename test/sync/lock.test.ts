@@ -65,6 +65,22 @@ describe('sync: Lock', () => {
       assert.equal(lock.ownedByCurrent(), false);
     }));
 
+  it('a double release, while the lock is on its way to a waiter, is an OverReleaseError', () =>
+    spawn(() => {
+      const lock = new Lock();
+      lock.acquire();
+      const waiter = spawn(() => {
+        lock.acquire();
+        return lock.ownedByCurrent();
+      });
+      until(() => lock.balance === -1, 'the waiter waits');
+      lock.release(); // handed to the waiter, which has not resumed yet
+      assert.equal(lock.locked(), true);
+      assert.throws(() => lock.release(), OverReleaseError);
+      assert.equal(waiter.wait(), true);
+      assert.equal(lock.acquire({ blocking: false }), false, 'the waiter holds it');
+    }));
+
   it('waiters get it in FIFO order', () =>
     spawn(() => {
       const lock = new Lock();

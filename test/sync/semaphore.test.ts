@@ -213,7 +213,10 @@ describe('sync: BoundedSemaphore', () => {
     const sem = new BoundedSemaphore(2);
     assert.throws(() => sem.release(), OverReleaseError);
     sem.acquire();
-    assert.throws(() => sem.release(2), /BoundedSemaphore released too many times: counter 1 \+ 2 would exceed its initial value 2/);
+    assert.throws(
+      () => sem.release(2),
+      /BoundedSemaphore released too many times: releasing 2 would make 3 permits available, above its initial value 2/,
+    );
     assert.equal(sem.counter, 1);
     sem.release();
     assert.equal(sem.counter, 2);
@@ -221,19 +224,35 @@ describe('sync: BoundedSemaphore', () => {
     assert.throws(() => new BoundedSemaphore(-1), /new BoundedSemaphore takes an integer >= 0/);
   });
 
-  it('counts permits handed to waiters as taken', () =>
+  it('a permit released to a waiter that has not resumed yet counts as released: a double release throws', () =>
     spawn(() => {
       const sem = new BoundedSemaphore(1);
       sem.acquire();
       const waiter = spawn(() => sem.acquire());
       until(() => sem.balance === -1, 'the waiter waits');
       assert.equal(waitReasonOf(waiter), 'BoundedSemaphore.acquire');
-      sem.release();
-      // Handed to the waiter: the counter is still 0, so one more release is fine only after the waiter's.
-      assert.throws(() => sem.release(2), OverReleaseError);
-      waiter.wait();
-      sem.release();
+      sem.release(); // handed to the waiter; the counter stays 0
+      assert.equal(sem.counter, 0);
       assert.throws(() => sem.release(), OverReleaseError);
+      assert.equal(waiter.wait(), true);
+      sem.release(); // the waiter's permit
+      assert.equal(sem.counter, 1);
+      assert.throws(() => sem.release(), OverReleaseError);
+    }));
+
+  it('a permit passed on by a waiter killed at the hand-off is counted once', () =>
+    spawn(() => {
+      const sem = new BoundedSemaphore(1);
+      sem.acquire();
+      const victim = spawn(() => sem.acquire());
+      until(() => sem.balance === -1, 'the waiter waits');
+      sem.release();
+      kill(victim);
+      assert.throws(() => victim.wait(), GreenletExit);
+      assert.equal(sem.counter, 1);
+      assert.throws(() => sem.release(), OverReleaseError);
+      assert.equal(sem.acquire({ blocking: false }), true);
+      sem.release();
     }));
 });
 
