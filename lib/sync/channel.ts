@@ -99,14 +99,17 @@ export class Channel<T = unknown> {
           wake(offer.greenlet);
           return offer.value;
         }
-        // The sender gave up before this receiver ran: take another waiting sender, or wait again, first in line.
+        // The sender gave up before this receiver ran (not possible while the hub resumes green threads in the
+        // order they were woken, but not ruled out by its contract): take another waiting sender, or wait
+        // again, first in line.
         const next = grantFirst(this.#senders);
         if (next !== undefined) return next.value;
         this.#receivers.unshift(receiver);
       }
     } finally {
       this.#receivers.remove(receiver);
-      // Killed (or timed out by a Timeout) while holding an unclaimed value: it goes on to someone else.
+      // Killed while holding an unclaimed value (a Timeout cannot fire then: the receiver is already woken):
+      // the value goes on to the next receiver, or back to the head of the senders' line.
       const offer = receiver.offer;
       receiver.offer = null;
       if (offer !== null && !offer.withdrawn) this.#place(offer, true);

@@ -9,6 +9,7 @@
 import { requireGreen } from '../runtime/hub';
 import { GrantWaiter, WaiterList, awaitGrant, grantFirst } from './waiters';
 
+/** A count of free permits and the FIFO line of green threads waiting for one. */
 export class Permits {
   #free: number;
   // Permits handed to waiters that have not resumed yet: nobody holds them so far, but nobody else can take them.

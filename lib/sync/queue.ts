@@ -39,6 +39,8 @@ class PutWaiter<T> extends GrantWaiter {
 
 function noop(): void {}
 
+const NOWAIT: QueueWaitOptions = Object.freeze({ block: false });
+
 // What #takeNow returns when there is no item (a private symbol: no user item can be it).
 const NOTHING: unique symbol = Symbol('nothing');
 
@@ -140,7 +142,7 @@ export class LightQueue<T = unknown> {
 
   /** `put(item, { block: false })`: puts the item if it can go somewhere now, else throws {@link Full}. */
   putNowait(item: T): void {
-    this.put(item, { block: false });
+    this.put(item, NOWAIT);
   }
 
   /**
@@ -168,7 +170,7 @@ export class LightQueue<T = unknown> {
 
   /** `get({ block: false })`: the next item if there is one now (or a putter waits), else throws {@link Empty}. */
   getNowait(): T {
-    return this.get({ block: false });
+    return this.get(NOWAIT);
   }
 
   /**

@@ -43,7 +43,10 @@ export class Semaphore {
     this.#releaseName = `${new.target.name}.release`;
   }
 
-  /** Permits available now. */
+  /**
+   * Permits free now. A permit released while green threads wait goes straight to the first of them, so it
+   * is not counted here even before that green thread resumes.
+   */
   get counter(): number {
     return this.#permits.free;
   }

@@ -87,10 +87,6 @@ export class WaiterList<W extends Waiter> {
     return true;
   }
 
-  *[Symbol.iterator](): IterableIterator<W> {
-    for (let w = this.#head; w !== null; w = w.next as W | null) yield w;
-  }
-
   #checkFree(w: W): void {
     if (w.list !== null) throw new Error('verdant: a waiter was queued twice (a bug in lib/sync)');
   }
