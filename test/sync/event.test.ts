@@ -1,6 +1,6 @@
 // Event: one outcome, every waiter, eventlet's send/wait/reset rules. Test bodies run in green threads.
 import { strict as assert } from 'node:assert';
-import { GreenletExit, HubBlockingError, Timeout, getCurrent, kill, spawn, withTimeout } from 'verdant';
+import { GreenletExit, HubBlockingError, Timeout, kill, sleep, spawn, withTimeout } from 'verdant';
 import { waitReasonOf } from '../../lib/runtime/hub';
 import { Event, EventAlreadySentError, EventNotSentError } from '../../lib/sync';
 import { busyWait, secondsSince, until } from './helpers';
@@ -54,9 +54,12 @@ describe('sync: Event', () => {
     assert.equal(ev.wait(), 'done');
     assert.equal(ev.wait(5), 'done');
     await spawn(() => {
-      const before = getCurrent();
+      let otherRan = false;
+      spawn(() => (otherRan = true));
       assert.equal(ev.wait(), 'done');
-      assert.equal(getCurrent(), before);
+      assert.equal(otherRan, false, 'wait did not switch: the other green thread has not run');
+      sleep(0);
+      assert.equal(otherRan, true);
     });
   });
 

@@ -179,7 +179,10 @@ describe('sync: RLock', () => {
       intruder.name = 'intruder';
       const error = intruder.wait() as Error;
       assert.ok(error instanceof NotOwnerError);
-      assert.match(error.message, /GreenThread "intruder" does not own this lock \(it is owned by GreenThread "green-\d+"\)/);
+      assert.match(
+        error.message,
+        /GreenThread "intruder" does not own this lock \(it is owned by GreenThread "green-\d+"\)/,
+      );
       assert.equal(lock.ownedByCurrent(), true, 'still held');
       lock.release();
       assert.throws(() => lock.release(), /does not own this lock \(it is owned by nobody\)/);

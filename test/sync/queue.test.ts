@@ -41,7 +41,10 @@ describe('sync: LightQueue and Queue basics', () => {
   });
 
   it('rejects bad sizes and options with errors that name them', () => {
-    assert.throws(() => new LightQueue(-1), /new LightQueue \(maxsize; null or Infinity for no limit\) takes an integer >= 0, not -1/);
+    assert.throws(
+      () => new LightQueue(-1),
+      /new LightQueue \(maxsize; null or Infinity for no limit\) takes an integer >= 0, not -1/,
+    );
     assert.throws(() => new Queue(1.5), RangeError);
     assert.throws(() => new Queue(NaN), RangeError);
     assert.throws(() => new Queue('3' as unknown as number), RangeError);
@@ -100,7 +103,7 @@ describe('sync: LightQueue and Queue basics', () => {
       assert.deepEqual(order, ['get', 'put 2 done']);
     }));
 
-  it('a nowait put hands to a waiting getter, and a nowait get takes from a waiting putter, from main too', async () => {
+  it('a nowait put hands to a waiting getter and a nowait get takes from a waiting putter, on main', async () => {
     const channel = new LightQueue<string>(0);
     const getter = spawn(() => channel.get());
     await spawn(() => until(() => channel.getters === 1, 'the getter waits'));
@@ -138,7 +141,10 @@ describe('sync: LightQueue and Queue basics', () => {
       const q = new LightQueue<string>(1);
       q.put('kept');
       const t0 = performance.now();
-      assert.throws(() => q.put('dropped', { timeout: 0.03 }), /Queue\.put timed out after 0\.03 s: the queue stayed full/);
+      assert.throws(
+        () => q.put('dropped', { timeout: 0.03 }),
+        /Queue\.put timed out after 0\.03 s: the queue stayed full/,
+      );
       assert.ok(secondsSince(t0) >= 0.025);
       assert.equal(q.putters, 0);
       assert.deepEqual(drain(q), ['kept']);
@@ -148,7 +154,10 @@ describe('sync: LightQueue and Queue basics', () => {
     spawn(() => {
       const q = new LightQueue<string>();
       const t0 = performance.now();
-      assert.throws(() => q.get({ timeout: 0.03 }), (e) => e instanceof Empty && /timed out after 0\.03 s/.test(e.message));
+      assert.throws(
+        () => q.get({ timeout: 0.03 }),
+        (e) => e instanceof Empty && /timed out after 0\.03 s/.test(e.message),
+      );
       assert.ok(secondsSince(t0) >= 0.025);
       assert.equal(q.getters, 0);
       // timeout 0 still lets what is ready now put an item in, and takes it.
@@ -427,7 +436,8 @@ describe('sync: queue hand-off races', () => {
         }
       }
       const stuck = everyone.filter((g) => !g.dead).map((g) => waitReasonOf(g) ?? 'running');
-      assert.equal(live(), 0, `everybody finished, but [${stuck}] remain; getters ${q.getters}, putters ${q.putters}, size ${q.qsize()}`);
+      const state = `getters ${q.getters}, putters ${q.putters}, size ${q.qsize()}`;
+      assert.equal(live(), 0, `everybody finished, but [${stuck}] remain; ${state}`);
       leftovers.push(...drain(q));
       const all = [...received, ...leftovers];
       assert.equal(new Set(all).size, all.length, 'no item is received twice');
