@@ -7,7 +7,7 @@
 export { Event } from './event';
 export { LightQueue, Queue, PriorityQueue, LifoQueue } from './queue';
 export type { QueueWaitOptions, PriorityQueueOptions } from './queue';
-export type { Compare } from './item-store';
+export type { PriorityCompare } from './item-store';
 export { Channel } from './channel';
 export { Semaphore, BoundedSemaphore, CappedSemaphore } from './semaphore';
 export type { AcquireOptions } from './semaphore';

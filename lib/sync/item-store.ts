@@ -77,7 +77,7 @@ export class LifoStore<T> implements ItemStore<T> {
 }
 
 /** Orders two items: negative if `a` comes out first, positive if `b` does, 0 if either may. */
-export type Compare<T> = (a: T, b: T) => number;
+export type PriorityCompare<T> = (a: T, b: T) => number;
 
 interface Entry<T> {
   item: T;
@@ -88,13 +88,13 @@ interface Entry<T> {
 /** Lowest first (a binary min-heap), items of equal priority in FIFO order. */
 export class HeapStore<T> implements ItemStore<T> {
   readonly #heap: Array<Entry<T>> = [];
-  readonly #compare: Compare<T>;
+  readonly #compare: PriorityCompare<T>;
   readonly #checkItem: (item: T) => void;
   #nextSeq = 0;
   // Restored items were put before every item stored now: they get sequence numbers below all others.
   #restoredSeq = 0;
 
-  constructor(compare: Compare<T>, checkItem: (item: T) => void) {
+  constructor(compare: PriorityCompare<T>, checkItem: (item: T) => void) {
     this.#compare = compare;
     this.#checkItem = checkItem;
   }

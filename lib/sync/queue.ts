@@ -11,7 +11,7 @@ import type { Greenlet } from '../runtime/greenlet';
 import { requireGreen } from '../runtime/hub';
 import { checkTimeout } from '../time/seconds';
 import { Empty, Full, TaskDoneError } from './errors';
-import { Compare, FifoStore, HeapStore, ItemStore, LifoStore, checkDefaultKey, defaultCompare } from './item-store';
+import { PriorityCompare, FifoStore, HeapStore, ItemStore, LifoStore, checkDefaultKey, defaultCompare } from './item-store';
 import { checkInteger, readBlocking } from './options';
 import { Deadline, GrantWaiter, WaiterList, awaitGrant, grantFirst, parkUntil, wakeAll } from './waiters';
 
@@ -294,7 +294,7 @@ export interface PriorityQueueOptions<T> {
    * numbers, bigints and strings by value (numbers before strings), arrays by their first element, so
    * `[priority, value]` pairs work.
    */
-  compare?: Compare<T>;
+  compare?: PriorityCompare<T>;
 }
 
 /**
@@ -304,7 +304,7 @@ export interface PriorityQueueOptions<T> {
  * @typeParam T - the type of the items.
  */
 export class PriorityQueue<T = unknown> extends Queue<T> {
-  readonly #compare: Compare<T> | null;
+  readonly #compare: PriorityCompare<T> | null;
 
   /**
    * @param maxsize - as for {@link LightQueue}.
