@@ -11,7 +11,15 @@ import type { Greenlet } from '../runtime/greenlet';
 import { requireGreen } from '../runtime/hub';
 import { checkTimeout } from '../time/seconds';
 import { Empty, Full, TaskDoneError } from './errors';
-import { PriorityCompare, FifoStore, HeapStore, ItemStore, LifoStore, checkDefaultKey, defaultCompare } from './item-store';
+import {
+  FifoStore,
+  HeapStore,
+  ItemStore,
+  LifoStore,
+  PriorityCompare,
+  checkDefaultKey,
+  defaultCompare,
+} from './item-store';
 import { checkInteger, readBlocking } from './options';
 import { Deadline, GrantWaiter, WaiterList, awaitGrant, grantFirst, parkUntil, wakeAll } from './waiters';
 
