@@ -8,6 +8,8 @@
  *   {@link GreenThread}, {@link wait} (Promises from blocking code), {@link run}, {@link trampoline}
  *   (lib/runtime);
  * - time: {@link sleep}, {@link Timeout}, {@link withTimeout} (lib/time);
+ * - synchronization: {@link Event}, {@link Queue} and its family, {@link Channel}, {@link Semaphore} and its
+ *   family, {@link Lock}, {@link RLock}, {@link Condition} (lib/sync);
  * - pools: {@link GreenPool}, {@link GreenPile} (lib/pool); green-thread-local storage: {@link local};
  * - settings and introspection: {@link configure}, {@link backend}, {@link stats} (lib/runtime/config.ts).
  *
@@ -31,6 +33,28 @@ export { wait } from './runtime/promise';
 export { run } from './runtime/run';
 export { trampoline } from './runtime/trampoline';
 export type { TrampolineOptions } from './runtime/trampoline';
+export {
+  Event,
+  LightQueue,
+  Queue,
+  PriorityQueue,
+  LifoQueue,
+  Channel,
+  Semaphore,
+  BoundedSemaphore,
+  CappedSemaphore,
+  Lock,
+  RLock,
+  Condition,
+  Full,
+  Empty,
+  EventAlreadySentError,
+  EventNotSentError,
+  TaskDoneError,
+  OverReleaseError,
+  NotOwnerError,
+} from './sync';
+export type { QueueWaitOptions, PriorityQueueOptions, PriorityCompare, AcquireOptions, ConditionLock } from './sync';
 export { GreenPool, GreenPile, PoolDeadlockError } from './pool';
 export type { IterablesOf } from './pool';
 export { Local, local } from './runtime/local';

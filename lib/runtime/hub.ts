@@ -92,7 +92,8 @@ export function requireGreen(operation: string): Greenlet {
 /**
  * Parks the current green thread until {@link wake} (returns the value given to it), `timeout` seconds pass
  * (returns {@link TIMED_OUT}), or an interrupt or alarm raises in it. `reason` says what it waits on, for dumps.
- * `ref: false`: this wait alone does not keep the process alive.
+ * `ref: false`: this wait alone does not keep the process alive. A `timeout` of 0 is a yield: the thread is
+ * ready at once and returns TIMED_OUT on the next loop turn; `wake` cannot reach it meanwhile.
  *
  * Switch point: always.
  */
