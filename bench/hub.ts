@@ -5,8 +5,10 @@
  * - yield: `sleep(0)` in a green thread (a trip through the event loop and back, other ready threads run first)
  *   vs `await new Promise(r => setImmediate(r))`; with 1 and with 100 green threads yielding in turn;
  * - spawn+wait: `spawn(noop).wait()` from a green thread vs `await noopAsync()`;
- * - handoff: one value from a producer to a consumer blocked on it, through the hub's park/wake (what every
- *   queue, event and lock does) vs an async producer/consumer pair handing over through a fresh promise.
+ * - queue handoff: items through a `Queue(1)` from a producer green thread to a consumer blocked in `get()` vs the
+ *   same through an async one-slot queue built on promises;
+ * - raw handoff: one value from a producer to a consumer blocked on it, through the hub's park/wake (what every
+ *   queue, event and lock does underneath) vs an async pair handing over through a fresh promise.
  *
  *   node dist/bench/hub.js [--runs=7] [--iters=100000] [--warmup=20000]
  *
@@ -15,7 +17,7 @@
  * python3-eventlet / python3-gevent are installed (../shared/anchors/bench/micro/py_micro.py, or $VERDANT_ANCHORS).
  */
 import { join } from 'node:path';
-import { GreenThread, backend, sleep, spawn } from '../lib';
+import { GreenThread, Queue, backend, sleep, spawn } from '../lib';
 import { park, wake } from '../lib/runtime/hub';
 import { Greenlet } from '../lib/runtime/greenlet';
 import {
@@ -169,6 +171,61 @@ async function promiseHandoffs(n: number): Promise<number> {
   return dt / n / 1000;
 }
 
+/** µs per item through a Queue(1) from a producer green thread to a consumer blocked in get(). */
+function queueHandoffs(n: number): Promise<number> {
+  return green(() => {
+    const q = new Queue<number>(1);
+    let acc = 0;
+    const consumer = spawn(() => {
+      for (let i = 0; i < n; i++) acc += q.get();
+    });
+    const t0 = nowNs();
+    for (let i = 0; i < n; i++) q.put(i);
+    consumer.wait();
+    const dt = nowNs() - t0;
+    consume(acc);
+    return dt / n / 1000;
+  });
+}
+
+/** The same through an async queue of one slot: promises both ways. */
+async function asyncQueueHandoffs(n: number): Promise<number> {
+  const items: number[] = [];
+  let getter: ((v: number) => void) | null = null;
+  let putter: (() => void) | null = null;
+  const put = async (v: number) => {
+    while (items.length >= 1) await new Promise<void>((resolve) => (putter = resolve));
+    if (getter !== null) {
+      const g: (v: number) => void = getter;
+      getter = null;
+      g(v);
+    } else {
+      items.push(v);
+    }
+  };
+  const get = async () => {
+    let v: number;
+    if (items.length > 0) v = items.shift()!;
+    else v = await new Promise<number>((resolve) => (getter = resolve));
+    if (putter !== null) {
+      const p: () => void = putter;
+      putter = null;
+      p();
+    }
+    return v;
+  };
+  let acc = 0;
+  const consumer = (async () => {
+    for (let i = 0; i < n; i++) acc += await get();
+  })();
+  const t0 = nowNs();
+  for (let i = 0; i < n; i++) await put(i);
+  await consumer;
+  const dt = nowNs() - t0;
+  consume(acc);
+  return dt / n / 1000;
+}
+
 // --- driver -------------------------------------------------------------------------------------------------------
 
 interface Case {
@@ -205,6 +262,13 @@ const cases: Case[] = [
     baselineName: 'create + await async fn',
     baseline: asyncTasks,
     target: '≤ 5 µs',
+  },
+  {
+    name: 'Queue(1) put/get handoff',
+    metric: 'queue_handoff',
+    verdant: queueHandoffs,
+    baselineName: 'async queue, 1 slot',
+    baseline: asyncQueueHandoffs,
   },
   {
     name: 'handoff via park/wake',

@@ -154,6 +154,7 @@ function main(): number {
   hubRow('sleep(0), 1 green thread (vs await setImmediate)', 'yield_1', '≤ 1.5 µs');
   hubRow('sleep(0), 100 green threads', 'yield_100', '≤ 1.5 µs');
   hubRow('spawn + wait a no-op (vs await async fn)', 'spawn_wait', '≤ 5 µs');
+  hubRow('Queue(1) put/get handoff (vs async queue)', 'queue_handoff', '');
   hubRow('handoff park/wake (vs promise)', 'handoff', '');
   rows.push([
     'RSS per idle green thread (vs async on a timer)',
