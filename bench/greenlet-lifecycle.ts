@@ -10,12 +10,14 @@
  */
 import { Greenlet, backend, configure, getConfig, stats } from '../lib';
 import {
+  asyncCreateAwait,
   consume,
   environmentLine,
   fmt,
   fmtSummary,
   fullGc,
   median,
+  noop,
   nowNs,
   options,
   printTable,
@@ -27,29 +29,11 @@ import {
 
 const opts = options({ runs: 7, iters: 100_000, warmup: 20_000 });
 
-function noop(x: number): number {
-  return x + 1;
-}
-
 /** µs per `new Greenlet(noop).switch(i)`: allocate (or reuse) a stack, start, return to main, release it. */
 function greenletLifecycles(n: number): number {
   let acc = 0;
   const t0 = nowNs();
   for (let i = 0; i < n; i++) acc += new Greenlet(noop).switch(i) as number;
-  const dt = nowNs() - t0;
-  consume(acc);
-  return dt / n / 1000;
-}
-
-async function asyncNoop(x: number): Promise<number> {
-  return x + 1;
-}
-
-/** µs per `await asyncNoop(i)`, one at a time (the analogue of spawning a no-op and waiting for it). */
-async function asyncLifecycles(n: number): Promise<number> {
-  let acc = 0;
-  const t0 = nowNs();
-  for (let i = 0; i < n; i++) acc += await asyncNoop(i);
   const dt = nowNs() - t0;
   consume(acc);
   return dt / n / 1000;
@@ -85,7 +69,7 @@ async function main(): Promise<void> {
     configure({ stackPoolSize: m.pool });
     greenletLifecycles(opts.warmup);
   }
-  await asyncLifecycles(opts.warmup);
+  await asyncCreateAwait(opts.warmup);
 
   for (let run = 0; run < opts.runs; run++) {
     for (let i = 0; i < modes.length; i++) {
@@ -98,7 +82,7 @@ async function main(): Promise<void> {
       counters[i].mmaps += after.mmaps - before.mmaps;
     }
     fullGc();
-    asyncTimes.push(await asyncLifecycles(opts.iters));
+    asyncTimes.push(await asyncCreateAwait(opts.iters));
     await tick();
   }
   configure({ stackPoolSize: defaultPool });

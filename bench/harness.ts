@@ -132,3 +132,24 @@ export function runPythonAnchor(script: string, args: string[]): Array<Record<st
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/** The no-op the lifecycle benchmarks start in greenlets and green threads. */
+export function noop(x: number): number {
+  return x + 1;
+}
+
+async function asyncNoop(x: number): Promise<number> {
+  return x + 1;
+}
+
+/**
+ * The Node baseline of "start a no-op and wait for it": µs per `await asyncNoop(i)`, one at a time.
+ */
+export async function asyncCreateAwait(n: number): Promise<number> {
+  let acc = 0;
+  const t0 = nowNs();
+  for (let i = 0; i < n; i++) acc += await asyncNoop(i);
+  const dt = nowNs() - t0;
+  consume(acc);
+  return dt / n / 1000;
+}

@@ -21,12 +21,14 @@ import { GreenThread, Queue, backend, sleep, spawn } from '../lib';
 import { park, wake } from '../lib/runtime/hub';
 import { Greenlet } from '../lib/runtime/greenlet';
 import {
+  asyncCreateAwait,
   consume,
   environmentLine,
   fmt,
   fmtSummary,
   fullGc,
   median,
+  noop,
   nowNs,
   options,
   printTable,
@@ -80,10 +82,6 @@ async function immediateYields(n: number, tasks: number): Promise<number> {
 
 // --- spawn + wait -------------------------------------------------------------------------------------------------
 
-function noop(x: number): number {
-  return x + 1;
-}
-
 function spawnWaits(n: number): Promise<number> {
   return green(() => {
     let acc = 0;
@@ -93,19 +91,6 @@ function spawnWaits(n: number): Promise<number> {
     consume(acc);
     return dt / n / 1000;
   });
-}
-
-async function noopAsync(x: number): Promise<number> {
-  return x + 1;
-}
-
-async function asyncTasks(n: number): Promise<number> {
-  let acc = 0;
-  const t0 = nowNs();
-  for (let i = 0; i < n; i++) acc += await noopAsync(i);
-  const dt = nowNs() - t0;
-  consume(acc);
-  return dt / n / 1000;
 }
 
 // --- handoff ------------------------------------------------------------------------------------------------------
@@ -260,7 +245,7 @@ const cases: Case[] = [
     metric: 'spawn_wait',
     verdant: spawnWaits,
     baselineName: 'create + await async fn',
-    baseline: asyncTasks,
+    baseline: asyncCreateAwait,
     target: '≤ 5 µs',
   },
   {

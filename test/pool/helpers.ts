@@ -24,17 +24,7 @@ export class Gate {
   }
 }
 
-/** A seeded pseudo-random generator (mulberry32): the same "random" sleeps on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../support/random';
 
 /** eventlet's `passthru`: returns its argument after a short sleep. */
 export function passthru<T>(value: T): T {

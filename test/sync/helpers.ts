@@ -26,14 +26,4 @@ export function secondsSince(t0: number): number {
   return (performance.now() - t0) / 1000;
 }
 
-/** A deterministic pseudo-random sequence (mulberry32), so stress-like tests are reproducible. */
-export function randomSequence(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as randomSequence } from '../support/random';
