@@ -13,18 +13,11 @@
 #include <pthread.h>
 
 #include "greenlet/greenlet.h"
+#include "v8_methods.h"
 #include "v8_compat.h"
 
 namespace verdant::detail {
 namespace {
-
-Runtime* RuntimeOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return static_cast<Runtime*>(info.Data().As<v8::External>()->Value());
-}
-
-void ThrowTypeError(v8::Isolate* isolate, const char* message) {
-  isolate->ThrowException(v8::Exception::TypeError(v8::String::NewFromUtf8(isolate, message).ToLocalChecked()));
-}
 
 void GreenletHandleNew(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
@@ -89,15 +82,6 @@ void GreenletSetEntry(const v8::FunctionCallbackInfo<v8::Value>& info) {
   }
   RuntimeOf(info)->set_entry(info[0].As<v8::Function>());
   RuntimeOf(info)->set_error_class(info[1].As<v8::Function>());
-}
-
-void SetMethod(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
-               const char* name, v8::FunctionCallback callback, v8::Local<v8::External> data) {
-  v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(
-      isolate, callback, data, v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow);
-  v8::Local<v8::String> key = v8::String::NewFromUtf8(isolate, name).ToLocalChecked();
-  tmpl->SetClassName(key);
-  target->Set(context, key, tmpl->GetFunction(context).ToLocalChecked()).Check();
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <cmath>
 
 #include "greenlet/greenlet.h"
+#include "v8_methods.h"
 #include "hub/hub.h"
 
 namespace verdant::detail {
@@ -26,14 +27,6 @@ struct HubHolder {
   Runtime* runtime;
   node::AsyncCleanupHookHandle cleanup;
 };
-
-Runtime* RuntimeOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  return static_cast<Runtime*>(info.Data().As<v8::External>()->Value());
-}
-
-void ThrowTypeError(v8::Isolate* isolate, const char* message) {
-  isolate->ThrowException(v8::Exception::TypeError(v8::String::NewFromUtf8(isolate, message).ToLocalChecked()));
-}
 
 // The running hub, or nullptr with a TypeError thrown.
 Hub* HubOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -109,13 +102,27 @@ void HubWake(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (g != nullptr) info.GetReturnValue().Set(hub->Wake(g));
 }
 
-void HubSchedule(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Hub* hub = HubOf(info);
-  Greenlet* g = hub != nullptr ? GreenletArg(info, 0) : nullptr;
+// The (greenlet, delaySeconds, ref) arguments of hub_schedule and hub_alarm_start; false with a TypeError thrown.
+struct DelayedCall {
+  Hub* hub;
+  Greenlet* g;
+  int64_t delay_ns;
+  bool ref;
+};
+
+bool DelayedCallArgs(const v8::FunctionCallbackInfo<v8::Value>& info, DelayedCall* out) {
+  out->hub = HubOf(info);
+  out->g = out->hub != nullptr ? GreenletArg(info, 0) : nullptr;
   double delay;
-  if (g == nullptr || !NumberArg(info, 1, &delay)) return;
-  bool ref = info.Length() < 3 || info[2]->BooleanValue(info.GetIsolate());
-  info.GetReturnValue().Set(hub->ScheduleStart(g, Nanoseconds(delay), ref));
+  if (out->g == nullptr || !NumberArg(info, 1, &delay)) return false;
+  out->delay_ns = Nanoseconds(delay);
+  out->ref = info.Length() < 3 || info[2]->BooleanValue(info.GetIsolate());
+  return true;
+}
+
+void HubSchedule(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  DelayedCall call;
+  if (DelayedCallArgs(info, &call)) info.GetReturnValue().Set(call.hub->ScheduleStart(call.g, call.delay_ns, call.ref));
 }
 
 void HubPhase(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -131,12 +138,10 @@ void HubUnschedule(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 void HubAlarmStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Hub* hub = HubOf(info);
-  Greenlet* g = hub != nullptr ? GreenletArg(info, 0) : nullptr;
-  double delay;
-  if (g == nullptr || !NumberArg(info, 1, &delay)) return;
-  bool ref = info.Length() < 3 || info[2]->BooleanValue(info.GetIsolate());
-  info.GetReturnValue().Set(hub->AlarmStart(g, std::max<int64_t>(Nanoseconds(delay), 0), ref));
+  DelayedCall call;
+  if (DelayedCallArgs(info, &call)) {
+    info.GetReturnValue().Set(call.hub->AlarmStart(call.g, std::max<int64_t>(call.delay_ns, 0), call.ref));
+  }
 }
 
 void HubAlarmCancel(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -215,15 +220,6 @@ void HubStats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Array> out = v8::Array::New(isolate, 5);
   for (uint32_t i = 0; i < 5; i++) out->Set(context, i, v8::Number::New(isolate, values[i])).Check();
   info.GetReturnValue().Set(out);
-}
-
-void SetMethod(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
-               const char* name, v8::FunctionCallback callback, v8::Local<v8::External> data) {
-  v8::Local<v8::FunctionTemplate> tmpl = v8::FunctionTemplate::New(
-      isolate, callback, data, v8::Local<v8::Signature>(), 0, v8::ConstructorBehavior::kThrow);
-  v8::Local<v8::String> key = v8::String::NewFromUtf8(isolate, name).ToLocalChecked();
-  tmpl->SetClassName(key);
-  target->Set(context, key, tmpl->GetFunction(context).ToLocalChecked()).Check();
 }
 
 }  // namespace
