@@ -63,6 +63,8 @@ const MIN_STACK_SIZE = 64 * 1024;
 const MAX_STACK_SIZE = 1024 * 1024 * 1024;
 
 const NativeGreenletHandle = native.GreenletHandle;
+// Read once: property loads on the (large, dictionary-mode) exports object are slow on the switch path.
+const nativeSwitch = native.greenlet_switch;
 
 // Set by the static block of Greenlet.
 let bootstrap: (this: Greenlet) => Greenlet;
@@ -269,7 +271,7 @@ function switchTo(target: Greenlet, kind: Transfer, value: unknown): unknown {
   // Whoever runs next may be main resuming in the hub, where no switch() of ours returns to set this.
   current = target;
   try {
-    native.greenlet_switch(target);
+    nativeSwitch(target);
   } finally {
     current = origin;
   }

@@ -52,6 +52,10 @@ export interface AlarmOwner {
 }
 
 const main = Greenlet.getMain();
+// The hot native entry points, read once: the addon's exports object is large enough for V8 to keep it in
+// dictionary mode, which makes every property load on it a slow lookup.
+const hubPark = native.hub_park;
+const hubWake = native.hub_wake;
 // Values handed to parked greenlets by wake(), taken when they resume.
 const delivered = new Map<Greenlet, unknown>();
 // Errors to raise in greenlets at their current or next wait (kill), ahead of any value.
@@ -146,7 +150,7 @@ function parkOn(self: Greenlet, fd: number, flags: number, timeout: number, reas
   leaveForHub();
   let code: number;
   try {
-    code = native.hub_park(fd, flags, timeout);
+    code = hubPark(fd, flags, timeout);
   } finally {
     resumedFromHub(self);
     self[waitReason] = undefined;
@@ -229,7 +233,7 @@ export function describeGreenlet(g: unknown): string {
  * Returns false, and does nothing, if it is not parked.
  */
 export function wake(g: Greenlet, value?: unknown): boolean {
-  if (!native.hub_wake(g)) return false;
+  if (!hubWake(g)) return false;
   if (value !== undefined) delivered.set(g, value);
   return true;
 }
@@ -240,7 +244,7 @@ export function wake(g: Greenlet, value?: unknown): boolean {
  */
 export function interrupt(g: Greenlet, error: unknown): void {
   interrupts.set(g, error);
-  native.hub_wake(g);
+  hubWake(g);
 }
 
 /** Withdraws an interrupt that has not been raised yet. */
