@@ -2,6 +2,7 @@
 // per Node environment (the main thread and each worker thread), freed with it.
 #include <napi.h>
 
+#include "debug/bindings.h"
 #include "greenlet/bindings.h"
 #include "greenlet/greenlet.h"
 #include "hub/bindings.h"
@@ -81,6 +82,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   v8::Local<v8::Object> target = verdant::ToV8(exports).As<v8::Object>();
   verdant::detail::InitGreenletBindings(isolate, context, target, runtime);
   verdant::detail::InitHubBindings(isolate, context, target, runtime);
+  verdant::detail::InitDebugBindings(isolate, context, target, runtime);
   verdant::testing::InitCppgcProbe(isolate, context, target);
   return exports;
 }

@@ -459,6 +459,8 @@ void Hub::Resume(HubSlot* slot) {
   shared_[kStateMainInHub] = 1;
   shared_[kStateHubSwitch] = 1;
   runtime_->SwitchTo(g);
+  // One writer (this thread), so a plain load and store: no locked instruction on the resume path.
+  runtime_->hub_heartbeat.store(runtime_->hub_heartbeat.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   shared_[kStateMainInHub] = 0;
   shared_[kStateHubSwitch] = 0;
 }
