@@ -101,22 +101,30 @@ export function enable(options: WatchdogOptions = {}): void {
   if (typeof onBlocked !== 'function') {
     throw new TypeError(`watchdog.enable: onBlocked must be a function, not ${describe(onBlocked)}`);
   }
+  disable();
   // The hub counts green threads that yield to it as progress: it must exist before the first sample.
   ensureHub();
   const settings: ActiveSettings = { maxBlockingTime, onBlocked };
   native.debug_watchdog_start(maxBlockingTime, stuckReportAfter ?? 0, (g, lines, takenAfter, blockedFor) =>
-    settings.onBlocked(makeReport(settings, g as Greenlet | null, lines, takenAfter, blockedFor)),
+    deliver(settings, g, lines, takenAfter, blockedFor),
   );
-  if (active === null) process.on('exit', stopAtExit);
+  process.on('exit', stopAtExit);
   active = settings;
 }
 
-/** Stops the watchdog of this thread and joins its native thread. Does nothing if it is not running. */
+/**
+ * Stops the watchdog of this thread and joins its native thread. Reports not delivered yet (an episode that
+ * ended just before) are delivered now, from this call. Does nothing if the watchdog is not running.
+ */
 export function disable(): void {
-  if (active === null) return;
+  const settings = active;
+  if (settings === null) return;
   active = null;
   process.removeListener('exit', stopAtExit);
-  native.debug_watchdog_stop();
+  const undelivered = native.debug_watchdog_stop();
+  for (let i = 0; i < undelivered.length; i += 4) {
+    deliver(settings, undelivered[i], undelivered[i + 1], undelivered[i + 2], undelivered[i + 3]);
+  }
 }
 
 /** True while the watchdog of this thread runs. */
@@ -139,22 +147,17 @@ export function formatBlockingReport(report: BlockingReport): string {
   return `${head} ${who}; its stack after ${report.stackTakenAfter!.toFixed(2)} s:\n${report.stack}`;
 }
 
-function makeReport(
-  settings: ActiveSettings,
-  g: Greenlet | null,
-  lines: string[] | null,
-  takenAfter: number,
-  blockedFor: number,
-): BlockingReport {
-  const hasStack = lines !== null;
-  return {
-    blockedFor,
-    stackTakenAfter: hasStack ? takenAfter : null,
-    stack: stackText(lines),
-    greenThread: hasStack && g !== null ? threadName(g) : null,
-    greenlet: hasStack ? g : null,
+// Turns the native reporter's arguments into a report for onBlocked.
+function deliver(settings: ActiveSettings, g: unknown, lines: unknown, takenAfter: unknown, blockedFor: unknown): void {
+  const greenlet = lines !== null && g instanceof Greenlet ? g : null;
+  settings.onBlocked({
+    blockedFor: blockedFor as number,
+    stackTakenAfter: lines !== null ? (takenAfter as number) : null,
+    stack: stackText(lines as string[] | null),
+    greenThread: greenlet !== null ? threadName(greenlet) : null,
+    greenlet,
     maxBlockingTime: settings.maxBlockingTime,
-  };
+  });
 }
 
 function writeToStderr(report: BlockingReport): void {

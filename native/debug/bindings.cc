@@ -2,8 +2,8 @@
 // validates every argument; these still refuse what they cannot use, with a TypeError.
 //
 //   debug_watchdog_start(maxBlockingSeconds, stuckPrintSeconds (0: never), reporter): void
-//       starts this thread's watchdog, replacing a running one; throws an Error if it cannot run here
-//   debug_watchdog_stop(): boolean      false if none was running
+//       starts this thread's watchdog (none may be running); throws an Error if it cannot run here
+//   debug_watchdog_stop(): unknown[]    stops it; its undelivered reports, 4 reporter arguments each
 //   debug_stack_of(g, maxFrames): string[] | null   g's stack: the running one's, or a suspended one's through a
 //                                                    peek (native/debug/stack_peek.h); null if it has none
 #include "debug/bindings.h"
@@ -38,15 +38,17 @@ void CleanupWatchdog(void* arg, void (*done)(void*), void* done_arg) {
   w->Stop(/*teardown=*/true, [done, done_arg] { done(done_arg); });
 }
 
-// Stops this isolate's watchdog, if any; returns whether there was one.
-bool StopWatchdog(v8::Isolate* isolate) {
+// Stops this isolate's watchdog, if any. Returns its undelivered reports (flat, 4 reporter arguments each), or
+// an empty array when none was running.
+v8::Local<v8::Array> StopWatchdog(v8::Isolate* isolate) {
   Watchdog* w = Watchdog::Of(isolate);
-  if (w == nullptr) return false;
+  if (w == nullptr) return v8::Array::New(isolate);
   // Nothing is left for the teardown hook to stop. (Only RemoveEnvironmentCleanupHook unregisters it: resetting
   // the handle would leave Node calling the hook with a freed watchdog.)
   node::RemoveEnvironmentCleanupHook(std::move(w->cleanup_hook));
-  w->Stop(/*teardown=*/false);
-  return true;
+  v8::Local<v8::Array> undelivered;
+  w->Stop(/*teardown=*/false, nullptr, &undelivered);
+  return undelivered;
 }
 
 void WatchdogStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -60,7 +62,7 @@ void WatchdogStart(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (!(max_blocking >= 0.001 && max_blocking <= 3600) || !(stuck_print >= 0 && stuck_print <= 3600)) {
     return ThrowTypeError(isolate, "debug_watchdog_start: time out of range");
   }
-  StopWatchdog(isolate);
+  if (Watchdog::Of(isolate) != nullptr) return ThrowTypeError(isolate, "debug_watchdog_start: stop the running watchdog first");
   Watchdog::Settings settings{Nanoseconds(max_blocking), Nanoseconds(stuck_print)};
   std::string why;
   Watchdog* w = Watchdog::Start(RuntimeOf(info), settings, isolate->GetCurrentContext(), info[2].As<v8::Function>(), &why);

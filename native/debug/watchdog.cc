@@ -117,7 +117,7 @@ Watchdog* Watchdog::Of(v8::Isolate* isolate) {
   return nullptr;
 }
 
-void Watchdog::Stop(bool teardown, std::function<void()> closed) {
+void Watchdog::Stop(bool teardown, std::function<void()> closed, v8::Local<v8::Array>* undelivered) {
   if (stopped_) return;
   stopped_ = true;
   {
@@ -131,6 +131,7 @@ void Watchdog::Stop(bool teardown, std::function<void()> closed) {
     std::vector<Watchdog*>& registry = Registry();
     registry.erase(std::remove(registry.begin(), registry.end(), this), registry.end());
   }
+  if (undelivered != nullptr) *undelivered = TakePending();
   // Every V8 handle goes now, while the isolate surely lives: the close callbacks may run after a worker's
   // isolate is gone.
   pending_.clear();
@@ -307,6 +308,14 @@ void Watchdog::CaptureStack(uint64_t episode) {
 
 void Watchdog::OnAsync(uv_async_t* handle) { static_cast<Watchdog*>(handle->data)->Deliver(); }
 
+void Watchdog::ReportArgs(const Report& report, uint64_t now, v8::Local<v8::Value> args[4]) const {
+  uint64_t end = report.ended_ns != 0 ? std::min(report.ended_ns, now) : now;
+  args[0] = report.greenlet.IsEmpty() ? v8::Null(isolate_).As<v8::Value>() : report.greenlet.Get(isolate_).As<v8::Value>();
+  args[1] = report.captured_ns != 0 ? LinesToArray(isolate_, report.lines).As<v8::Value>() : v8::Null(isolate_).As<v8::Value>();
+  args[2] = v8::Number::New(isolate_, report.captured_ns != 0 ? Seconds(report.captured_ns - report.started_ns) : -1);
+  args[3] = v8::Number::New(isolate_, Seconds(end - report.started_ns));
+}
+
 void Watchdog::Deliver() {
   std::vector<std::unique_ptr<Report>> reports;
   {
@@ -321,20 +330,30 @@ void Watchdog::Deliver() {
   for (const auto& report : reports) {
     // The reporter may disable the watchdog (or enable a new one): the handles are gone then.
     if (stopped_ || isolate_->IsExecutionTerminating()) break;
-    uint64_t end = report->ended_ns != 0 ? std::min(report->ended_ns, now) : now;
-    v8::Local<v8::Value> greenlet = v8::Null(isolate_);
-    if (!report->greenlet.IsEmpty()) greenlet = report->greenlet.Get(isolate_);
-    v8::Local<v8::Value> lines = v8::Null(isolate_);
-    if (report->captured_ns != 0) lines = LinesToArray(isolate_, report->lines);
-    double taken_after = report->captured_ns != 0 ? Seconds(report->captured_ns - report->started_ns) : -1;
-    v8::Local<v8::Value> args[] = {greenlet, lines, v8::Number::New(isolate_, taken_after),
-                                   v8::Number::New(isolate_, Seconds(end - report->started_ns))};
+    v8::Local<v8::Value> args[4];
+    ReportArgs(*report, now, args);
     // MakeCallback runs nextTicks and microtasks afterwards and turns a throwing reporter into an uncaught
     // exception, as for any callback from the loop.
-    v8::MaybeLocal<v8::Value> ignored = node::MakeCallback(isolate_, resource_.Get(isolate_), reporter_.Get(isolate_),
-                                                           4, args, async_context_);
+    v8::MaybeLocal<v8::Value> ignored =
+        node::MakeCallback(isolate_, resource_.Get(isolate_), reporter_.Get(isolate_), 4, args, async_context_);
     (void)ignored;
   }
+}
+
+v8::Local<v8::Array> Watchdog::TakePending() {
+  std::vector<std::unique_ptr<Report>> reports;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reports.swap(pending_);
+  }
+  uint64_t now = uv_hrtime();
+  std::vector<v8::Local<v8::Value>> flat;
+  for (const auto& report : reports) {
+    v8::Local<v8::Value> args[4];
+    ReportArgs(*report, now, args);
+    flat.insert(flat.end(), args, args + 4);
+  }
+  return v8::Array::New(isolate_, flat.data(), flat.size());
 }
 
 }  // namespace verdant::detail

@@ -58,8 +58,10 @@ class Watchdog {
 
   // Stops and joins the thread and drops every V8 handle now; the uv handles close afterwards, then the object
   // frees itself and calls `closed` (if given). `teardown`: the environment is going away (no async-hooks
-  // bookkeeping then). JS thread only; the object must not be used after this.
-  void Stop(bool teardown, std::function<void()> closed = nullptr);
+  // bookkeeping then). `undelivered` (if given) receives the reports the loop has not delivered yet, flat, 4
+  // reporter arguments each, so that lib/ can deliver them itself: the loop may never run again (process exit).
+  // JS thread only, with a HandleScope open; the object must not be used after this.
+  void Stop(bool teardown, std::function<void()> closed = nullptr, v8::Local<v8::Array>* undelivered = nullptr);
 
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -96,6 +98,8 @@ class Watchdog {
   void CaptureStack(uint64_t episode);
   static void OnAsync(uv_async_t* handle);
   void Deliver();
+  void ReportArgs(const Report& report, uint64_t now, v8::Local<v8::Value> args[4]) const;
+  v8::Local<v8::Array> TakePending();
   static void OnPrepare(uv_prepare_t* handle);
   static void OnClosed(uv_handle_t* handle);
 
