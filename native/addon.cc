@@ -33,8 +33,13 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   runtime->default_stack_size = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
   runtime->stack_margin = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
   runtime->backend()->set_stack_pool_limit(static_cast<size_t>(info[2].As<Napi::Number>().Int64Value()));
-  runtime->set_main_stack_limit(verdant::detail::ComputeMainStackLimit(info[3].As<Napi::Boolean>().Value(),
-                                                                       info[4].As<Napi::Number>().DoubleValue()));
+  // Main's stack can only be measured on main's own OS thread: on the threads backend a green thread calling
+  // configure() runs on a thread of its own, and main would get that thread's limit (then overflow for real).
+  // The inputs never change within a process, so the measurement taken at load time stands.
+  if (runtime->main() == nullptr || runtime->current() == runtime->main()) {
+    runtime->set_main_stack_limit(verdant::detail::ComputeMainStackLimit(info[3].As<Napi::Boolean>().Value(),
+                                                                         info[4].As<Napi::Number>().DoubleValue()));
+  }
   return info.Env().Undefined();
 }
 

@@ -51,7 +51,11 @@ void Hub::Close(std::function<void()> done) {
   on_closed_ = std::move(done);
   auto closed = [](uv_handle_t* h) {
     Hub* hub = static_cast<Hub*>(h->data);
-    if (--hub->open_handles_ == 0 && hub->on_closed_) hub->on_closed_();
+    if (--hub->open_handles_ != 0 || !hub->on_closed_) return;
+    // `done` usually deletes the hub, and with it on_closed_: run it from a local, or its captures are read
+    // from freed memory (seen as heap corruption at worker exit).
+    std::function<void()> done = std::move(hub->on_closed_);
+    done();
   };
   uv_close(reinterpret_cast<uv_handle_t*>(&poll_handle_), closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_handle_), closed);
