@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { AsyncResource } from 'node:async_hooks';
 import { execSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Greenlet, sleep, spawn } from 'verdant';
@@ -37,8 +37,15 @@ function settle(reports: BlockingReport[], count: number): void {
   sleep(0.05);  // and a little more, so that a duplicate report would have arrived too
 }
 
-function threadCount(): number {
-  return readdirSync('/proc/self/task').length;
+// The watchdog threads of this process, by the name the native layer gives them.
+function watchdogThreads(): number {
+  return readdirSync('/proc/self/task').filter((tid) => {
+    try {
+      return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8') === 'verdant-watchdg\n';
+    } catch {
+      return false; // The thread exited while we looked.
+    }
+  }).length;
 }
 
 function runNode(source: string, timeout = 30_000) {
@@ -141,15 +148,15 @@ describe('debug: watchdog', () => {
 
   it('enables and disables any number of times; disable joins its thread and stops reporting', () =>
     spawn(() => {
-      const before = threadCount();
+      assert.equal(watchdogThreads(), 0);
       for (let i = 0; i < 40; i++) {
         watchdog.enable({ maxBlockingTime: 0.01 + i / 1000 });
         if (i % 2 === 0) watchdog.enable({ maxBlockingTime: 0.2, stuckReportAfter: null });
         assert.equal(watchdog.isEnabled(), true);
-        assert.equal(threadCount(), before + 1);
+        assert.equal(watchdogThreads(), 1);
         watchdog.disable();
         assert.equal(watchdog.isEnabled(), false);
-        assert.equal(threadCount(), before);
+        assert.equal(watchdogThreads(), 0);
       }
       watchdog.disable();
       const reports = collect({ maxBlockingTime: 0.05 });
