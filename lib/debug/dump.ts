@@ -9,9 +9,9 @@
  */
 import { Greenlet, getCurrent } from '../runtime/greenlet';
 import { liveGreenThreads, spawnSites } from '../runtime/greenthread';
-import { listeners, phaseOf, timers, waitReasonOf } from '../runtime/hub';
+import { phaseOf, timers, waitReasonOf } from '../runtime/hub';
 import { native } from '../runtime/native';
-import { eventsOf, stackText, threadName } from './names';
+import { stackText, threadName } from './names';
 
 /**
  * Where a green thread is:
@@ -64,7 +64,7 @@ export function dumpGreenThreads(options: DumpOptions = {}): GreenThreadInfo[] {
   const current = getCurrent();
   // Taken here, directly under the caller, so that only this frame needs cutting off.
   const currentStack = stacks ? runningStack(current, maxFrames) : null;
-  const waits = describeWaits();
+  const notes = timerNotes();
   const threads = [...liveGreenThreads].filter((g) => !g.dead);
   if (!liveGreenThreads.has(current)) threads.unshift(current);
   return threads.map((g) => {
@@ -79,7 +79,7 @@ export function dumpGreenThreads(options: DumpOptions = {}): GreenThreadInfo[] {
       name: threadName(g),
       id: idOf(g),
       state,
-      waitingOn: state === 'waiting' || state === 'scheduled' ? (waits.get(g) ?? 'a switch (suspended outside the hub)') : null,
+      waitingOn: waitingOn(g, state, notes),
       spawnedAt: spawnSites.get(g) ?? null,
       stack,
     };
@@ -103,28 +103,24 @@ function idOf(g: Greenlet): number {
   return id;
 }
 
-// What each greenlet in the hub waits on: its wait reason, plus the time left on its timers.
-function describeWaits(): Map<Greenlet, string> {
-  const out = new Map<Greenlet, string>();
-  const add = (g: Greenlet, text: string) => out.set(g, out.has(g) ? `${out.get(g)}, ${text}` : text);
-  for (const l of listeners()) {
-    if (waitReasonOf(l.greenlet) === undefined) add(l.greenlet, `fd ${l.fd} (${eventsOf(l)})`);
-  }
+// The hub's timers, as text per greenlet: when a scheduled one starts, the time left on a wait, a pending Timeout.
+function timerNotes(): Map<Greenlet, string[]> {
+  const notes = new Map<Greenlet, string[]>();
   for (const t of timers()) {
-    if (t.greenlet === null) continue;
     const left = `${t.secondsLeft.toFixed(3)} s`;
-    if (t.kind === 'start') {
-      add(t.greenlet, `start in ${left}`);
-      continue;
-    }
-    if (!out.has(t.greenlet)) add(t.greenlet, waitReasonOf(t.greenlet) ?? 'the hub');
-    add(t.greenlet, t.kind === 'timeout' ? `${left} left` : `a Timeout fires in ${left}`);
+    const note = t.kind === 'start' ? `start in ${left}` : t.kind === 'timeout' ? `${left} left` : `a Timeout fires in ${left}`;
+    const list = notes.get(t.greenlet);
+    if (list === undefined) notes.set(t.greenlet, [note]);
+    else list.push(note);
   }
-  for (const g of liveGreenThreads) {
-    const reason = waitReasonOf(g);
-    if (reason !== undefined && !out.has(g)) out.set(g, reason);
-  }
-  return out;
+  return notes;
+}
+
+function waitingOn(g: Greenlet, state: GreenThreadState, notes: Map<Greenlet, string[]>): string | null {
+  if (state === 'scheduled') return (notes.get(g) ?? []).join(', ') || null;
+  if (state !== 'waiting') return null;
+  // Every wait in the hub has a reason; a green thread without one is suspended in a plain greenlet switch.
+  return [waitReasonOf(g) ?? 'a switch (suspended outside the hub)', ...(notes.get(g) ?? [])].join(', ');
 }
 
 function runningStack(current: Greenlet, maxFrames: number): string | null {

@@ -9,8 +9,8 @@
  * V8, which records the running stack at its next stack check; the report is delivered on the loop once the
  * blocking ends. Each blocking episode is reported once.
  *
- * Off by default. While on, it costs a thread that wakes four times per `maxBlockingTime` and reads three
- * counters, plus a loop-turn counter; nothing per green thread switch beyond the hub's one counter store.
+ * Off by default. While on, it costs a thread that wakes four times per `maxBlockingTime` and reads two counters
+ * and libuv's idle time, and a counter bump per loop turn. The hub bumps one counter per resume either way.
  *
  * @example
  * ```ts
@@ -21,7 +21,6 @@
  * ```
  */
 import { Greenlet } from '../runtime/greenlet';
-import { ensureHub } from '../runtime/hub';
 import { native } from '../runtime/native';
 import { stackText, threadName } from './names';
 
@@ -102,8 +101,6 @@ export function enable(options: WatchdogOptions = {}): void {
     throw new TypeError(`watchdog.enable: onBlocked must be a function, not ${describe(onBlocked)}`);
   }
   disable();
-  // The hub counts green threads that yield to it as progress: it must exist before the first sample.
-  ensureHub();
   const settings: ActiveSettings = { maxBlockingTime, onBlocked };
   native.debug_watchdog_start(maxBlockingTime, stuckReportAfter ?? 0, (g, lines, takenAfter, blockedFor) =>
     deliver(settings, g, lines, takenAfter, blockedFor),

@@ -74,7 +74,8 @@ describe('debug: watchdog', () => {
       assert.ok(report.blockedFor >= 0.2 && report.blockedFor < 2, `blockedFor ${report.blockedFor}`);
       assert.ok(report.stackTakenAfter! >= 0.1 && report.stackTakenAfter! <= report.blockedFor, `${report.stackTakenAfter}`);
       assert.equal(report.maxBlockingTime, 0.1);
-      assert.match(formatBlockingReport(report), /^verdant: watchdog: the event loop was blocked for \d\.\d\d s \(maxBlockingTime 0\.1 s\) in green thread "hog"; its stack after \d\.\d\d s:\n {4}at spinFor/);
+      // (The interrupt may land inside performance.now(): frames of Node's internals can come first.)
+      assert.match(formatBlockingReport(report), /^verdant: watchdog: the event loop was blocked for \d\.\d\d s \(maxBlockingTime 0\.1 s\) in green thread "hog"; its stack after \d\.\d\d s:\n(?: {4}at .*\n)* {4}at spinFor /);
     }));
 
   it('reports a busy callback on the main stack as "main"', async () => {
@@ -263,7 +264,7 @@ describe('debug: watchdog and process lifetime', () => {
     assert.equal(reported.status, 0, reported.stderr);
     const lines = reported.stderr.split('\n');
     assert.match(lines[0], /^verdant: watchdog: the event loop was blocked for 0\.\d\d s \(maxBlockingTime 0\.05 s\) on the main stack; its stack after 0\.\d\d s:$/);
-    assert.match(lines[1], /^ {4}at spinInTimer \(\[eval\]:4:/);
+    assert.match(reported.stderr, /^ {4}at spinInTimer \(\[eval\]:4:/m);
 
     const throwing = runNode(`
       const { watchdog } = require(${JSON.stringify(debugEntry)});
