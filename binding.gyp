@@ -16,6 +16,10 @@
         "native/hub/timer_heap.cc",
         "native/hub/hub.cc",
         "native/hub/bindings.cc",
+        "native/debug/stack_format.cc",
+        "native/debug/stack_peek.cc",
+        "native/debug/watchdog.cc",
+        "native/debug/bindings.cc",
         "native/testing/cppgc_probe.cc"
       ],
       "include_dirs": [

@@ -11,6 +11,7 @@
  * - synchronization: {@link Event}, {@link Queue} and its family, {@link Channel}, {@link Semaphore} and its
  *   family, {@link Lock}, {@link RLock}, {@link Condition} (lib/sync);
  * - pools: {@link GreenPool}, {@link GreenPile} (lib/pool); green-thread-local storage: {@link local};
+ * - seeing what the hub does: {@link debug} (the blocking watchdog, {@link dumpGreenThreads}, hub listings);
  * - settings and introspection: {@link configure}, {@link backend}, {@link stats} (lib/runtime/config.ts).
  *
  * @packageDocumentation
@@ -58,6 +59,9 @@ export type { QueueWaitOptions, PriorityQueueOptions, PriorityCompare, AcquireOp
 export { GreenPool, GreenPile, PoolDeadlockError } from './pool';
 export type { IterablesOf } from './pool';
 export { Local, local } from './runtime/local';
+export * as debug from './debug';
+export { dumpGreenThreads } from './debug';
+export type { BlockingReport, WatchdogOptions, DumpOptions, GreenThreadInfo, GreenThreadState } from './debug';
 export { sleep } from './time/sleep';
 export { Timeout, withTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';

@@ -2,6 +2,7 @@
 // per Node environment (the main thread and each worker thread), freed with it.
 #include <napi.h>
 
+#include "debug/bindings.h"
 #include "greenlet/bindings.h"
 #include "greenlet/greenlet.h"
 #include "hub/bindings.h"
@@ -32,8 +33,13 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   runtime->default_stack_size = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
   runtime->stack_margin = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
   runtime->backend()->set_stack_pool_limit(static_cast<size_t>(info[2].As<Napi::Number>().Int64Value()));
-  runtime->set_main_stack_limit(verdant::detail::ComputeMainStackLimit(info[3].As<Napi::Boolean>().Value(),
-                                                                       info[4].As<Napi::Number>().DoubleValue()));
+  // Main's stack can only be measured on main's own OS thread: on the threads backend a green thread calling
+  // configure() runs on a thread of its own, and main would get that thread's limit (then overflow for real).
+  // The inputs never change within a process, so the measurement taken at load time stands.
+  if (runtime->main() == nullptr || runtime->current() == runtime->main()) {
+    runtime->set_main_stack_limit(verdant::detail::ComputeMainStackLimit(info[3].As<Napi::Boolean>().Value(),
+                                                                         info[4].As<Napi::Number>().DoubleValue()));
+  }
   return info.Env().Undefined();
 }
 
@@ -81,6 +87,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   v8::Local<v8::Object> target = verdant::ToV8(exports).As<v8::Object>();
   verdant::detail::InitGreenletBindings(isolate, context, target, runtime);
   verdant::detail::InitHubBindings(isolate, context, target, runtime);
+  verdant::detail::InitDebugBindings(isolate, context, target, runtime);
   verdant::testing::InitCppgcProbe(isolate, context, target);
   return exports;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The addon under AddressSanitizer + UndefinedBehaviorSanitizer, inside a real node: builds a sanitized copy of
-# the addon (in a scratch directory, so build/ is untouched), then runs the core mocha suites and a reduced GC
+# the addon (in a scratch directory, so build/ is untouched), then runs the core and debug mocha suites and a reduced GC
 # stress file with the sanitizer runtimes preloaded, on both backends. The fcontext backend reports its stack
 # switches to ASan (native/greenlet/asan.h); leak detection is off because V8 and Node do not free everything at
 # exit.

@@ -44,6 +44,8 @@ describe('package exports', () => {
       'Timeout',
       'backend',
       'configure',
+      'debug',
+      'dumpGreenThreads',
       'getConfig',
       'getCurrent',
       'kill',

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "debug/stack_peek.h"
 #include "hub/hub.h"
 #include "v8_compat.h"
 
@@ -104,7 +105,9 @@ bool Runtime::SwitchTo(Greenlet* target) {
   current_ = target;
   switches++;
   backend_->Switch(from, target);
-  // Control is back in `from`, locked and with its stack limit and async context restored.
+  // Control is back in `from`, locked and with its stack limit and async context restored. A dump may have
+  // switched here only to take this greenlet's stack: serve it and go back, as often as asked.
+  while (stack_peek != nullptr && stack_peek->target == from) ServeStackPeek(this);
   if (!pending_error_.empty()) {
     std::string message;
     message.swap(pending_error_);
@@ -122,6 +125,14 @@ bool Runtime::SwitchTo(Greenlet* target) {
     ContinueTermination();
   }
   return true;
+}
+
+void Runtime::SwitchForPeek(Greenlet* requester) {
+  Greenlet* from = current_;
+  SaveAsyncContext(from);
+  current_ = requester;
+  switches++;
+  backend_->Switch(from, requester);
 }
 
 void Runtime::ContinueTermination() {

@@ -9,6 +9,7 @@
 
 #include <v8.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,6 +23,7 @@ class Backend;
 class Hub;
 class Runtime;
 struct HubSlot;
+struct StackPeek;
 
 enum class GreenletState : uint8_t {
   kNew,        // created, never switched to: no stack, no V8 thread
@@ -132,6 +134,17 @@ class Runtime {
 
   // A pending uncatchable termination seen inside a greenlet's entry, re-raised in its parent.
   bool termination_pending = false;
+
+  // Bumped by the hub each time a greenlet it resumed gives control back. The watchdog thread
+  // (native/debug/watchdog.h) reads it to tell a green thread that never yields from many that each run briefly;
+  // atomic for that reader, and safe to read late because the runtime is never freed.
+  std::atomic<uint64_t> hub_heartbeat{0};
+  // A stack peek in progress (native/debug/stack_peek.h): the greenlet it names serves it on regaining control.
+  StackPeek* stack_peek = nullptr;
+  // Hands control straight back to the greenlet that asked for a peek, from the peeked one. Unlike SwitchTo it
+  // checks nothing and handles no pending error: the SwitchTo the peeked greenlet is suspended in does that when
+  // it really resumes.
+  void SwitchForPeek(Greenlet* requester);
 
   // This environment's hub, once lib/ has started it (native/hub); null after the environment's teardown began.
   Hub* hub = nullptr;

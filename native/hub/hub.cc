@@ -52,7 +52,8 @@ void Hub::Close(std::function<void()> done) {
   auto closed = [](uv_handle_t* h) {
     Hub* hub = static_cast<Hub*>(h->data);
     if (--hub->open_handles_ != 0 || !hub->on_closed_) return;
-    // The callback may free the hub (and with it on_closed_): run it from a local.
+    // `done` usually deletes the hub, and with it on_closed_: run it from a local, or its captures are read
+    // from freed memory (seen as heap corruption at worker exit).
     std::function<void()> done = std::move(hub->on_closed_);
     done();
   };
@@ -471,6 +472,9 @@ void Hub::Resume(HubSlot* slot) {
     shared_[kStateMainInHub] = 1;
     shared_[kStateHubSwitch] = 1;
     runtime_->SwitchTo(g);
+    // One writer (this thread), so a plain load and store: no locked instruction on the resume path.
+    runtime_->hub_heartbeat.store(runtime_->hub_heartbeat.load(std::memory_order_relaxed) + 1,
+                                  std::memory_order_relaxed);
     shared_[kStateMainInHub] = 0;
     shared_[kStateHubSwitch] = 0;
   }
