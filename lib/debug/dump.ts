@@ -107,6 +107,7 @@ function idOf(g: Greenlet): number {
 function timerNotes(): Map<Greenlet, string[]> {
   const notes = new Map<Greenlet, string[]>();
   for (const t of timers()) {
+    if (t.greenlet === null) continue;
     const left = `${t.secondsLeft.toFixed(3)} s`;
     const note = t.kind === 'start' ? `start in ${left}` : t.kind === 'timeout' ? `${left} left` : `a Timeout fires in ${left}`;
     const list = notes.get(t.greenlet);

@@ -302,7 +302,7 @@ export function fdClosed(fd: number): void {
 }
 
 /** The fd waits in the hub now. */
-export function listeners(): Array<{ fd: number; read: boolean; write: boolean; greenlet: Greenlet }> {
+export function listeners(): Array<{ fd: number; read: boolean; write: boolean; greenlet: Greenlet | null }> {
   if (!started) return [];
   const flat = native.hub_listeners();
   const out = [];
@@ -312,20 +312,25 @@ export function listeners(): Array<{ fd: number; read: boolean; write: boolean; 
       fd: flat[i] as number,
       read: (events & READ) !== 0,
       write: (events & WRITE) !== 0,
-      greenlet: flat[i + 2] as Greenlet,
+      greenlet: flat[i + 2] as Greenlet | null,
     });
   }
   return out;
 }
 
 /** The timers in the hub now, soonest first. */
-export function timers(): Array<{ secondsLeft: number; kind: 'timeout' | 'start' | 'alarm'; greenlet: Greenlet }> {
+export function timers(): Array<{
+  secondsLeft: number;
+  kind: 'timeout' | 'start' | 'alarm';
+  /** Null when the greenlet's object is already being collected. */
+  greenlet: Greenlet | null;
+}> {
   if (!started) return [];
   const flat = native.hub_timers();
   const kinds = ['timeout', 'start', 'alarm'] as const;
   const out = [];
   for (let i = 0; i < flat.length; i += 4) {
-    out.push({ secondsLeft: flat[i] as number, kind: kinds[flat[i + 1] as number], greenlet: flat[i + 2] as Greenlet });
+    out.push({ secondsLeft: flat[i] as number, kind: kinds[flat[i + 1] as number], greenlet: flat[i + 2] as Greenlet | null });
   }
   return out.sort((a, b) => a.secondsLeft - b.secondsLeft);
 }

@@ -156,6 +156,8 @@ void HubFdClosed(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (hub != nullptr && NumberArg(info, 0, &fd)) hub->FdClosed(static_cast<int>(fd));
 }
 
+// The listings below fill fresh arrays with CreateDataProperty: a plain Set would run setters user code may have
+// put on Array.prototype's indices, and a throwing one would abort the process through Check().
 v8::Local<v8::Value> WrapperOf(v8::Isolate* isolate, const HubSlot& slot) {
   if (slot.g->wrapper.IsEmpty()) return v8::Null(isolate);
   return slot.g->wrapper.Get(isolate);
@@ -170,8 +172,8 @@ void HubFdWaiters(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Array> out = v8::Array::New(isolate);
   uint32_t i = 0;
   for (HubSlot* w : hub->FdWaiters(static_cast<int>(fd))) {
-    out->Set(context, i++, WrapperOf(isolate, *w)).Check();
-    out->Set(context, i++, v8::Integer::NewFromUnsigned(isolate, w->events)).Check();
+    out->CreateDataProperty(context, i++, WrapperOf(isolate, *w)).FromMaybe(false);
+    out->CreateDataProperty(context, i++, v8::Integer::NewFromUnsigned(isolate, w->events)).FromMaybe(false);
   }
   info.GetReturnValue().Set(out);
 }
@@ -184,9 +186,9 @@ void HubListeners(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Local<v8::Array> out = v8::Array::New(isolate);
   uint32_t i = 0;
   hub->ForEachListener([&](const HubSlot& w) {
-    out->Set(context, i++, v8::Integer::New(isolate, w.fd)).Check();
-    out->Set(context, i++, v8::Integer::NewFromUnsigned(isolate, w.events)).Check();
-    out->Set(context, i++, WrapperOf(isolate, w)).Check();
+    out->CreateDataProperty(context, i++, v8::Integer::New(isolate, w.fd)).FromMaybe(false);
+    out->CreateDataProperty(context, i++, v8::Integer::NewFromUnsigned(isolate, w.events)).FromMaybe(false);
+    out->CreateDataProperty(context, i++, WrapperOf(isolate, w)).FromMaybe(false);
   });
   info.GetReturnValue().Set(out);
 }
@@ -201,10 +203,10 @@ void HubTimers(const v8::FunctionCallbackInfo<v8::Value>& info) {
   uint64_t now = uv_hrtime();
   hub->ForEachTimer([&](const HubTimer& t) {
     double left = t.deadline > now ? static_cast<double>(t.deadline - now) / 1e9 : 0;
-    out->Set(context, i++, v8::Number::New(isolate, left)).Check();
-    out->Set(context, i++, v8::Integer::New(isolate, static_cast<int>(t.kind))).Check();
-    out->Set(context, i++, WrapperOf(isolate, *t.slot)).Check();
-    out->Set(context, i++, v8::Integer::NewFromUnsigned(isolate, t.alarm_id)).Check();
+    out->CreateDataProperty(context, i++, v8::Number::New(isolate, left)).FromMaybe(false);
+    out->CreateDataProperty(context, i++, v8::Integer::New(isolate, static_cast<int>(t.kind))).FromMaybe(false);
+    out->CreateDataProperty(context, i++, WrapperOf(isolate, *t.slot)).FromMaybe(false);
+    out->CreateDataProperty(context, i++, v8::Integer::NewFromUnsigned(isolate, t.alarm_id)).FromMaybe(false);
   });
   info.GetReturnValue().Set(out);
 }
@@ -218,7 +220,7 @@ void HubStats(const v8::FunctionCallbackInfo<v8::Value>& info) {
   double values[] = {static_cast<double>(c.turns), static_cast<double>(c.resumes), static_cast<double>(c.fd_events),
                      static_cast<double>(c.timers_fired), static_cast<double>(hub->ready_count())};
   v8::Local<v8::Array> out = v8::Array::New(isolate, 5);
-  for (uint32_t i = 0; i < 5; i++) out->Set(context, i, v8::Number::New(isolate, values[i])).Check();
+  for (uint32_t i = 0; i < 5; i++) out->CreateDataProperty(context, i, v8::Number::New(isolate, values[i])).FromMaybe(false);
   info.GetReturnValue().Set(out);
 }
 
