@@ -170,10 +170,12 @@ describe('stress: recursion and stack limits', function () {
       if (local.n !== n || local.s !== `frame ${n}` || local.a[1] !== n + 1) throw new Error(`frame ${n} corrupted`);
       return below + 1;
     }
-    // Measure how deep dive() itself gets on a default greenlet stack, then stop 100 frames short of that.
+    // Measure how deep dive() itself gets on a default greenlet stack, then stop a quarter short of that. Frames
+    // are not a fixed size: under --deopt-every-n-times the second dive may run in a lower tier than the first, with
+    // larger frames (a margin of 100 frames overflowed on Node 26 now and then).
     assert.throws(() => new Greenlet(() => dive(0)).switch(), RangeError);
     assert.ok(reached > 500, `dive reached only ${reached} frames`);
-    target = reached - 100;
+    target = Math.floor(reached * 0.75);
     const g = new Greenlet(() => dive(0));
     assert.equal(g.switch(), 'at the bottom');
     for (let i = 0; i < 4; i++) {
