@@ -87,7 +87,6 @@ HubSlot* Hub::SlotOf(Greenlet* g) {
   return g->hub_slot;
 }
 
-bool Hub::IsParked(Greenlet* g) const { return g->hub_slot != nullptr && g->hub_slot->phase == HubSlot::Phase::kParked; }
 
 // --- parking --------------------------------------------------------------------------------------------------
 

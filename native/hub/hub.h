@@ -127,7 +127,6 @@ class Hub {
   std::vector<HubSlot*> FdWaiters(int fd) const;
   void ForEachListener(const std::function<void(const HubSlot&)>& fn) const;
   void ForEachTimer(const std::function<void(const HubTimer&)>& fn) const;
-  bool IsParked(Greenlet* g) const;
   // Where the hub has `g` now (HubSlot::Phase as a number).
   int PhaseOf(Greenlet* g) const { return g->hub_slot == nullptr ? 0 : static_cast<int>(g->hub_slot->phase); }
   // The greenlet record is being freed.
