@@ -1,7 +1,7 @@
 /**
  * wait(promise): Promises, seen from blocking-style code.
  */
-import { park, requireGreen, wake } from './hub';
+import { waitFor } from './completion';
 
 /**
  * Blocks the current green thread (only it) until `value` settles: returns what it fulfils with, or throws what
@@ -12,26 +12,9 @@ import { park, requireGreen, wake } from './hub';
  */
 export function wait<T>(value: T): Awaited<T> {
   if (!isThenable(value)) return value as Awaited<T>;
-  const self = requireGreen('wait(promise)');
-  let state = 0; // 0 pending, 1 fulfilled, 2 rejected
-  let result: unknown;
-  let waiting = true;
-  const settle = (s: number, r: unknown) => {
-    state = s;
-    result = r;
-    if (waiting) wake(self);
-  };
-  Promise.resolve(value).then(
-    (v) => settle(1, v),
-    (e) => settle(2, e),
-  );
-  try {
-    while (state === 0) park('promise');
-  } finally {
-    waiting = false;
-  }
-  if (state === 2) throw result;
-  return result as Awaited<T>;
+  return waitFor<Awaited<T>>('promise', (resolve, reject) => {
+    Promise.resolve(value).then(resolve as (v: unknown) => void, reject);
+  });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
