@@ -16,6 +16,8 @@
         "native/hub/timer_heap.cc",
         "native/hub/hub.cc",
         "native/hub/bindings.cc",
+        "native/io/sockaddr.cc",
+        "native/io/bindings.cc",
         "native/debug/stack_format.cc",
         "native/debug/stack_peek.cc",
         "native/debug/watchdog.cc",

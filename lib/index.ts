@@ -11,6 +11,9 @@
  * - synchronization: {@link Event}, {@link Queue} and its family, {@link Channel}, {@link Semaphore} and its
  *   family, {@link Lock}, {@link RLock}, {@link Condition} (lib/sync);
  * - pools: {@link GreenPool}, {@link GreenPile} (lib/pool); green-thread-local storage: {@link local};
+ * - green networking: {@link listen}, {@link connect}, {@link serve}, {@link StopServe}, {@link GreenSocket},
+ *   {@link GreenFile} (makefile), name resolution ({@link dns}), typed I/O errors ({@link IOError} and its
+ *   family); everything networking also under {@link net} (lib/net, lib/io);
  * - seeing what the hub does: {@link debug} (the blocking watchdog, {@link dumpGreenThreads}, hub listings);
  * - settings and introspection: {@link configure}, {@link backend}, {@link stats} (lib/runtime/config.ts).
  *
@@ -65,3 +68,17 @@ export type { BlockingReport, WatchdogOptions, DumpOptions, GreenThreadInfo, Gre
 export { sleep } from './time/sleep';
 export { Timeout, withTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';
+export * as net from './net';
+export { GreenSocket, GreenFile, listen, connect, serve, StopServe, dns, DnsError } from './net';
+export type { AddressInput, SocketAddress, SocketFamily, ServeOptions, ListenOptions, ConnectToOptions } from './net';
+export {
+  IOError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  ConnectionAbortedError,
+  BrokenPipeError,
+  AddressInUseError,
+  SocketTimeoutError,
+  WouldBlockError,
+  ClosedError,
+} from './io/errors';

@@ -6,6 +6,7 @@
 #include "greenlet/bindings.h"
 #include "greenlet/greenlet.h"
 #include "hub/bindings.h"
+#include "io/bindings.h"
 #include "testing/cppgc_probe.h"
 #include "v8_bridge.h"
 
@@ -87,6 +88,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   v8::Local<v8::Object> target = verdant::ToV8(exports).As<v8::Object>();
   verdant::detail::InitGreenletBindings(isolate, context, target, runtime);
   verdant::detail::InitHubBindings(isolate, context, target, runtime);
+  verdant::detail::InitIoBindings(isolate, context, target, runtime);
   verdant::detail::InitDebugBindings(isolate, context, target, runtime);
   verdant::testing::InitCppgcProbe(isolate, context, target);
   return exports;

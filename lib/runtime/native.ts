@@ -25,6 +25,22 @@ export interface NativeStats {
   stackBudget: number;
 }
 
+/** A socket address as native/io returns it. */
+export type RawAddress = [family: number, host: string, port: number, flowinfo: number, scopeId: number];
+/** What io_recvfrom returns: the byte count, then the sender's address. */
+export type RawPacketFrom = [bytes: number, family: number, host: string, port: number, flowinfo: number, scopeId: number];
+
+export type IoConstant =
+  | 'AF_UNSPEC' | 'AF_INET' | 'AF_INET6' | 'AF_UNIX' | 'SOCK_STREAM' | 'SOCK_DGRAM'
+  | 'SOL_SOCKET' | 'IPPROTO_TCP' | 'IPPROTO_IP' | 'IPPROTO_IPV6'
+  | 'SO_REUSEADDR' | 'SO_REUSEPORT' | 'SO_KEEPALIVE' | 'SO_BROADCAST' | 'SO_RCVBUF' | 'SO_SNDBUF' | 'SO_ERROR'
+  | 'SO_TYPE' | 'SO_RCVLOWAT' | 'SO_SNDLOWAT'
+  | 'TCP_NODELAY' | 'TCP_KEEPIDLE' | 'TCP_KEEPINTVL' | 'TCP_KEEPCNT' | 'IPV6_V6ONLY' | 'IP_TTL'
+  | 'MSG_PEEK' | 'MSG_OOB' | 'MSG_WAITALL' | 'MSG_DONTWAIT' | 'SHUT_RD' | 'SHUT_WR' | 'SHUT_RDWR'
+  | 'EAGAIN' | 'EWOULDBLOCK' | 'EINPROGRESS' | 'EINTR' | 'EMFILE' | 'ENFILE' | 'ENOBUFS' | 'ENOMEM'
+  | 'ECONNABORTED' | 'EBADF' | 'EPIPE' | 'ECONNRESET' | 'ENOTCONN' | 'EISCONN' | 'EALREADY' | 'ETIMEDOUT'
+  | 'EINVAL' | 'ENOTSOCK';
+
 export interface NativeBinding {
   GreenletHandle: new (stackSize: number) => GreenletHandle;
   greenlet_switch(target: GreenletHandle): void;
@@ -66,6 +82,32 @@ export interface NativeBinding {
   /** [turns, resumes, fdEvents, timersFired, ready] */
   hub_stats(): number[];
   trimStackPool(): void;
+  /** Platform values of the socket constants and errnos lib/net uses (native/io/bindings.cc). */
+  io_constants: Record<IoConstant, number>;
+  // Green I/O syscalls: each returns its result (>= 0) or -errno; nothing blocks (native/io/bindings.cc).
+  io_socket(family: number, type: number, protocol: number): number;
+  io_socketpair(family: number, type: number): [number, number] | number;
+  io_pipe(): [readFd: number, writeFd: number] | number;
+  io_dup(fd: number): number;
+  io_close(fd: number): number;
+  io_bind(fd: number, family: number, host: string, port: number): number;
+  io_connect(fd: number, family: number, host: string, port: number): number;
+  io_listen(fd: number, backlog: number): number;
+  io_accept(fd: number): number;
+  io_recv(fd: number, view: ArrayBufferView, offset: number, length: number, flags: number): number;
+  io_send(fd: number, view: ArrayBufferView, offset: number, length: number, flags: number): number;
+  io_read(fd: number, view: ArrayBufferView, offset: number, length: number): number;
+  io_write(fd: number, view: ArrayBufferView, offset: number, length: number): number;
+  io_recvfrom(fd: number, view: ArrayBufferView, offset: number, length: number, flags: number): RawPacketFrom | number;
+  io_sendto(
+    fd: number, view: ArrayBufferView, offset: number, length: number, flags: number,
+    family: number, host: string, port: number,
+  ): number;
+  io_shutdown(fd: number, how: number): number;
+  io_set_blocking(fd: number, blocking: boolean): number;
+  io_setsockopt(fd: number, level: number, name: number, value: number): number;
+  io_getsockopt(fd: number, level: number, name: number): number;
+  io_address(fd: number, peer: boolean): RawAddress | number;
   /**
    * Starts this thread's watchdog (native/debug/watchdog.h); none may be running. `report` is called on the
    * loop once per blocking episode: greenlet that was running (or null), its stack lines (or null), seconds into

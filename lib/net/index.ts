@@ -1,0 +1,31 @@
+/**
+ * Green networking: sockets whose blocking calls block only the calling green thread, eventlet's convenience
+ * functions, and name resolution.
+ */
+export { GreenSocket, MSG } from './socket';
+export type { SocketOptions, SocketType, SendData, ConnectOptions } from './socket';
+export { GreenFile } from './file';
+export type { ByteChannel, FileMode, GreenFileOptions } from './file';
+export { listen, connect } from './convenience';
+export type { ListenOptions, ConnectToOptions } from './convenience';
+export { serve, StopServe } from './serve';
+export type { ServeOptions } from './serve';
+export * as dns from './dns';
+export { DnsError } from './dns';
+export type { LookupAddress, LookupOptions, ResolveOptions, ResolveRecords } from './dns';
+export type { AddressInput, SocketAddress, SocketFamily } from './address';
+export { SOCKET_OPTIONS } from './options';
+export type { SocketOptionName } from './options';
+export { setDefaultTimeout, getDefaultTimeout } from '../io/green-fd';
+export {
+  IOError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  ConnectionAbortedError,
+  BrokenPipeError,
+  AddressInUseError,
+  SocketTimeoutError,
+  WouldBlockError,
+  ClosedError,
+} from '../io/errors';
+export type { IOErrorDetails } from '../io/errors';

@@ -1,0 +1,379 @@
+/**
+ * GreenSocket: a BSD socket whose blocking calls block only the calling green thread (eventlet's GreenSocket).
+ * TCP over IPv4 and IPv6, Unix stream sockets, UDP. Every call goes straight to a non-blocking syscall in the
+ * addon (native/io); on EAGAIN the green thread parks on the fd in the hub and retries when it is ready.
+ */
+import { native } from '../runtime/native';
+import { EAGAIN, GreenFd } from '../io/green-fd';
+import { ioError } from '../io/errors';
+import { lookup } from './dns';
+import {
+  type AddressInput,
+  type ParsedAddress,
+  type SocketAddress,
+  type SocketFamily,
+  familyNumber,
+  formatAddress,
+  fromRaw,
+  literalFamily,
+  parseAddress,
+} from './address';
+import { type SocketOptionName, optionOf } from './options';
+import { GreenFile, type GreenFileOptions, type FileMode } from './file';
+
+const C = native.io_constants;
+const ioRecv = native.io_recv;
+const ioSend = native.io_send;
+const EINPROGRESS = -C.EINPROGRESS;
+const ECONNABORTED = -C.ECONNABORTED;
+const MAX_READ = 0x7fffffff;
+
+/** recv/send flags, for the `flags` arguments. */
+export const MSG = { PEEK: C.MSG_PEEK, OOB: C.MSG_OOB, WAITALL: C.MSG_WAITALL, DONTWAIT: C.MSG_DONTWAIT } as const;
+
+export type SocketType = 'stream' | 'dgram';
+
+export interface SocketOptions {
+  /** Default 'IPv4'. */
+  family?: SocketFamily;
+  /** 'stream' (TCP, or a Unix stream socket; the default) or 'dgram' (UDP). */
+  type?: SocketType;
+}
+
+/** Bytes to send: a Buffer or any typed array / DataView, or a string (sent as UTF-8). */
+export type SendData = string | ArrayBufferView;
+
+export interface ConnectOptions {
+  /** Seconds for this connect (name resolution included); default: the socket's timeout. */
+  timeout?: number | null;
+}
+
+const adopt: unique symbol = Symbol('adopt');
+
+export class GreenSocket extends GreenFd {
+  readonly family: SocketFamily;
+  readonly type: SocketType;
+  /** The address it was last bound or connected to, for error messages. */
+  #label: string | undefined;
+
+  /** Opens a new socket: `new GreenSocket({ family: 'IPv6', type: 'dgram' })`. */
+  constructor(options?: SocketOptions);
+  /** @internal */
+  constructor(options: SocketOptions, fd: number, token: typeof adopt);
+  constructor(options: SocketOptions = {}, fd = -1, token?: typeof adopt) {
+    const family = options.family ?? 'IPv4';
+    const type = options.type ?? 'stream';
+    if (family !== 'IPv4' && family !== 'IPv6' && family !== 'unix') {
+      throw new TypeError(`a socket's family is 'IPv4', 'IPv6' or 'unix', not ${JSON.stringify(family)}`);
+    }
+    if (type !== 'stream' && type !== 'dgram') throw new TypeError(`a socket's type is 'stream' or 'dgram', not ${JSON.stringify(type)}`);
+    if (token !== adopt) {
+      fd = native.io_socket(familyNumber(family), type === 'stream' ? C.SOCK_STREAM : C.SOCK_DGRAM, 0);
+      if (fd < 0) throw ioError(fd, 'socket');
+    }
+    super(fd);
+    this.family = family;
+    this.type = type;
+  }
+
+  /**
+   * Adopts an open socket fd (inherited from a parent process, say): makes it non-blocking and reads its family
+   * and type from the kernel. The GreenSocket owns the fd from then on.
+   */
+  static fromFd(fd: number): GreenSocket {
+    if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`not a file descriptor: ${fd}`);
+    const type = native.io_getsockopt(fd, C.SOL_SOCKET, C.SO_TYPE);
+    if (type < 0) throw ioError(type, 'getsockopt');
+    const raw = native.io_address(fd, false);
+    if (typeof raw === 'number') throw ioError(raw, 'getsockname');
+    const blocking = native.io_set_blocking(fd, false);
+    if (blocking < 0) throw ioError(blocking, 'fcntl');
+    const family = fromRaw(raw).family;
+    return new GreenSocket({ family, type: type === C.SOCK_DGRAM ? 'dgram' : 'stream' }, fd, adopt);
+  }
+
+  /**
+   * A pair of connected sockets (Unix stream sockets by default), as Python's `socket.socketpair()`: handy for
+   * tests and for waking a green thread from another.
+   */
+  static pair(type: SocketType = 'stream'): [GreenSocket, GreenSocket] {
+    const fds = native.io_socketpair(C.AF_UNIX, type === 'dgram' ? C.SOCK_DGRAM : C.SOCK_STREAM);
+    if (typeof fds === 'number') throw ioError(fds, 'socketpair');
+    return [new GreenSocket({ family: 'unix', type }, fds[0], adopt), new GreenSocket({ family: 'unix', type }, fds[1], adopt)];
+  }
+
+  /** Binds it to a local address (a port alone: every interface). */
+  bind(address: AddressInput): void {
+    const target = this.#literal(address, 'bind', this.family === 'IPv6' ? '::' : '0.0.0.0');
+    const r = native.io_bind(this.fd, familyNumber(this.family), target.path ?? target.host, target.port);
+    this.#label = formatAddress(target);
+    if (r < 0) throw this.fail(r, 'bind');
+  }
+
+  /** Starts listening for connections (backlog default 128, the kernel caps it at somaxconn). */
+  listen(backlog = 128): void {
+    if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError(`listen's backlog must be an integer >= 0, not ${backlog}`);
+    const r = native.io_listen(this.fd, backlog);
+    if (r < 0) throw this.fail(r, 'listen');
+  }
+
+  /**
+   * Waits for a connection and returns the new socket with the peer's address. Out of file descriptors, it
+   * throws (EMFILE/ENFILE as an IOError) rather than wait: {@link serve} backs off and retries.
+   *
+   * Switch point: when no connection is pending.
+   */
+  accept(): [GreenSocket, SocketAddress] {
+    for (;;) {
+      const fd = native.io_accept(this.fd);
+      if (fd >= 0) {
+        const conn = new GreenSocket({ family: this.family, type: this.type }, fd, adopt);
+        return [conn, conn.#peerOrPlaceholder()];
+      }
+      // ECONNABORTED: the client gave up before we took it; take the next one.
+      if (fd === ECONNABORTED) continue;
+      if (fd !== EAGAIN) throw this.fail(fd, 'accept');
+      this.waitReady(false, 'accept');
+    }
+  }
+
+  /**
+   * Connects to `address`. Host names are resolved with getaddrinfo (`dns.lookup`) for this socket's family, and
+   * the first address is used; {@link connect} (the function) tries every address instead. The timeout bounds
+   * resolution and connection together.
+   *
+   * Switch point: always, unless the connection completes at once (Unix sockets).
+   */
+  connect(address: AddressInput, options: ConnectOptions = {}): void {
+    const timeout = options.timeout === undefined ? this.getTimeout() : options.timeout;
+    const deadline = this.deadline(timeout);
+    const target = this.#resolve(address, timeout, deadline);
+    this.#label = formatAddress(target);
+    const r = native.io_connect(this.fd, familyNumber(this.family), target.path ?? target.host, target.port);
+    if (r === 0) return;
+    if (r !== EINPROGRESS) throw this.fail(r, 'connect');
+    this.waitReady(true, 'connect', timeout, deadline);
+    const error = native.io_getsockopt(this.fd, C.SOL_SOCKET, C.SO_ERROR);
+    if (error !== 0) throw this.fail(error < 0 ? error : -error, 'connect');
+  }
+
+  /**
+   * Receives up to `size` bytes; an empty Buffer means the peer closed its side (end of stream).
+   *
+   * Switch point: when nothing has arrived yet.
+   */
+  recv(size: number, flags = 0): Buffer {
+    checkSize(size, 'recv');
+    const buffer = Buffer.allocUnsafe(size);
+    const n = this.readSome(buffer, 0, size, flags, 'recv');
+    // A large buffer mostly empty is copied out, so a kept result does not pin the whole allocation.
+    return n === size ? buffer : n > 4096 || n * 2 >= size ? buffer.subarray(0, n) : Buffer.from(buffer.subarray(0, n));
+  }
+
+  /**
+   * Receives into `buffer` (at most `nbytes`, default its length) and returns the byte count; 0 at end of
+   * stream. The allocation-free way to read.
+   *
+   * Switch point: when nothing has arrived yet.
+   */
+  recvInto(buffer: ArrayBufferView, nbytes = buffer.byteLength, flags = 0): number {
+    if (nbytes > buffer.byteLength) throw new RangeError(`recvInto: ${nbytes} bytes do not fit in a ${buffer.byteLength}-byte buffer`);
+    return this.readSome(buffer, 0, nbytes, flags, 'recv');
+  }
+
+  /** Receives one datagram (at most `size` bytes of it) and its sender. Switch point: when none has arrived. */
+  recvFrom(size: number, flags = 0): [Buffer, SocketAddress] {
+    checkSize(size, 'recvfrom');
+    const buffer = Buffer.allocUnsafe(size);
+    const [n, from] = this.recvFromInto(buffer, size, flags);
+    return [n === size ? buffer : Buffer.from(buffer.subarray(0, n)), from];
+  }
+
+  /** Like {@link GreenSocket.recvFrom}, into `buffer`; returns the byte count and the sender. */
+  recvFromInto(buffer: ArrayBufferView, nbytes = buffer.byteLength, flags = 0): [number, SocketAddress] {
+    if (nbytes > buffer.byteLength) throw new RangeError(`recvFromInto: ${nbytes} bytes do not fit in a ${buffer.byteLength}-byte buffer`);
+    for (;;) {
+      const r = native.io_recvfrom(this.fd, buffer, 0, nbytes, flags);
+      if (typeof r !== 'number') return [r[0], fromRaw(r, 1)];
+      if (r !== EAGAIN) throw this.fail(r, 'recvfrom');
+      this.waitReady(false, 'recvfrom');
+    }
+  }
+
+  /**
+   * Sends what the kernel takes now (at least one byte, waiting until it can) and returns how many bytes went.
+   * Use {@link GreenSocket.sendAll} to send everything.
+   */
+  send(data: SendData, flags = 0): number {
+    const bytes = toBytes(data);
+    return this.writeSome(bytes, 0, bytes.byteLength, flags, 'send');
+  }
+
+  /**
+   * Sends all of `data`, waiting as often as needed; the socket's timeout bounds the whole call. On an error,
+   * `error.bytesWritten` says how much went out.
+   *
+   * Switch point: when the send buffer is full.
+   */
+  sendAll(data: SendData, flags = 0): void {
+    const bytes = toBytes(data);
+    this.writeAll(bytes, 0, bytes.byteLength, flags, 'send');
+  }
+
+  /** Sends one datagram to `address` (names are resolved first). Switch point: when the buffer is full. */
+  sendTo(data: SendData, address: AddressInput, flags = 0): number {
+    const bytes = toBytes(data);
+    const target = this.#resolve(address, this.getTimeout(), this.deadline());
+    const family = familyNumber(this.family);
+    for (;;) {
+      const r = native.io_sendto(this.fd, bytes, 0, bytes.byteLength, flags, family, target.path ?? target.host, target.port);
+      if (r >= 0) return r;
+      if (r !== EAGAIN) throw this.fail(r, 'sendto');
+      this.waitReady(true, 'sendto');
+    }
+  }
+
+  /**
+   * Shuts down reading, writing (the peer reads end of stream; a half-close), or both. The fd stays open until
+   * {@link GreenSocket.close}.
+   */
+  shutdown(how: 'read' | 'write' | 'both' = 'both'): void {
+    const value = how === 'read' ? C.SHUT_RD : how === 'write' ? C.SHUT_WR : how === 'both' ? C.SHUT_RDWR : -1;
+    if (value < 0) throw new TypeError(`shutdown takes 'read', 'write' or 'both', not ${JSON.stringify(how)}`);
+    const r = native.io_shutdown(this.fd, value);
+    if (r < 0) throw this.fail(r, 'shutdown');
+  }
+
+  /** Sets an option: `setsockopt('TCP_NODELAY', true)`, `setsockopt('SO_RCVBUF', 1 << 20)`, or by numbers. */
+  setsockopt(name: SocketOptionName, value: boolean | number): void;
+  setsockopt(level: number, name: number, value: number): void;
+  setsockopt(levelOrName: SocketOptionName | number, a: boolean | number, b?: number): void {
+    const option = optionOf(levelOrName, typeof levelOrName === 'number' ? (a as number) : undefined);
+    const value = typeof levelOrName === 'number' ? b : a;
+    const int = typeof value === 'boolean' ? Number(value) : value;
+    if (!Number.isInteger(int)) throw new TypeError(`setsockopt: the value must be a boolean or an integer, not ${String(value)}`);
+    const r = native.io_setsockopt(this.fd, option.level, option.name, int!);
+    if (r < 0) throw this.fail(r, 'setsockopt');
+  }
+
+  /** Reads an option: flags come back as booleans, the rest as numbers. */
+  getsockopt(name: SocketOptionName): boolean | number;
+  getsockopt(level: number, name: number): number;
+  getsockopt(levelOrName: SocketOptionName | number, name?: number): boolean | number {
+    const option = optionOf(levelOrName, name);
+    const r = native.io_getsockopt(this.fd, option.level, option.name);
+    if (r < 0) throw this.fail(r, 'getsockopt');
+    return option.flag ? r !== 0 : r;
+  }
+
+  /** A new GreenSocket on a duplicate of the fd (same connection, its own timeout and its own close). */
+  dup(): GreenSocket {
+    const fd = native.io_dup(this.fd);
+    if (fd < 0) throw this.fail(fd, 'dup');
+    const copy = new GreenSocket({ family: this.family, type: this.type }, fd, adopt);
+    copy.setTimeout(this.getTimeout());
+    return copy;
+  }
+
+  /** The local address (after bind, listen or connect). */
+  getSockName(): SocketAddress {
+    return this.#address(false);
+  }
+
+  /** The peer's address; throws ENOTCONN when not connected. */
+  getPeerName(): SocketAddress {
+    return this.#address(true);
+  }
+
+  /**
+   * A buffered file over this socket: `read(n)`, `readline()`, iteration over lines, `write`, `flush`. Closing
+   * the file flushes it but leaves the socket open.
+   */
+  makefile(mode: FileMode = 'rw', options: GreenFileOptions = {}): GreenFile {
+    return new GreenFile(
+      {
+        read: (view, offset, length) => this.readSome(view, offset, length, 0, 'recv'),
+        write: (view, offset, length) => this.writeAll(view, offset, length, 0, 'send'),
+      },
+      mode,
+      options,
+    );
+  }
+
+  override toString(): string {
+    if (this.closed) return `GreenSocket(closed)`;
+    return `GreenSocket(fd ${this.fd}, ${this.family} ${this.type}${this.#label ? `, ${this.#label}` : ''})`;
+  }
+
+  protected override describe(): string | undefined {
+    if (this.#label === undefined && this.fd >= 0) {
+      const peer = native.io_address(this.fd, true);
+      if (typeof peer !== 'number') this.#label = formatAddress(fromRaw(peer));
+    }
+    return this.#label;
+  }
+
+  protected override readOnce(view: ArrayBufferView, offset: number, length: number, flags: number): number {
+    return ioRecv(this.fd, view, offset, length, flags);
+  }
+
+  protected override writeOnce(view: ArrayBufferView, offset: number, length: number, flags: number): number {
+    return ioSend(this.fd, view, offset, length, flags);
+  }
+
+  #address(peer: boolean): SocketAddress {
+    const raw = native.io_address(this.fd, peer);
+    if (typeof raw === 'number') throw this.fail(raw, peer ? 'getpeername' : 'getsockname');
+    return fromRaw(raw);
+  }
+
+  // A peer that reset before we asked has no name any more; the connection is still handed over (reads fail).
+  #peerOrPlaceholder(): SocketAddress {
+    const raw = native.io_address(this.fd, true);
+    if (typeof raw !== 'number') return fromRaw(raw);
+    return this.family === 'unix' ? { family: 'unix', path: '' } : { family: this.family, address: '', port: 0 };
+  }
+
+  // The address to bind to: IP literals (or '' for any) and paths only.
+  #literal(address: AddressInput, syscall: string, anyHost: string): ParsedAddress {
+    const target = parseAddress(address, anyHost);
+    this.#checkKind(target, syscall);
+    if (target.path === undefined && literalFamily(target.host) === null) {
+      // bind takes a name too (Python does): resolve it without a limit.
+      return this.#resolve(address, null, -1);
+    }
+    return target;
+  }
+
+  // The address to connect or send to, with its host resolved for this socket's family.
+  #resolve(address: AddressInput, timeout: number | null, deadline: number): ParsedAddress {
+    const target = parseAddress(address, this.family === 'IPv6' ? '::1' : '127.0.0.1');
+    this.#checkKind(target, 'connect');
+    if (target.path !== undefined || literalFamily(target.host) !== null) return target;
+    const limit = deadline >= 0 ? Math.max(0, deadline - performance.now()) / 1000 : timeout;
+    const [first] = lookup(target.host, { family: this.family === 'IPv6' ? 6 : 4, timeout: limit });
+    return { host: first.address, port: target.port };
+  }
+
+  #checkKind(target: ParsedAddress, syscall: string): void {
+    const isPath = target.path !== undefined;
+    if (isPath !== (this.family === 'unix')) {
+      throw new TypeError(
+        `${syscall}: a${this.family === 'unix' ? ' unix socket takes a path' : `n ${this.family} socket takes a host and a port`}, not ${formatAddress(target)}`,
+      );
+    }
+  }
+}
+
+function checkSize(size: number, what: string): void {
+  if (!Number.isInteger(size) || size < 0 || size > MAX_READ) {
+    throw new RangeError(`${what}: the size must be an integer from 0 to ${MAX_READ}, not ${size}`);
+  }
+}
+
+function toBytes(data: SendData): ArrayBufferView {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (ArrayBuffer.isView(data)) return data;
+  throw new TypeError(`can only send a string, a Buffer, a typed array or a DataView, not ${data === null ? 'null' : typeof data}`);
+}
+
