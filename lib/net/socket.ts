@@ -27,6 +27,8 @@ const ioSend = native.io_send;
 const EINPROGRESS = -C.EINPROGRESS;
 const ECONNABORTED = -C.ECONNABORTED;
 const MAX_READ = 0x7fffffff;
+const SCRATCH_SIZE = 65536;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
 
 /** recv/send flags, for the `flags` arguments. */
 export const MSG = { PEEK: C.MSG_PEEK, OOB: C.MSG_OOB, WAITALL: C.MSG_WAITALL, DONTWAIT: C.MSG_DONTWAIT } as const;
@@ -164,10 +166,16 @@ export class GreenSocket extends GreenFd {
    */
   recv(size: number, flags = 0): Buffer {
     checkSize(size, 'recv');
-    const buffer = Buffer.allocUnsafe(size);
-    const n = this.readSome(buffer, 0, size, flags, 'recv');
-    // A large buffer mostly empty is copied out, so a kept result does not pin the whole allocation.
-    return n === size ? buffer : n > 4096 || n * 2 >= size ? buffer.subarray(0, n) : Buffer.from(buffer.subarray(0, n));
+    if (size > SCRATCH_SIZE) {
+      const buffer = Buffer.allocUnsafe(size);
+      const n = this.readSome(buffer, 0, size, flags, 'recv');
+      // A large buffer mostly empty is copied out, so a kept result does not pin the whole allocation.
+      return n === size || n * 2 >= size ? buffer.subarray(0, n) : Buffer.from(buffer.subarray(0, n));
+    }
+    // Small reads land in one scratch buffer shared by the thread's sockets and are copied out at their exact
+    // size: a green thread parked in recv holds no buffer, which is most of an idle connection's memory.
+    const n = this.readSome(scratch, 0, size, flags, 'recv');
+    return Buffer.from(scratch.subarray(0, n));
   }
 
   /**
