@@ -6,7 +6,7 @@
  * green thread on the fd in the hub (only it waits), then retry.
  */
 import { IOClosed } from '../runtime/errors';
-import { TIMED_OUT, fdClosed, waitFd } from '../runtime/hub';
+import { READ, TIMED_OUT, WRITE, fdClosed, fdOpened, waitFd } from '../runtime/hub';
 import { native } from '../runtime/native';
 import { checkTimeout } from '../time/seconds';
 import { ClosedError, IOError, SocketTimeoutError, WouldBlockError, ioError } from './errors';
@@ -38,8 +38,21 @@ export abstract class GreenFd {
   protected fd: number;
   #timeout: number | null = defaultTimeout;
 
-  protected constructor(fd: number) {
+  /**
+   * True for byte streams (stream sockets, pipes): a read that returns fewer bytes than asked has emptied the
+   * kernel's buffer, so the next read waits for the fd's next edge without trying the syscall first.
+   */
+  protected readonly shortReadDrains: boolean;
+  // The last read came back short: nothing is left until the next edge.
+  #drained = false;
+  // The fd reported its peer's end (or a hangup, or an error): end of stream may come with no further edge, so
+  // short reads no longer prove anything.
+  #ending = false;
+
+  protected constructor(fd: number, shortReadDrains: boolean) {
     this.fd = fd;
+    this.shortReadDrains = shortReadDrains;
+    fdOpened(fd);
   }
 
   /** The file descriptor, or -1 once closed. */
@@ -101,19 +114,21 @@ export abstract class GreenFd {
    * Waits until the fd is ready to read (or write): the retry half of every blocking call. `timeout` defaults to
    * the fd's; `deadline` (from {@link GreenFd.deadline}) carries one call's limit across several waits.
    */
-  protected waitReady(write: boolean, syscall: string, timeout: number | null = this.#timeout, deadline = -1): void {
+  protected waitReady(write: boolean, syscall: string, timeout: number | null = this.#timeout, deadline = -1): number {
     if (timeout === 0) throw new WouldBlockError(EAGAIN, syscall, { address: this.describe() });
     const fd = this.fd;
     if (fd < 0) throw new ClosedError(syscall, false);
     const limit = deadline >= 0 ? Math.max(0, deadline - performance.now()) / 1000 : timeout;
     let ready;
     try {
-      ready = waitFd(fd, { read: !write, write, timeout: limit });
+      ready = waitFd(fd, { read: !write, write, timeout: limit, afterEagain: true });
     } catch (error) {
       if (error instanceof IOClosed && error.fd === fd) throw new ClosedError(syscall, true, { address: this.describe() });
       throw error;
     }
     if (ready === TIMED_OUT) throw new SocketTimeoutError(syscall, timeout!, { address: this.describe() });
+    if ((ready & ~(READ | WRITE)) !== 0) this.#ending = true;
+    return ready;
   }
 
   /** The moment (performance.now() ms) a multi-wait call must end by, or -1 without a timeout. */
@@ -134,9 +149,17 @@ export abstract class GreenFd {
 
   /** Reads at most `length` bytes into `view` at `offset`, waiting until some arrive; 0 at end of stream. */
   protected readSome(view: ArrayBufferView, offset: number, length: number, flags: number, syscall: string): number {
+    if (this.#drained && flags === 0) {
+      this.#drained = false;
+      this.waitReady(false, syscall);
+    }
     for (;;) {
       const n = this.readOnce(view, offset, length, flags);
-      if (n >= 0) return n;
+      if (n >= 0) {
+        // A peek leaves the data where it was; only a real read can empty the buffer.
+        if (n < length && n > 0 && flags === 0) this.#drained = this.shortReadDrains && !this.#ending;
+        return n;
+      }
       if (n !== EAGAIN) throw this.fail(n, syscall);
       this.waitReady(false, syscall);
     }

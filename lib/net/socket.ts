@@ -73,7 +73,7 @@ export class GreenSocket extends GreenFd {
       fd = native.io_socket(familyNumber(family), type === 'stream' ? C.SOCK_STREAM : C.SOCK_DGRAM, 0);
       if (fd < 0) throw ioError(fd, 'socket');
     }
-    super(fd);
+    super(fd, type === 'stream');
     this.family = family;
     this.type = type;
   }

@@ -28,6 +28,8 @@ export const READ = 1;
 export const WRITE = 2;
 export const HANGUP = 4;
 export const ERROR = 8;
+/** With READ, from `afterEagain` waits: the peer shut down its write side (end of stream follows the data). */
+export const PEER_CLOSED = 16;
 
 /** What `native.hub_park` returns besides readiness bits (native/hub/hub.h `WakeCode`). */
 const enum Wake {
@@ -42,6 +44,7 @@ const enum Wake {
 
 const UNREF = 16;
 const SHARED = 32;
+const EDGE = 64;
 
 /** Returned by {@link park} when its timeout passed first. */
 export const TIMED_OUT: unique symbol = Symbol('timed out');
@@ -121,6 +124,12 @@ export interface FdWaitOptions {
   shared?: boolean;
   /** This wait alone does not keep the process alive. */
   ref?: boolean;
+  /**
+   * The caller just got EAGAIN from the fd (or a short read of a stream), and tells the hub about the fd's
+   * opening and closing ({@link fdOpened}, {@link fdClosed}): the hub then watches the fd edge-triggered, with no
+   * syscall per wait. Waits without it arm the fd once, and see readiness that is already there.
+   */
+  afterEagain?: boolean;
 }
 
 /**
@@ -138,6 +147,7 @@ export function waitFd(fd: number, options: FdWaitOptions): number | typeof TIME
   let flags = events;
   if (options.ref === false) flags |= UNREF;
   if (options.shared || !settings.preventMultipleWaiters) flags |= SHARED;
+  if (options.afterEagain) flags |= EDGE;
   const timeout = options.timeout === undefined || options.timeout === null ? -1 : options.timeout;
   return parkOn(self, fd, flags, timeout, what) as number | typeof TIMED_OUT;
 }
@@ -299,6 +309,14 @@ export function cancelAlarm(id: number): boolean {
  */
 export function fdClosed(fd: number): void {
   if (started) native.hub_fd_closed(fd);
+}
+
+/**
+ * Tells the hub that `fd` is a new fd: whatever it knew about an older fd of that number (closed without
+ * {@link fdClosed}) is dropped. Owners of fds that wait with `afterEagain` call it when they take an fd.
+ */
+export function fdOpened(fd: number): void {
+  if (started) native.hub_fd_opened(fd);
 }
 
 /** The fd waits in the hub now. */

@@ -73,6 +73,7 @@ export interface NativeBinding {
   hub_alarm_start(g: GreenletHandle, delaySeconds: number, ref: boolean): number;
   hub_alarm_cancel(id: number): boolean;
   hub_fd_closed(fd: number): void;
+  hub_fd_opened(fd: number): void;
   /** Flat pairs: greenlet, events. */
   hub_fd_waiters(fd: number): unknown[];
   /** Flat triples: fd, events, greenlet. */

@@ -7,7 +7,7 @@
 //   hub_wake(g): boolean                hub_schedule(g, delaySeconds, ref): boolean   hub_unschedule(g): boolean
 //   hub_phase(g): number                0 not in the hub, 1 parked, 2 ready to run, 3 start pending on a timer
 //   hub_alarm_start(g, delaySeconds, ref): number    hub_alarm_cancel(id): boolean
-//   hub_fd_closed(fd): void             hub_fd_waiters(fd): [g, events, ...]
+//   hub_fd_closed(fd): void             hub_fd_opened(fd): void            hub_fd_waiters(fd): [g, events, ...]
 //   hub_listeners(): [fd, events, g, ...]            hub_timers(): [secondsLeft, kind, g, ...]
 //   hub_stats(): [turns, resumes, fdEvents, timersFired, ready]
 #include "hub/bindings.h"
@@ -156,6 +156,13 @@ void HubFdClosed(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (hub != nullptr && NumberArg(info, 0, &fd)) hub->FdClosed(static_cast<int>(fd));
 }
 
+void HubFdOpened(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Hub* hub = RuntimeOf(info)->hub;
+  double fd;
+  // Before the hub starts there is nothing to forget.
+  if (hub != nullptr && NumberArg(info, 0, &fd)) hub->FdOpened(static_cast<int>(fd));
+}
+
 // The listings below fill fresh arrays with CreateDataProperty: a plain Set would run setters user code may have
 // put on Array.prototype's indices, and a throwing one would abort the process through Check().
 v8::Local<v8::Value> WrapperOf(v8::Isolate* isolate, const HubSlot& slot) {
@@ -244,6 +251,7 @@ void InitHubBindings(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::L
   SetMethod(isolate, context, target, "hub_alarm_start", HubAlarmStart, data);
   SetMethod(isolate, context, target, "hub_alarm_cancel", HubAlarmCancel, data);
   SetMethod(isolate, context, target, "hub_fd_closed", HubFdClosed, data);
+  SetMethod(isolate, context, target, "hub_fd_opened", HubFdOpened, data);
   SetMethod(isolate, context, target, "hub_fd_waiters", HubFdWaiters, data);
   SetMethod(isolate, context, target, "hub_listeners", HubListeners, data);
   SetMethod(isolate, context, target, "hub_timers", HubTimers, data);

@@ -111,6 +111,17 @@ int32_t Hub::Park(int fd, uint32_t flags, int64_t timeout_ns) {
         if (w->events & events) return kParkCollision;
       }
     }
+    bool edge = (flags & kParkEdge) != 0;
+    if (edge) {
+      // An edge that came while nobody waited for it: it is this wait's readiness.
+      EdgeState* state = EdgesOf(fd);
+      uint32_t taken = state->pending & (events | kPollHangup | kPollError);
+      if (taken & kPollRead) taken |= state->pending & kPollPeerClosed;
+      if (state->watched && taken != 0) {
+        state->pending &= ~(taken & (kPollRead | kPollWrite));
+        return static_cast<int32_t>(taken);
+      }
+    }
     if (fd >= static_cast<int>(fd_waiters_.size())) fd_waiters_.resize(std::max<size_t>(fd + 1, fd_waiters_.size() * 2));
     slot->fd = fd;
     slot->events = events;
@@ -119,7 +130,7 @@ int32_t Hub::Park(int fd, uint32_t flags, int64_t timeout_ns) {
     if (slot->fd_next != nullptr) slot->fd_next->fd_prev = slot;
     fd_waiters_[fd] = slot;
     fd_waiter_count_++;
-    int err = poller_->Arm(fd, UnionOfEvents(fd));
+    int err = ArmForSlot(slot, edge);
     if (err != 0) {
       DetachFromFd(slot);
       shared_[kStateErrno] = err;
@@ -158,6 +169,28 @@ int32_t Hub::Park(int fd, uint32_t flags, int64_t timeout_ns) {
 void Hub::CancelWait(HubSlot* slot) {
   DetachFromFd(slot);
   StopTimer(&slot->timer);
+}
+
+Hub::EdgeState* Hub::EdgesOf(int fd) {
+  if (fd >= static_cast<int>(fd_edges_.size())) fd_edges_.resize(std::max<size_t>(fd + 1, fd_edges_.size() * 2));
+  return &fd_edges_[fd];
+}
+
+int Hub::ArmForSlot(HubSlot* slot, bool edge) {
+  EdgeState* state = EdgesOf(slot->fd);
+  if (edge) {
+    // Watched already: its next edge will come without a syscall.
+    if (state->watched) return 0;
+    int err = poller_->Watch(slot->fd);
+    state->watched = err == 0;
+    state->pending = 0;
+    return err;
+  }
+  // A level wait (trampoline on any fd): one-shot, which reports readiness that is already there. It replaces a
+  // watch, so the fd's edge waiters are covered by it until a later edge wait watches the fd again.
+  state->watched = false;
+  state->pending = 0;
+  return poller_->Arm(slot->fd, UnionOfEvents(slot->fd));
 }
 
 uint32_t Hub::UnionOfEvents(int fd) const {
@@ -273,6 +306,15 @@ void Hub::FdClosed(int fd) {
     while (fd_waiters_[fd] != nullptr) Resolve(fd_waiters_[fd], kWokenFdClosed);
   }
   poller_->Disarm(fd);
+  if (fd < static_cast<int>(fd_edges_.size())) fd_edges_[fd] = EdgeState{};
+}
+
+void Hub::FdOpened(int fd) {
+  if (fd < 0 || fd >= static_cast<int>(fd_edges_.size())) return;
+  // Watched means an older fd of this number was closed without FdClosed: drop its registration, if it is still
+  // there (a dup of it elsewhere keeps it alive, and its edges would wake this fd's waiters for nothing).
+  if (fd_edges_[fd].watched) poller_->Disarm(fd);
+  fd_edges_[fd] = EdgeState{};
 }
 
 std::vector<HubSlot*> Hub::FdWaiters(int fd) const {
@@ -299,17 +341,28 @@ void Hub::PollFds() {
     int fd = events[i].fd;
     uint32_t ready = events[i].events;
     counters_.fd_events++;
-    if (fd < 0 || fd >= static_cast<int>(fd_waiters_.size())) continue;
+    if (fd < 0) continue;
     uint32_t failed = ready & (kPollHangup | kPollError);
-    HubSlot* w = fd_waiters_[fd];
+    uint32_t delivered = 0;
+    HubSlot* w = fd < static_cast<int>(fd_waiters_.size()) ? fd_waiters_[fd] : nullptr;
     while (w != nullptr) {
       HubSlot* next = w->fd_next;
       uint32_t mine = ready & w->events;
-      if (mine != 0 || failed != 0) Resolve(w, static_cast<int32_t>(mine | failed));
+      if (mine & kPollRead) mine |= ready & kPollPeerClosed;
+      if (mine != 0 || failed != 0) {
+        delivered |= mine | failed;
+        Resolve(w, static_cast<int32_t>(mine | failed));
+      }
       w = next;
     }
+    if (fd < static_cast<int>(fd_edges_.size()) && fd_edges_[fd].watched) {
+      // Edge-triggered: this readiness will not be reported again; keep what nobody took for the next waiter.
+      fd_edges_[fd].pending |= static_cast<uint8_t>(ready & ~delivered);
+      if (failed != 0) fd_edges_[fd].pending |= static_cast<uint8_t>(failed);
+      continue;
+    }
     // One-shot: whoever still waits on this fd needs it armed again.
-    if (fd_waiters_[fd] != nullptr) {
+    if (fd < static_cast<int>(fd_waiters_.size()) && fd_waiters_[fd] != nullptr) {
       int err = poller_->Arm(fd, UnionOfEvents(fd));
       if (err != 0) {
         shared_[kStateErrno] = err;

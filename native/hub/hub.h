@@ -45,6 +45,10 @@ enum WakeCode : int32_t {
 enum ParkFlags : uint32_t {
   kParkUnref = 16,        // this wait alone does not keep the process alive
   kParkShared = 32,       // other waiters on the same fd and event are allowed
+  // The caller just saw EAGAIN (or a short read of a stream) on the fd: wait for its next edge. The fd is then
+  // watched edge-triggered, with no syscall per wait, until FdClosed; the caller must tell the hub about fds it
+  // closes (FdClosed) and opens (FdOpened).
+  kParkEdge = 64,
 };
 
 // The Int32Array that lib/ and the hub share (index: meaning).
@@ -123,6 +127,8 @@ class Hub {
   bool AlarmCancel(uint32_t id);
   // The fd is about to be closed: its waiters resume with kWokenFdClosed and the poller forgets it.
   void FdClosed(int fd);
+  // A new fd got this number: whatever the hub knew about an older fd of that number no longer holds.
+  void FdOpened(int fd);
   // The greenlets waiting on `fd` (for error messages).
   std::vector<HubSlot*> FdWaiters(int fd) const;
   void ForEachListener(const std::function<void(const HubSlot&)>& fn) const;
@@ -137,6 +143,13 @@ class Hub {
   size_t ready_count() const { return ready_.size() - ready_cursor_ + next_.size(); }
 
  private:
+  // By fd: watched edge-triggered (kParkEdge), and the readiness bits its edges brought while nobody waited for
+  // them (an edge is reported once, so it is kept until a waiter takes it).
+  struct EdgeState {
+    bool watched = false;
+    uint8_t pending = 0;
+  };
+
   HubSlot* SlotOf(Greenlet* g);
   // Announces the greenlet as an async resource, in the current async context (once).
   void EnsureAsyncIds(HubSlot* slot);
@@ -146,6 +159,9 @@ class Hub {
   void CancelWait(HubSlot* slot);
   void DetachFromFd(HubSlot* slot);
   uint32_t UnionOfEvents(int fd) const;
+  EdgeState* EdgesOf(int fd);
+  // Registers the parked slot on its fd's poller interest; an errno, or 0.
+  int ArmForSlot(HubSlot* slot, bool edge);
   void StartTimer(HubTimer* timer, uint64_t deadline);
   void StopTimer(HubTimer* timer);
   void FireTimer(HubTimer* timer);
@@ -186,6 +202,7 @@ class Hub {
 
   // Heads of the waiter lists, by fd.
   std::vector<HubSlot*> fd_waiters_;
+  std::vector<EdgeState> fd_edges_;
   size_t fd_waiter_count_ = 0;
   TimerHeap timers_;
   std::unordered_map<uint32_t, std::unique_ptr<HubTimer>> alarms_;

@@ -1,9 +1,14 @@
 // The readiness poller behind a hub: epoll on Linux, kqueue on macOS and the BSDs. One poller per hub; libuv
 // watches its fd (one uv_poll), so the hub's waits live inside Node's own event loop.
 //
-// Interest is one-shot: Arm(fd, events) reports the next readiness of any of `events` once, then the fd is
-// quiet until it is armed again. One syscall per wait, and no stale registration can outlive a wait: an fd that
-// was closed and reused behind the hub's back is simply armed again (ENOENT/EEXIST are handled here).
+// Two kinds of interest:
+// - one-shot: Arm(fd, events) reports the next readiness of any of `events` once, then the fd is quiet until it is
+//   armed again. One syscall per wait, and no stale registration can outlive a wait: an fd that was closed and
+//   reused behind the hub's back is simply armed again (ENOENT/EEXIST are handled here). Level semantics: an fd
+//   that is ready when armed is reported at once.
+// - watched: Watch(fd) registers it once, edge-triggered, for both directions; every new readiness (data
+//   arriving, room freeing up) is reported from then on, with no syscall per wait. Only for fds whose owner waits
+//   after the fd said EAGAIN, and tells the hub when it closes them (lib/io/green-fd.ts).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +36,9 @@ enum PollEvents : uint32_t {
   // write side has not hung up (it may still read): its reader gets kPollRead, a writer nothing.
   kPollHangup = 4,
   kPollError = 8,
+  // With kPollRead, from watched fds only: the peer shut down its write side, so a read that drains the data is
+  // followed by end of stream, with no further edge to announce it.
+  kPollPeerClosed = 16,
 };
 
 struct PollEvent {
@@ -48,6 +56,9 @@ class Poller {
   // Returns 0 or an errno (EBADF, EPERM for fds that cannot be polled such as regular files, ENOMEM...). kqueue
   // accepts regular files: readable while the offset is before the end, never at the end.
   virtual int Arm(int fd, uint32_t events) = 0;
+  // Watches `fd` edge-triggered for reading and writing until Disarm, replacing a one-shot arming. If it is ready
+  // now, that is reported by the next Poll. Returns 0 or an errno, as Arm.
+  virtual int Watch(int fd) = 0;
   // Forgets `fd` (call before it is closed). Returns 0 or an errno; an fd the poller never saw is not an error.
   virtual int Disarm(int fd) = 0;
   // Collects up to `max` ready fds without blocking, each fd at most once per call. Returns how many, or -errno.

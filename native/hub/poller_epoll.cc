@@ -1,4 +1,5 @@
-// epoll with EPOLLONESHOT: Arm is one epoll_ctl (MOD, or ADD the first time), Poll one epoll_wait(0).
+// epoll with EPOLLONESHOT for Arm and EPOLLET for Watch: each is one epoll_ctl (MOD, or ADD the first time), Poll
+// one epoll_wait(0).
 #include "hub/poller.h"
 
 #if defined(VERDANT_HAVE_EPOLL)
@@ -20,21 +21,17 @@ class EpollPoller final : public Poller {
   int fd() const override { return epfd_; }
 
   int Arm(int fd, uint32_t events) override {
-    struct epoll_event ev {};
     // No EPOLLRDHUP: the peer's shutdown of its write side is no hangup (it may still read), and it would be
     // reported to a writer waiting for room too, waking it again and again while the buffer stays full. A reader
     // needs no RDHUP either: a socket whose peer shut down its write side polls EPOLLIN.
-    ev.events = EPOLLONESHOT;
-    if (events & kPollRead) ev.events |= EPOLLIN;
-    if (events & kPollWrite) ev.events |= EPOLLOUT;
-    ev.data.fd = fd;
-    // Most fds are armed again and again: try MOD first; ENOENT means new (or closed and reused).
-    if (epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
-    if (errno != ENOENT) return errno;
-    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
-    if (errno != EEXIST) return errno;
-    return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : errno;
+    uint32_t mask = EPOLLONESHOT;
+    if (events & kPollRead) mask |= EPOLLIN;
+    if (events & kPollWrite) mask |= EPOLLOUT;
+    return Register(fd, mask);
   }
+
+  // EPOLLRDHUP is harmless here (an edge fires once) and tells a reader that end of stream follows the data.
+  int Watch(int fd) override { return Register(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET); }
 
   int Disarm(int fd) override {
     if (epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr) == 0 || errno == ENOENT || errno == EBADF) return 0;
@@ -52,6 +49,7 @@ class EpollPoller final : public Poller {
       uint32_t e = events_[i].events;
       uint32_t mapped = 0;
       if (e & EPOLLIN) mapped |= kPollRead;
+      if (e & EPOLLRDHUP) mapped |= kPollRead | kPollPeerClosed;
       if (e & EPOLLOUT) mapped |= kPollWrite;
       if (e & EPOLLHUP) mapped |= kPollHangup;
       if (e & EPOLLERR) mapped |= kPollError;
@@ -61,6 +59,18 @@ class EpollPoller final : public Poller {
   }
 
  private:
+  // Most fds are registered again and again: try MOD first; ENOENT means new (or closed and reused).
+  int Register(int fd, uint32_t mask) {
+    struct epoll_event ev {};
+    ev.events = mask;
+    ev.data.fd = fd;
+    if (epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0) return 0;
+    if (errno != ENOENT) return errno;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0) return 0;
+    if (errno != EEXIST) return errno;
+    return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0 ? 0 : errno;
+  }
+
   static constexpr int kBatch = 256;
   int epfd_;
   struct epoll_event events_[kBatch];

@@ -51,6 +51,19 @@ class KqueuePoller final : public Poller {
     return err;
   }
 
+  // EV_CLEAR makes both filters edge-triggered: each reports once per change of state, then resets.
+  int Watch(int fd) override {
+    struct kevent changes[kMaxChanges];
+    int n = 0;
+    for (int16_t filter : {EVFILT_READ, EVFILT_WRITE}) {
+      if (kAddAfresh) EV_SET(&changes[n++], fd, filter, EV_DELETE, 0, 0, nullptr);
+      EV_SET(&changes[n++], fd, filter, EV_ADD | EV_CLEAR, 0, 0, nullptr);
+    }
+    int err = ApplyChanges(changes, n);
+    if (err != 0) Disarm(fd);
+    return err;
+  }
+
   // A closed fd has no filters left (the kernel drops them on close), hence EBADF is as good as done.
   int Disarm(int fd) override {
     struct kevent changes[2];
@@ -114,7 +127,7 @@ class KqueuePoller final : public Poller {
   static uint32_t Map(const struct kevent& ev) {
     uint32_t bits = 0;
     if (ev.flags & EV_ERROR) return kPollError;
-    if (ev.filter == EVFILT_READ) bits |= kPollRead;
+    if (ev.filter == EVFILT_READ) bits |= kPollRead | ((ev.flags & EV_EOF) ? kPollPeerClosed : 0);
     if (ev.filter == EVFILT_WRITE) {
       bits |= kPollWrite;
       if (ev.flags & EV_EOF) bits |= kPollHangup;

@@ -27,6 +27,7 @@
 
 using verdant::detail::CreatePoller;
 using verdant::detail::kPollError;
+using verdant::detail::kPollPeerClosed;
 using verdant::detail::kPollHangup;
 using verdant::detail::kPollRead;
 using verdant::detail::kPollWrite;
@@ -90,6 +91,7 @@ std::string Bits(uint32_t e) {
   if (e & kPollWrite) s += "W";
   if (e & kPollHangup) s += "H";
   if (e & kPollError) s += "E";
+  if (e & kPollPeerClosed) s += "P";
   return s.empty() ? "-" : s;
 }
 
@@ -291,6 +293,67 @@ POLLER_CASE(both_directions_merged) {
   REQUIRE(got.size() == 1);
   CHECK_EQ(got[0].fd, sock.fd[0]);
   CHECK_EQ(Bits(got[0].events), std::string("RW"));
+  p->Disarm(sock.fd[0]);
+}
+
+// --- watched (edge-triggered) fds ----------------------------------------------------------------------------------
+
+POLLER_CASE(watch_reports_each_new_readiness_once_without_rearming) {
+  auto p = Make(b);
+  REQUIRE(p);
+  Pair sock;
+  REQUIRE(MakeSocketPair(&sock));
+  CHECK_EQ(p->Watch(sock.fd[0]), 0);
+  // Writable at once: the state at registration is reported.
+  std::vector<PollEvent> got = PollFor(*p, 1, kReadyMs);
+  REQUIRE(got.size() == 1);
+  CHECK_EQ(Bits(got[0].events), std::string("W"));
+  CHECK(PollFor(*p, 1, kQuietMs).empty());  // an edge, not a level: nothing new, nothing reported
+  for (int round = 0; round < 3; round++) {
+    REQUIRE(WriteByte(sock.fd[1]));
+    got = PollFor(*p, 1, kReadyMs);
+    REQUIRE(got.size() == 1);
+    CHECK_EQ(got[0].fd, sock.fd[0]);
+    CHECK(got[0].events & kPollRead);
+    // Still readable (nothing was read), yet not reported again until more arrives.
+    CHECK(PollFor(*p, 1, kQuietMs).empty());
+  }
+  p->Disarm(sock.fd[0]);
+  REQUIRE(WriteByte(sock.fd[1]));
+  CHECK(PollFor(*p, 1, kQuietMs).empty());
+}
+
+POLLER_CASE(watch_reports_peer_shutdown_with_the_data) {
+  auto p = Make(b);
+  REQUIRE(p);
+  Pair sock;
+  REQUIRE(MakeSocketPair(&sock));
+  REQUIRE(WriteByte(sock.fd[1]));
+  REQUIRE(shutdown(sock.fd[1], SHUT_WR) == 0);
+  CHECK_EQ(p->Watch(sock.fd[0]), 0);
+  std::vector<PollEvent> got = PollFor(*p, 1, kReadyMs);
+  REQUIRE(got.size() == 1);
+  // Data and end of stream in one edge: the reader learns that the read after the data will be the end.
+  CHECK(got[0].events & kPollRead);
+  CHECK(got[0].events & kPollPeerClosed);
+  CHECK(!(got[0].events & kPollHangup));
+  p->Disarm(sock.fd[0]);
+}
+
+POLLER_CASE(arm_replaces_a_watch) {
+  auto p = Make(b);
+  REQUIRE(p);
+  Pair sock;
+  REQUIRE(MakeSocketPair(&sock));
+  CHECK_EQ(p->Watch(sock.fd[0]), 0);
+  PollFor(*p, 1, kReadyMs);  // the initial writable edge
+  CHECK_EQ(p->Arm(sock.fd[0], kPollRead), 0);
+  REQUIRE(WriteByte(sock.fd[1]));
+  std::vector<PollEvent> got = PollFor(*p, 1, kReadyMs);
+  REQUIRE(got.size() == 1);
+  CHECK_EQ(Bits(got[0].events), std::string("R"));
+  REQUIRE(WriteByte(sock.fd[1]));
+  CHECK(PollFor(*p, 1, kQuietMs).empty());  // one-shot again
   p->Disarm(sock.fd[0]);
 }
 

@@ -22,6 +22,7 @@ import {
   listen,
   sleep,
   spawn,
+  trampoline,
 } from 'verdant';
 import { until } from '../sync/helpers';
 
@@ -308,6 +309,77 @@ describe('net: GreenSocket over TCP', () => {
       server.close();
     }
   });
+});
+
+describe('net: edge-triggered waits', () => {
+  it('data and end of stream arriving together: a short read is followed by end of stream, not a hang', () =>
+    spawn(() => {
+      for (let i = 0; i < 50; i++) {
+        const [a, b] = GreenSocket.pair();
+        b.setTimeout(5);
+        const reader = spawn(() => {
+          const first = b.recv(100); // parks first: the data and the shutdown then come in one edge
+          return [first.toString(), b.recv(100).length];
+        });
+        sleep(0);
+        a.sendAll(`m${i}`);
+        a.shutdown('write');
+        assert.deepEqual(reader.wait(), [`m${i}`, 0]);
+        a.close();
+        b.close();
+      }
+    }));
+
+  it('a short read, then more data: the next read waits for the next edge and gets it', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      b.setTimeout(5);
+      for (let i = 0; i < 200; i++) {
+        a.sendAll('x');
+        assert.equal(b.recv(10).toString(), 'x'); // short: the buffer is empty now
+        const later = spawn(() => a.sendAll(`y${i}`));
+        assert.equal(b.recv(10).toString(), `y${i}`);
+        later.wait();
+      }
+      a.close();
+      b.close();
+    }));
+
+  it('a level wait (trampoline) on a socket that edge waits use, then edge waits again', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      b.setTimeout(5);
+      a.sendAll('1');
+      assert.equal(b.recv(10).toString(), '1');
+      a.sendAll('2');
+      // Data is there already: a level wait sees it at once.
+      trampoline(b.fileno(), { read: true, timeout: 5 });
+      assert.equal(b.recv(10).toString(), '2');
+      spawn(() => a.sendAll('3'));
+      assert.equal(b.recv(10).toString(), '3');
+      a.close();
+      b.close();
+    }));
+
+  it('an fd closed behind the hub\'s back and its number reused: the new socket waits correctly', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      b.setTimeout(5);
+      spawn(() => a.sendAll('first'));
+      assert.equal(b.recv(10).toString(), 'first'); // b's fd is now watched by the hub
+      const number = b.fileno();
+      fs.closeSync(number); // not through b.close(): the hub is not told
+      const [c, d] = GreenSocket.pair();
+      const reused = [c, d].find((s) => s.fileno() === number);
+      const other = reused === c ? d : c;
+      assert.ok(reused, 'the freed number is taken by the next socket');
+      reused!.setTimeout(5);
+      spawn(() => other.sendAll('second'));
+      assert.equal(reused!.recv(10).toString(), 'second');
+      a.close();
+      c.close();
+      d.close();
+    }));
 });
 
 describe('net: Unix sockets and UDP', () => {
