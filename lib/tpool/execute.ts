@@ -84,7 +84,7 @@ function checkSize(size: unknown, what: string): asserts size is number {
  *
  * Switch point: always (unless the arguments are rejected at once).
  */
-export function execute<F extends (...args: any[]) => any>(fn: F, ...args: Parameters<F>): ReturnType<F>;
+export function execute<F extends (...args: any[]) => any>(fn: F, ...args: unknown[]): ReturnType<F>;
 export function execute<R = unknown>(task: TaskRef | string, ...args: unknown[]): R;
 export function execute(task: unknown, ...args: unknown[]): unknown {
   return run({}, task, args);
@@ -99,7 +99,7 @@ export function execute(task: unknown, ...args: unknown[]): unknown {
 export function executeWith<F extends (...args: any[]) => any>(
   options: ExecuteOptions,
   fn: F,
-  ...args: Parameters<F>
+  ...args: unknown[]
 ): ReturnType<F>;
 export function executeWith<R = unknown>(options: ExecuteOptions, task: TaskRef | string, ...args: unknown[]): R;
 export function executeWith(options: ExecuteOptions, task: unknown, ...args: unknown[]): unknown {
