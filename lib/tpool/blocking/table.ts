@@ -43,8 +43,3 @@ export function counterpartsOf(module: ModuleName): Counterpart[] {
 export function registerCooperative(fn: Function, entry: Counterpart): void {
   byFunction.set(fn, entry);
 }
-
-/** The Sync functions the table knows, by module, for messages. */
-export function knownFunctionNames(): string[] {
-  return [...byName.values()].map((entry) => entry.name);
-}
