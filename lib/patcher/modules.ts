@@ -25,6 +25,7 @@ export const moduleObjects: Readonly<Record<ModuleName, Record<string, unknown>>
   crypto: crypto as unknown as Record<string, unknown>,
 };
 
+/** Every module the patcher knows, in the order messages list them. */
 export const moduleNames = Object.keys(moduleObjects) as ModuleName[];
 
 /** Throws a TypeError naming the valid names unless `name` is one of them. */

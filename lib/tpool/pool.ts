@@ -33,6 +33,7 @@ interface PoolWorker {
 
 const WORKER_SCRIPT = path.join(__dirname, 'worker.js');
 
+/** Worker threads running one task at a time each, with a FIFO queue of calls waiting for one. */
 export class WorkerPool {
   #size: number;
   readonly #workers = new Set<PoolWorker>();
@@ -43,6 +44,7 @@ export class WorkerPool {
     this.#size = size;
   }
 
+  /** How many workers may run at once. */
   get size(): number {
     return this.#size;
   }
@@ -86,6 +88,7 @@ export class WorkerPool {
     }
   }
 
+  /** The size, the workers alive, those running a task, and the calls waiting for one. */
   stats(): { size: number; workers: number; busy: number; queued: number } {
     const workers = this.#workers.size;
     return { size: this.#size, workers, busy: workers - this.#idle.length, queued: this.#queue.length };
