@@ -11,7 +11,7 @@ import { spawn } from '../runtime/greenthread';
 import { Event } from '../sync/event';
 import { BrokenPipeError, ClosedError } from '../io/errors';
 import type { GreenPipe } from './pipe';
-import type { Output } from './errors';
+import type { CapturedOutput } from './errors';
 
 const CHUNK = 65536;
 
@@ -60,7 +60,7 @@ export class Communication {
   }
 
   /** [stdout, stderr] as read so far (all of it once {@link Communication.waitDone} returned true). */
-  outputs(encoding: BufferEncoding | undefined): [Output, Output] {
+  outputs(encoding: BufferEncoding | undefined): [CapturedOutput, CapturedOutput] {
     return [this.#stdout?.output(encoding) ?? null, this.#stderr?.output(encoding) ?? null];
   }
 

@@ -6,7 +6,7 @@
 import { IOError } from '../io/errors';
 
 /** What a captured stream holds: bytes, or text when an `encoding` was given; null when it was not captured. */
-export type Output = Buffer | string | null;
+export type CapturedOutput = Buffer | string | null;
 
 /** The base of the subprocess errors that are not I/O errors. */
 export class SubprocessError extends Error {
@@ -28,10 +28,10 @@ export class SubprocessTimeoutError extends SubprocessError {
   readonly args: readonly string[];
   /** The limit that passed, in seconds. */
   readonly timeout: number;
-  readonly stdout: Output;
-  readonly stderr: Output;
+  readonly stdout: CapturedOutput;
+  readonly stderr: CapturedOutput;
 
-  constructor(command: string, args: readonly string[], timeout: number, stdout: Output = null, stderr: Output = null) {
+  constructor(command: string, args: readonly string[], timeout: number, stdout: CapturedOutput = null, stderr: CapturedOutput = null) {
     super(`${describeCommand(command, args)} timed out after ${timeout} s`);
     this.command = command;
     this.args = args;
@@ -56,15 +56,15 @@ export class CalledProcessError extends SubprocessError {
   readonly status: number | null;
   /** The signal that ended it, or null. */
   readonly signal: NodeJS.Signals | null;
-  readonly stdout: Output;
-  readonly stderr: Output;
+  readonly stdout: CapturedOutput;
+  readonly stderr: CapturedOutput;
 
   constructor(
     command: string,
     args: readonly string[],
     exit: { returncode: number; status: number | null; signal: NodeJS.Signals | null },
-    stdout: Output = null,
-    stderr: Output = null,
+    stdout: CapturedOutput = null,
+    stderr: CapturedOutput = null,
   ) {
     const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with status ${exit.status}`;
     super(`${describeCommand(command, args)} ${how}`);

@@ -11,8 +11,7 @@
  *
  * @example
  * ```ts
- * import { spawn } from 'verdant';
- * import { Subprocess, run } from 'verdant/process';
+ * import { spawn, Subprocess, run } from 'verdant';
  *
  * spawn(() => {
  *   const proc = new Subprocess('tr', ['a-z', 'A-Z'], { stdin: 'pipe', stdout: 'pipe', encoding: 'utf8' });
@@ -31,4 +30,4 @@ export type { StdioOption, StderrOption } from './stdio';
 export { run, checkOutput } from './run';
 export type { RunOptions, CompletedProcess } from './run';
 export { SubprocessError, SubprocessTimeoutError, CalledProcessError, SpawnError } from './errors';
-export type { Output } from './errors';
+export type { CapturedOutput } from './errors';

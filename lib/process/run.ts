@@ -2,7 +2,7 @@
  * run and checkOutput: start a child, feed it, collect its output and wait for it in one call (Python's
  * `subprocess.run` and `subprocess.check_output`), on {@link Subprocess}.
  */
-import { CalledProcessError, type Output, SubprocessTimeoutError } from './errors';
+import { CalledProcessError, type CapturedOutput, SubprocessTimeoutError } from './errors';
 import type { PipeData } from './pipe';
 import { Subprocess, type SubprocessOptions } from './subprocess';
 
@@ -32,9 +32,9 @@ export interface CompletedProcess {
   /** The signal that ended the child, or null. */
   signal: NodeJS.Signals | null;
   /** What the child wrote to stdout, when captured; else null. */
-  stdout: Output;
+  stdout: CapturedOutput;
   /** What the child wrote to stderr, when captured; else null. */
-  stderr: Output;
+  stderr: CapturedOutput;
 }
 
 /**
@@ -58,8 +58,8 @@ export function run(command: string, args: readonly string[] = [], options: RunO
     spawnOptions.stdout = spawnOptions.stderr = 'pipe';
   }
   const child = new Subprocess(command, args, spawnOptions);
-  let stdout: Output;
-  let stderr: Output;
+  let stdout: CapturedOutput;
+  let stderr: CapturedOutput;
   try {
     [stdout, stderr] = child.communicate(input, { timeout });
   } catch (error) {

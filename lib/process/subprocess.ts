@@ -11,7 +11,7 @@ import { requireGreen } from '../runtime/hub';
 import { Event } from '../sync/event';
 import { checkTimeout } from '../time/seconds';
 import { Communication } from './communicate';
-import { type Output, SpawnError, SubprocessTimeoutError } from './errors';
+import { type CapturedOutput, SpawnError, SubprocessTimeoutError } from './errors';
 import type { GreenPipe, PipeData } from './pipe';
 import { type StderrOption, type StdioOption, StdioWiring, checkStdio } from './stdio';
 
@@ -187,7 +187,7 @@ export class Subprocess {
    *
    * Switch point: always, unless no stream is piped and the child has exited.
    */
-  communicate(input?: PipeData | null, options: CommunicateOptions = {}): [stdout: Output, stderr: Output] {
+  communicate(input?: PipeData | null, options: CommunicateOptions = {}): [stdout: CapturedOutput, stderr: CapturedOutput] {
     const timeout = options.timeout;
     checkTimeout(timeout, 'Subprocess.communicate');
     requireGreen('Subprocess.communicate()');

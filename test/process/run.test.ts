@@ -2,8 +2,11 @@
 // killed), and what is inherited by default. Each test body runs in a green thread (mocha awaits it).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { spawn } from 'verdant';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GreenletExit, spawn } from 'verdant';
 import { CalledProcessError, SpawnError, SubprocessTimeoutError, checkOutput, run } from '../../lib/process';
+import { until } from '../sync/helpers';
 
 describe('process: run and checkOutput', () => {
   it('run captures stdout and stderr and reports the status', () =>
@@ -55,6 +58,19 @@ describe('process: run and checkOutput', () => {
       const [first, pid] = String(error.stdout).split('\n');
       assert.equal(first, 'started');
       assert.ok(!fs.existsSync(`/proc/${pid}`), 'the child was killed and reaped');
+    }));
+
+  it('a run whose green thread is killed kills its child', () =>
+    spawn(() => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verdant-run-'));
+      const pidFile = path.join(dir, 'pid');
+      const runner = spawn(() => run('sh', ['-c', `echo $$ > ${pidFile}; exec sleep 10`]));
+      until(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'), 'the child wrote its pid');
+      const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+      runner.kill();
+      assert.throws(() => runner.wait(), GreenletExit);
+      until(() => !fs.existsSync(`/proc/${pid}`), `process ${pid} killed and reaped`);
+      fs.rmSync(dir, { recursive: true });
     }));
 
   it('checkOutput returns stdout, and throws CalledProcessError (with the output) on failure', () =>
