@@ -40,7 +40,9 @@ export class Communication {
   constructor(label: string, stdin: GreenPipe | null, input: Uint8Array | null, stdout: GreenPipe | null, stderr: GreenPipe | null) {
     this.#stdout = stdout === null ? null : new Collected();
     this.#stderr = stderr === null ? null : new Collected();
-    if (stdin !== null) this.#start(`${label} stdin`, () => writeInput(stdin, input));
+    // Without input there is nothing to wait for: close stdin now, so the child reads end of stream.
+    if (stdin !== null && input === null) stdin.close();
+    else if (stdin !== null) this.#start(`${label} stdin`, () => writeInput(stdin, input!));
     if (stdout !== null) this.#start(`${label} stdout`, () => readAll(stdout, this.#stdout!));
     if (stderr !== null) this.#start(`${label} stderr`, () => readAll(stderr, this.#stderr!));
     if (this.#running === 0) this.#done.send();
@@ -81,9 +83,9 @@ export class Communication {
 
 // Writes the input, then closes stdin so the child reads end of stream. A child that exits (or closes its
 // stdin) before reading everything is not an error, as in Python: what it did not read did not matter to it.
-function writeInput(stdin: GreenPipe, input: Uint8Array | null): void {
+function writeInput(stdin: GreenPipe, input: Uint8Array): void {
   try {
-    if (input !== null && input.byteLength > 0) stdin.writeAll(input);
+    if (input.byteLength > 0) stdin.writeAll(input);
   } catch (error) {
     if (!(error instanceof BrokenPipeError || error instanceof ClosedError)) throw error;
   } finally {
