@@ -1,0 +1,194 @@
+// GreenPipe on real OS pipes: round trips, end of stream, closing under a waiter, broken pipes, timeouts,
+// makefile, and blocking calls on the main stack. Each test body runs in a green thread (mocha awaits it).
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import {
+  BrokenPipeError,
+  ClosedError,
+  HubBlockingError,
+  IOError,
+  SocketTimeoutError,
+  WouldBlockError,
+  sleep,
+  spawn,
+} from 'verdant';
+import { GreenPipe } from '../../lib/process';
+import { until } from '../sync/helpers';
+
+const O_NONBLOCK = 0o4000;
+const O_CLOEXEC = 0o2000000;
+
+/** The open-file flags of `fd`, from /proc (Linux). */
+function fdFlags(fd: number): number {
+  const line = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').find((l) => l.startsWith('flags:'));
+  return parseInt(line!.split(/\s+/)[1], 8);
+}
+
+describe('process: GreenPipe', () => {
+  it('create() gives a non-blocking, close-on-exec pair that moves bytes one way', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      for (const end of [reader, writer]) {
+        if (fs.existsSync('/proc/self/fdinfo')) {
+          const flags = fdFlags(end.fileno());
+          assert.ok(flags & O_NONBLOCK, 'O_NONBLOCK');
+          assert.ok(flags & O_CLOEXEC, 'O_CLOEXEC');
+        }
+      }
+      assert.equal(writer.write('ping'), 4);
+      assert.equal(reader.read(100).toString(), 'ping');
+      writer.writeAll(new Uint8Array([1, 2, 3]));
+      const buf = Buffer.alloc(8);
+      assert.equal(reader.readInto(buf), 3);
+      assert.deepEqual([...buf.subarray(0, 3)], [1, 2, 3]);
+      reader.close();
+      writer.close();
+    }));
+
+  it('a read waits (in its green thread only) until a writer writes; 4 MiB through writeAll arrive whole', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      const big = Buffer.alloc(4 << 20);
+      for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
+      const received: Buffer[] = [];
+      const consumer = spawn(() => {
+        for (;;) {
+          const chunk = reader.read(65536);
+          if (chunk.length === 0) return;
+          received.push(chunk);
+        }
+      });
+      writer.writeAll(big);
+      writer.close();
+      consumer.wait();
+      assert.ok(Buffer.concat(received).equals(big));
+      reader.close();
+    }));
+
+  it('reads end of stream (an empty Buffer, 0) once the writer closes', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      const got = spawn(() => reader.read(10));
+      sleep(0.01);
+      writer.write('x');
+      writer.close();
+      assert.equal(got.wait().toString(), 'x');
+      assert.equal(reader.read(10).length, 0);
+      assert.equal(reader.readInto(Buffer.alloc(4)), 0);
+      reader.close();
+    }));
+
+  it('closing it under a waiting reader wakes that reader with a ClosedError', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      const blocked = spawn(() => reader.read(10));
+      sleep(0.01);
+      reader.close();
+      assert.throws(() => blocked.wait(), (e: unknown) => e instanceof ClosedError && e.code === 'EBADF');
+      assert.throws(() => reader.read(1), ClosedError);
+      assert.equal(reader.fileno(), -1);
+      assert.ok(reader.closed);
+      reader.close(); // harmless
+      writer.close();
+    }));
+
+  it('writing to a pipe whose reader closed throws a BrokenPipeError (EPIPE), also for a blocked writer', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      reader.close();
+      assert.throws(() => writer.write('x'), (e: unknown) => e instanceof BrokenPipeError && e.code === 'EPIPE');
+      writer.close();
+
+      const [r2, w2] = GreenPipe.create();
+      const filler = spawn(() => w2.writeAll(Buffer.alloc(1 << 20)));
+      sleep(0.01);
+      assert.ok(!filler.dead, 'the writer waits on the full pipe');
+      r2.close();
+      assert.throws(
+        () => filler.wait(),
+        (e: unknown) => e instanceof BrokenPipeError && typeof (e as { bytesWritten?: number }).bytesWritten === 'number',
+      );
+      w2.close();
+    }));
+
+  it('timeouts: a read that waits too long throws SocketTimeoutError; timeout 0 throws WouldBlockError', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      reader.setTimeout(0.03);
+      const t0 = performance.now();
+      assert.throws(() => reader.read(1), SocketTimeoutError);
+      assert.ok(performance.now() - t0 >= 25);
+      reader.setBlocking(false);
+      assert.equal(reader.getTimeout(), 0);
+      assert.throws(() => reader.read(1), WouldBlockError);
+      writer.write('z');
+      assert.equal(reader.read(1).toString(), 'z', 'the pipe is still usable');
+      reader.close();
+      writer.close();
+    }));
+
+  it('makefile: lines through a buffered reader and writer, with an encoding', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      const out = writer.makefile('w', { encoding: 'utf8' });
+      const inp = reader.makefile('r', { encoding: 'utf8' });
+      spawn(() => {
+        out.write('first line\n');
+        out.write('zweite Zeile ü\nlast');
+        out.close();
+        writer.close();
+      });
+      assert.deepEqual(inp.readlines(), ['first line\n', 'zweite Zeile ü\n', 'last']);
+      inp.close();
+      reader.close();
+    }));
+
+  it('fromFd adopts an fd and makes it non-blocking; rejects non-fds', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      const dupReader = GreenPipe.fromFd(fs.openSync(`/proc/self/fd/${reader.fileno()}`, 'r'));
+      if (fs.existsSync('/proc/self/fdinfo')) assert.ok(fdFlags(dupReader.fileno()) & O_NONBLOCK);
+      writer.write('via the adopted fd');
+      assert.equal(dupReader.read(100).toString(), 'via the adopted fd');
+      assert.match(String(dupReader), /^GreenPipe\(fd \d+\)$/);
+      dupReader.close();
+      assert.equal(String(dupReader), 'GreenPipe(closed)');
+      assert.throws(() => GreenPipe.fromFd(-1), TypeError);
+      assert.throws(() => GreenPipe.fromFd(1.5), TypeError);
+      assert.throws(() => reader.read(-1), RangeError);
+      assert.throws(() => reader.readInto(Buffer.alloc(2), 3), RangeError);
+      assert.throws(() => writer.write(42 as unknown as string), TypeError);
+      reader.close();
+      writer.close();
+    }));
+
+  it('reading from the write end is an IOError (EBADF), not a ClosedError', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      assert.throws(() => writer.read(1), (e: unknown) => e instanceof IOError && !(e instanceof ClosedError) && e.code === 'EBADF');
+      reader.close();
+      writer.close();
+    }));
+
+  it('on the main stack, a call that would wait throws HubBlockingError; one that need not wait works', () => {
+    const [reader, writer] = GreenPipe.create();
+    assert.throws(() => reader.read(1), HubBlockingError);
+    writer.write('ready');
+    assert.equal(reader.read(10).toString(), 'ready');
+    reader.close();
+    writer.close();
+  });
+
+  it('other green threads run while one waits on a pipe', () =>
+    spawn(() => {
+      const [reader, writer] = GreenPipe.create();
+      let ticks = 0;
+      const blocked = spawn(() => reader.read(1));
+      until(() => ticks++ >= 5, 'five ticks');
+      assert.ok(!blocked.dead);
+      writer.write('!');
+      assert.equal(blocked.wait().toString(), '!');
+      reader.close();
+      writer.close();
+    }));
+});
