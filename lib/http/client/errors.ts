@@ -1,0 +1,68 @@
+/**
+ * The typed errors of the HTTP client. Each names the URL it is about. Network failures are not here: they are
+ * the I/O errors of the socket under the request (`ConnectionRefusedError`, `SocketTimeoutError`, ... from
+ * lib/io/errors), so a caller catches `IOError` for "the network failed" and {@link HttpError} for "HTTP went
+ * wrong".
+ */
+
+/** Something about an HTTP exchange went wrong (the base of the client's own errors). `url` is the request's. */
+export class HttpError extends Error {
+  readonly url: string;
+
+  constructor(url: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.url = url;
+  }
+}
+
+/**
+ * The server's response broke HTTP/1.1: a malformed status line or header, a bad chunk size, headers over the
+ * limits, a body cut short. Permanent for this exchange: the connection is closed, never reused.
+ */
+export class HttpProtocolError extends HttpError {
+  constructor(url: string, problem: string, options?: { cause?: unknown }) {
+    super(url, `${url}: malformed HTTP response: ${problem}`, options);
+  }
+}
+
+/** A redirect chain longer than `maxRedirects`. `chain` holds every URL requested, in order. */
+export class TooManyRedirectsError extends HttpError {
+  readonly chain: readonly string[];
+
+  constructor(chain: readonly string[], maxRedirects: number) {
+    super(chain[0], `${chain[0]}: more than ${maxRedirects} redirects (the last to ${chain[chain.length - 1]})`);
+    this.chain = chain;
+  }
+}
+
+/** The server redirected and the request said `redirect: 'error'`, or the redirect cannot be followed. */
+export class RedirectError extends HttpError {
+  readonly status: number;
+  readonly location: string | null;
+
+  constructor(url: string, status: number, location: string | null, why: string) {
+    super(url, `${url}: cannot follow the ${status} redirect${location === null ? '' : ` to ${location}`}: ${why}`);
+    this.status = status;
+    this.location = location;
+  }
+}
+
+/** Thrown by `Response.raiseForStatus()` for a 4xx or 5xx status (never by `request` itself). */
+export class HttpStatusError extends HttpError {
+  readonly status: number;
+  readonly statusText: string;
+
+  constructor(url: string, status: number, statusText: string) {
+    super(url, `${url}: HTTP ${status}${statusText ? ` ${statusText}` : ''}`);
+    this.status = status;
+    this.statusText = statusText;
+  }
+}
+
+/** A request through a ConnectionPool that was closed. */
+export class PoolClosedError extends HttpError {
+  constructor(url: string) {
+    super(url, `${url}: the connection pool is closed`);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * request(url, options) and get(url): the client's entry points. They send the request on a pooled connection,
+ * follow redirects, and return the {@link Response} as soon as its head has arrived; the body is read when
+ * asked for.
+ */
+import { getDefaultTimeout } from '../../io/green-fd';
+import { checkTimeout } from '../../time/seconds';
+import { RedirectError, TooManyRedirectsError } from './errors';
+import { type Outgoing, exchange } from './exchange';
+import { type HeadersInput, hasHeader, headerList } from './headers';
+import { ConnectionPool } from './pool';
+import { REDIRECT_STATUSES, redirectRequest } from './redirect';
+import { type RequestBody, prepareBody } from './request-body';
+import type { Response } from './response';
+import { parseTarget, publicHref } from './target';
+
+export interface RequestOptions {
+  /** Default 'GET'. The usual methods are upper-cased ('post' sends POST); others go as given. */
+  method?: string;
+  headers?: HeadersInput;
+  /** A string, bytes, or an iterable of them (sent chunked). Content-Length is set when the length is known. */
+  body?: RequestBody;
+  /** A value to send as JSON (instead of `body`), with `Content-Type: application/json` unless given. */
+  json?: unknown;
+  /**
+   * Seconds each blocking step may take: connecting (name resolution included), sending, and each read of the
+   * response, its body included; a step that takes longer throws a SocketTimeoutError. It bounds each step, not
+   * the whole request: wrap the call in a `Timeout` for an overall deadline. Absent: the default socket timeout
+   * (`setDefaultTimeout`, none unless set); `null`: no limit.
+   */
+  timeout?: number | null;
+  /**
+   * 'follow' (the default) follows redirects, up to `maxRedirects`; 'manual' returns the 3xx response;
+   * 'error' throws a RedirectError on one.
+   */
+  redirect?: 'follow' | 'manual' | 'error';
+  /** Redirects followed at most before a TooManyRedirectsError; default 10. */
+  maxRedirects?: number;
+  /** The pool whose connections to use; default {@link globalPool}. */
+  pool?: ConnectionPool;
+}
+
+/** The pool requests use unless given another: keep-alive connections shared by the whole program. */
+export const globalPool = new ConnectionPool();
+
+const STANDARD_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Sends an HTTP/1.1 request to `url` (http: or https:) and returns the response once its status and headers
+ * have arrived; read its body with `text()`, `json()`, `buffer()`, `arrayBuffer()` or by iterating over it. The
+ * connection returns to the pool when the body has been read (or `discard()`ed), so read or close every
+ * response.
+ *
+ * # Errors
+ * TypeError for bad arguments; the socket's I/O errors for network failures (ConnectionRefusedError,
+ * SocketTimeoutError, DnsError, ConnectionResetError when the server hangs up without answering);
+ * HttpProtocolError for a malformed response; TooManyRedirectsError and RedirectError from redirects. A 4xx or
+ * 5xx status is a response, not an error (see `raiseForStatus()`).
+ *
+ * Switch point: always. Needs a green thread.
+ */
+export function request(url: string | URL, options: RequestOptions = {}): Response {
+  if (options === null || typeof options !== 'object') throw new TypeError('request options must be an object');
+  const method = checkMethod(options.method ?? 'GET');
+  checkTimeout(options.timeout, 'request timeout');
+  const timeout = options.timeout === undefined ? getDefaultTimeout() : options.timeout;
+  const mode = options.redirect ?? 'follow';
+  if (mode !== 'follow' && mode !== 'manual' && mode !== 'error') {
+    throw new TypeError(`redirect is 'follow', 'manual' or 'error', not ${JSON.stringify(mode)}`);
+  }
+  const maxRedirects = options.maxRedirects ?? 10;
+  if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new RangeError(`maxRedirects must be an integer >= 0, not ${maxRedirects}`);
+  const pool = options.pool ?? globalPool;
+  if (!(pool instanceof ConnectionPool)) throw new TypeError('pool must be a ConnectionPool');
+
+  let headers = headerList(options.headers);
+  let bodyInput = options.body;
+  if (options.json !== undefined) {
+    if (bodyInput !== undefined) throw new TypeError('give a request body or json, not both');
+    bodyInput = JSON.stringify(options.json);
+    if (!hasHeader(headers, 'content-type')) headers = [...headers, ['Content-Type', 'application/json']];
+  }
+  let out: Outgoing = { target: parseTarget(url), method, headers, body: prepareBody(bodyInput) };
+  const chain = [publicHref(out.target.url)];
+  for (;;) {
+    const response = exchange(pool, out, timeout, chain.length > 1);
+    if (mode === 'manual' || !REDIRECT_STATUSES.has(response.status)) return response;
+    const location = response.headers.get('location');
+    // A 3xx without a Location is a final response (RFC 9110 §15.4).
+    if (location === null) return response;
+    let next: Outgoing;
+    try {
+      if (mode === 'error') throw new RedirectError(response.url, response.status, location, "the request said redirect: 'error'");
+      next = redirectRequest(out, response.status, location);
+      if (chain.length > maxRedirects) throw new TooManyRedirectsError([...chain, publicHref(next.target.url)], maxRedirects);
+    } catch (error) {
+      response.close();
+      throw error;
+    }
+    // The redirect's own body is of no interest; reading it (when short) keeps the connection for the next hop.
+    response.discard();
+    chain.push(publicHref(next.target.url));
+    out = next;
+  }
+}
+
+/** `request(url, { ...options, method: 'GET' })`. */
+export function get(url: string | URL, options: Omit<RequestOptions, 'method' | 'body' | 'json'> = {}): Response {
+  return request(url, { ...options, method: 'GET' });
+}
+
+function checkMethod(method: unknown): string {
+  if (typeof method !== 'string' || !TOKEN.test(method)) throw new TypeError(`not an HTTP method: ${JSON.stringify(method)}`);
+  const upper = method.toUpperCase();
+  return STANDARD_METHODS.has(upper) ? upper : method;
+}
