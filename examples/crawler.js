@@ -5,10 +5,7 @@
 //   node bin/verdant.js run examples/crawler.js URL [URL...] (crawls those instead)
 'use strict';
 const nodeHttp = require('node:http');
-const verdant = require('..');
-const { GreenPool, wait } = verdant;
-// The client lives in lib/http; until the package's root exports it, take it from there.
-const http = verdant.http ?? require('../dist/lib/http');
+const { GreenPool, http, wait } = require('..');
 
 function fetch(url) {
   console.log(`opening ${url}`);

@@ -14,6 +14,11 @@
  * - green networking: {@link listen}, {@link connect}, {@link serve}, {@link StopServe}, {@link GreenSocket},
  *   {@link GreenFile} (makefile), name resolution ({@link dns}), typed I/O errors ({@link IOError} and its
  *   family); everything networking also under {@link net} (lib/net, lib/io);
+ * - files, child processes and blocking work: {@link fs} (green file operations on the libuv threadpool),
+ *   {@link subprocess} ({@link Subprocess}, {@link GreenPipe}, `run`, `checkOutput`), {@link tpool} (blocking
+ *   work off the hub: Node's sync calls on the threadpool, JS functions in worker threads), {@link patcher}
+ *   ({@link monkeyPatch}: Node's `*Sync` calls cooperative inside green threads);
+ * - a green HTTP/1.1 client: {@link http} (`http.request`, `http.get`, connection pools);
  * - seeing what the hub does: {@link debug} (the blocking watchdog, {@link dumpGreenThreads}, hub listings);
  * - settings and introspection: {@link configure}, {@link backend}, {@link stats} (lib/runtime/config.ts).
  *
@@ -82,3 +87,12 @@ export {
   WouldBlockError,
   ClosedError,
 } from './io/errors';
+export * as fs from './fs';
+export * as subprocess from './process';
+export { GreenPipe, Subprocess, SubprocessError, SubprocessTimeoutError, CalledProcessError, SpawnError } from './process';
+export type { SubprocessOptions, CommunicateOptions, RunOptions, CompletedProcess } from './process';
+export * as tpool from './tpool';
+export { TpoolWorkerError, TpoolKilledError } from './tpool';
+export * as patcher from './patcher';
+export { monkeyPatch } from './patcher';
+export * as http from './http';

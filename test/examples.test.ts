@@ -1,7 +1,7 @@
 // The shipped examples run with one command each: start them as a user would (`verdant run examples/...`) and
 // talk to them over real sockets.
 import { strict as assert } from 'node:assert';
-import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn as spawnProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { connect, spawn, sleep, wait } from 'verdant';
 
@@ -61,4 +61,14 @@ describe('examples', () => {
         child.kill();
       }
     }));
+
+  it('crawler.js fetches its pages through a GreenPool and prints them in order', () => {
+    const out = execFileSync(process.execPath, [path.join(root, 'bin', 'verdant.js'), 'run', path.join(root, 'examples', 'crawler.js')], {
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    const bodies = out.split('\n').filter((line) => line.startsWith('got body from '));
+    assert.equal(bodies.length, 7, out);
+    assert.match(out, /7 pages in \d+ ms/);
+  });
 });

@@ -41,7 +41,7 @@ export class GreenPipe extends GreenFd {
   /** @internal Use {@link GreenPipe.create} or {@link GreenPipe.fromFd}. */
   constructor(fd: number, token: typeof adopt) {
     if (token !== adopt) throw new TypeError('use GreenPipe.create() or GreenPipe.fromFd(fd)');
-    super(fd);
+    super(fd, true);
   }
 
   /**
