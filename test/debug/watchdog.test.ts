@@ -303,6 +303,8 @@ describe('debug: watchdog and process lifetime', () => {
         const { spawn, sleep } = require(workerData.lib);
         watchdog.enable({ maxBlockingTime: 0.05, onBlocked: (r) => parentPort.postMessage(r.greenThread + ' ' + /at workerHog/.test(r.stack)) });
         const gt = spawn(function workerHog() {
+          // Tell the parent when the hog starts, so that it terminates the worker mid-hog however slow the start.
+          if (workerData.mode === 'terminate') parentPort.postMessage('hogging');
           const end = Date.now() + (workerData.mode === 'terminate' ? 1e9 : 150);
           while (Date.now() < end);
           sleep(0.1);
@@ -315,9 +317,8 @@ describe('debug: watchdog and process lifetime', () => {
         return new Promise((resolve) => {
           const worker = new Worker(source, { eval: true, workerData: { debug: ${JSON.stringify(debugEntry)}, lib: ${JSON.stringify(libEntry)}, mode } });
           const messages = [];
-          worker.on('message', (m) => messages.push(m));
+          worker.on('message', (m) => (m === 'hogging' ? setTimeout(() => worker.terminate(), 300) : messages.push(m)));
           worker.on('error', (e) => { console.error('worker error: ' + e.message); process.exitCode = 2; });
-          if (mode === 'terminate') setTimeout(() => worker.terminate(), 300);
           worker.on('exit', (code) => { results.push(mode + ':' + code + ':' + messages.join(',')); resolve(); });
         });
       }

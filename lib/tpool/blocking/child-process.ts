@@ -15,6 +15,10 @@ import * as childProcess from 'node:child_process';
 import { constants } from 'node:os';
 import type { Counterpart, Done } from './counterpart';
 
+// What spawnSync gives as stdout and stderr when the program could not start: null up to Node 20, undefined
+// (output[1] of a null output) from Node 21 on.
+const NO_OUTPUT_STREAM = Number(process.versions.node.split('.')[0]) >= 21 ? undefined : null;
+
 type StdioSlot = 'pipe' | 'inherit' | 'ignore' | number | null | undefined;
 
 interface SyncOptions extends childProcess.SpawnOptions {
@@ -126,7 +130,15 @@ function spawnCollecting(file: string, args: readonly string[], options: SyncOpt
   child.on('error', (error: NodeJS.ErrnoException) => {
     if (child.pid !== undefined) return; // a failed kill of a running child: its 'close' still comes
     const spawnError = spawnSyncError(error.code ?? 'UNKNOWN', child.spawnfile, spawnargs());
-    finish({ error: spawnError, status: null, signal: null, output: null, pid: 0, stdout: null, stderr: null });
+    finish({
+      error: spawnError,
+      status: null,
+      signal: null,
+      output: null,
+      pid: 0,
+      stdout: NO_OUTPUT_STREAM as null,
+      stderr: NO_OUTPUT_STREAM as null,
+    });
   });
   child.on('close', (status, signal) => {
     const decode = encoding && encoding !== 'buffer';
