@@ -32,7 +32,8 @@ function readChat(conn, address) {
 }
 
 const server = listen(['0.0.0.0', port]);
-console.log(`chat server listening on port ${port} (try: nc localhost ${port} in two terminals)`);
+const actual = server.getSockName().port; // port 0 asks the kernel for a free one
+console.log(`chat server listening on port ${actual} (try: nc localhost ${actual} in two terminals)`);
 for (;;) {
   const [conn, address] = server.accept();
   spawnN(readChat, conn, address);

@@ -19,7 +19,8 @@ function handle(conn, address) {
 }
 
 const server = listen(['0.0.0.0', port]);
-console.log(`echo server listening on port ${port} (try: nc localhost ${port})`);
+const actual = server.getSockName().port; // port 0 asks the kernel for a free one
+console.log(`echo server listening on port ${actual} (try: nc localhost ${actual})`);
 const pool = new GreenPool(10000);
 for (;;) {
   const [conn, address] = server.accept();

@@ -7,27 +7,27 @@ import { connect, spawn, sleep, wait } from 'verdant';
 
 const root = path.join(__dirname, '..', '..');
 
-/** Starts `verdant run <example> <args>` and waits for its first line of output. */
-function startExample(example: string, args: string[]): ChildProcess {
+/** Starts `verdant run <example> 0` (a free port) and returns it with the port from its first line of output. */
+function startExample(example: string): { child: ChildProcess; port: number } {
+  const args = ['0'];
   const child = spawnProcess(process.execPath, [path.join(root, 'bin', 'verdant.js'), 'run', path.join(root, 'examples', example), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  wait(new Promise((resolve, reject) => {
-    child.stdout!.once('data', resolve);
-    child.once('exit', (code) => reject(new Error(`${example} exited with ${code}`)));
-  }));
-  return child;
-}
-
-function freePort(): number {
-  return 20000 + Math.floor(Math.random() * 20000);
+  const line = wait(
+    new Promise<string>((resolve, reject) => {
+      child.stdout!.once('data', (data) => resolve(String(data)));
+      child.once('exit', (code) => reject(new Error(`${example} exited with ${code}`)));
+    }),
+  );
+  const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
+  assert.ok(port > 0, `${example} said: ${line}`);
+  return { child, port };
 }
 
 describe('examples', () => {
   it('echo-server.js echoes each line back to its client', () =>
     spawn(() => {
-      const port = freePort();
-      const child = startExample('echo-server.js', [String(port)]);
+      const { child, port } = startExample('echo-server.js');
       try {
         const c = connect(['127.0.0.1', port], { timeout: 5 });
         const file = c.makefile('rw', { encoding: 'utf8' });
@@ -44,8 +44,7 @@ describe('examples', () => {
 
   it('chat-server.js relays each line to every other participant', () =>
     spawn(() => {
-      const port = freePort();
-      const child = startExample('chat-server.js', [String(port)]);
+      const { child, port } = startExample('chat-server.js');
       try {
         const users = [0, 1, 2].map(() => connect(['127.0.0.1', port], { timeout: 5 }).makefile('rw', { encoding: 'utf8' }));
         sleep(0.1); // all three have joined
