@@ -46,6 +46,9 @@
 
 #include "v8_methods.h"
 
+// Node 20 ships OpenSSL 3.0, Node 22 and later 3.5; SSL_get1_peer_certificate & co. are 3.0's.
+static_assert(OPENSSL_VERSION_MAJOR >= 3, "verdant's TLS needs the OpenSSL 3 headers that come with Node >= 20");
+
 namespace verdant::detail {
 namespace {
 

@@ -109,7 +109,6 @@ describe('net: TLS', function () {
   });
 
   after(() => removeTlsFixtures(fx));
-  afterEach(function () { if (process.env.TLS_DEBUG) console.log('   stats', this.currentTest?.title.slice(0, 30), native.tls_stats()); });
 
   describe('round trips', () => {
     it('a verdant client and a verdant server talk TLS 1.3, and each sees the other verified', () =>
