@@ -58,7 +58,11 @@ export interface WrapTlsOptions extends TlsContextOptions {
   servername?: string | null;
   /** Client: a session from an earlier connection's {@link TlsSocket.getSession}, to resume. */
   session?: Uint8Array | null;
-  /** Run the handshake now, within the socket's timeout (default true); otherwise on first use or {@link TlsSocket.handshake}. */
+  /**
+   * Run the handshake now, within the socket's timeout (default true); otherwise on first use or
+   * {@link TlsSocket.handshake}. A non-blocking socket (timeout 0) needs `false`, then `handshake()` again after
+   * each WouldBlockError.
+   */
   doHandshake?: boolean;
 }
 

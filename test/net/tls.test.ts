@@ -85,6 +85,15 @@ function tlsServer(
   };
 }
 
+/**
+ * Runs `fn` on the main stack, in a turn of the event loop, and returns what its Promise resolves to. Node's own
+ * crypto keeps per-OS-thread caches, so node:tls must not be called from a green thread on the threads backend
+ * (Node 24 aborts there).
+ */
+function onMainLoop<T>(fn: () => T | Promise<T>): T {
+  return wait(new Promise<T>((resolve, reject) => setImmediate(() => Promise.resolve().then(fn).then(resolve, reject))));
+}
+
 /** Reads until the clean end of the stream. */
 function readAll(tls: TlsSocket): Buffer {
   const parts: Buffer[] = [];
@@ -233,10 +242,12 @@ describe('net: TLS', function () {
   describe('interop with node:tls in the same process', () => {
     it("a verdant client talks to Node's tls.createServer", () =>
       spawn(() => {
-        const server = nodeTls.createServer({ ...fx.localhost, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
-          socket.once('data', (data) => socket.end(Buffer.concat([Buffer.from(`${socket.alpnProtocol}:`), data])));
+        const server = onMainLoop(() => {
+          const s = nodeTls.createServer({ ...fx.localhost, ALPNProtocols: ['h2', 'http/1.1'] }, (socket) => {
+            socket.once('data', (data) => socket.end(Buffer.concat([Buffer.from(`${socket.alpnProtocol}:`), data])));
+          });
+          return new Promise<nodeTls.Server>((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
         });
-        wait(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
         const port = (server.address() as net.AddressInfo).port;
         try {
           const client = connectTls({ host: 'localhost', port }, { ca: fx.ca, alpnProtocols: ['http/1.1'] });
@@ -245,7 +256,7 @@ describe('net: TLS', function () {
           assert.equal(readAll(client).toString(), 'http/1.1:from verdant');
           client.close();
         } finally {
-          wait(new Promise((resolve) => server.close(resolve)));
+          onMainLoop(() => new Promise((resolve) => server.close(resolve)));
         }
       }));
 
@@ -257,8 +268,8 @@ describe('net: TLS', function () {
           file.write(Buffer.concat([Buffer.from('verdant got '), line as Buffer]));
           file.flush();
         }, { serverSide: true, ...fx.localhost, alpnProtocols: ['h2'] });
-        const reply = wait(
-          new Promise<string>((resolve, reject) => {
+        const reply = onMainLoop(
+          () => new Promise<string>((resolve, reject) => {
             const socket = nodeTls.connect({ host: '127.0.0.1', port: server.port, ca: fx.ca, servername: 'localhost', ALPNProtocols: ['h2'] }, () => {
               assert.equal(socket.alpnProtocol, 'h2');
               socket.write('hi from node\n');
@@ -553,19 +564,22 @@ describe('net: TLS', function () {
 
     it('a peer that resets mid-stream is a ConnectionResetError', () =>
       spawn(() => {
-        const server = net.createServer((raw) => {
-          const secure = new nodeTls.TLSSocket(raw, { isServer: true, secureContext: nodeTls.createSecureContext(fx.localhost) });
-          secure.on('secure', () => secure.write('bye', () => setTimeout(() => raw.resetAndDestroy(), 20)));
-          secure.on('error', () => {});
+        const server = onMainLoop(() => {
+          const secureContext = nodeTls.createSecureContext(fx.localhost);
+          const s = net.createServer((raw) => {
+            const secure = new nodeTls.TLSSocket(raw, { isServer: true, secureContext });
+            secure.on('secure', () => secure.write('bye', () => setTimeout(() => raw.resetAndDestroy(), 20)));
+            secure.on('error', () => {});
+          });
+          return new Promise<net.Server>((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
         });
-        wait(new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
         try {
           const client = connectTls({ host: 'localhost', port: (server.address() as net.AddressInfo).port }, { ca: fx.ca });
           assert.equal(client.recv(10).toString(), 'bye');
           assert.throws(() => client.recv(10), ConnectionResetError);
           client.close();
         } finally {
-          wait(new Promise((resolve) => server.close(resolve)));
+          onMainLoop(() => new Promise((resolve) => server.close(resolve)));
         }
       }));
 
@@ -701,7 +715,7 @@ describe('net: TLS', function () {
         client.sendAll('big');
         const reply = client.recv(2 ** 30); // an oversized read returns what arrived, without a 1 GiB buffer
         assert.equal(reply.toString(), 'echo:big');
-        assert.ok(reply.buffer.byteLength <= 64 * 1024);
+        assert.ok(reply.buffer.byteLength < 2 ** 20, `a ${reply.buffer.byteLength}-byte allocation`);
         assert.equal(client.recv(0).length, 0);
         client.close();
         server.done();
