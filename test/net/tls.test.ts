@@ -13,6 +13,7 @@ import {
   GreenSocket,
   IOError,
   SocketTimeoutError,
+  WouldBlockError,
   connect,
   listen,
   sleep,
@@ -183,6 +184,41 @@ describe('net: TLS', function () {
         assert.equal(file.readline(), '> two\n');
         client.shutdown('write');
         assert.equal(file.readline(), '');
+        client.close();
+        serverThread.wait();
+      }));
+
+    it('a non-blocking TlsSocket (timeout 0) throws WouldBlockError and goes on when retried', () =>
+      spawn(() => {
+        const [a, b] = GreenSocket.pair();
+        const serverThread = spawn(() => {
+          const tls = wrapTls(b, { context: serverContext });
+          tls.sendAll(Buffer.alloc(1 << 20, 7));
+          tls.close();
+        });
+        a.setTimeout(0);
+        const client = wrapTls(a, { ca: fx.ca, servername: 'localhost', doHandshake: false });
+        let wouldBlock = 0;
+        const retry = <T>(step: () => T): T => {
+          for (;;) {
+            try {
+              return step();
+            } catch (error) {
+              if (!(error instanceof WouldBlockError)) throw error;
+              wouldBlock++;
+              sleep(0.001);
+            }
+          }
+        };
+        retry(() => client.handshake());
+        let total = 0;
+        for (;;) {
+          const n = retry(() => client.recv(65536)).length;
+          if (n === 0) break;
+          total += n;
+        }
+        assert.equal(total, 1 << 20);
+        assert.ok(wouldBlock > 0);
         client.close();
         serverThread.wait();
       }));
