@@ -18,6 +18,7 @@
         "native/hub/bindings.cc",
         "native/io/sockaddr.cc",
         "native/io/bindings.cc",
+        "native/io/tls.cc",
         "native/debug/stack_format.cc",
         "native/debug/stack_peek.cc",
         "native/debug/watchdog.cc",

@@ -7,6 +7,7 @@
 #include "greenlet/greenlet.h"
 #include "hub/bindings.h"
 #include "io/bindings.h"
+#include "io/tls.h"
 #include "testing/cppgc_probe.h"
 #include "v8_bridge.h"
 
@@ -89,6 +90,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   verdant::detail::InitGreenletBindings(isolate, context, target, runtime);
   verdant::detail::InitHubBindings(isolate, context, target, runtime);
   verdant::detail::InitIoBindings(isolate, context, target, runtime);
+  verdant::detail::InitTlsBindings(isolate, context, target, runtime);
   verdant::detail::InitDebugBindings(isolate, context, target, runtime);
   verdant::testing::InitCppgcProbe(isolate, context, target);
   return exports;

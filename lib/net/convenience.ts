@@ -70,7 +70,9 @@ export function connect(address: AddressInput, options: ConnectToOptions = {}): 
   for (const candidate of candidates) {
     const left = deadline < 0 ? null : Math.max(0, deadline - performance.now()) / 1000;
     try {
-      return open(candidate.family === 6 ? 'IPv6' : 'IPv4', { host: candidate.address, port: parsed.port }, options, left);
+      const sock = open(candidate.family === 6 ? 'IPv6' : 'IPv4', { host: candidate.address, port: parsed.port }, options, left);
+      sock.connectHost = parsed.host; // the name, not the address it resolved to (TLS checks certificates against it)
+      return sock;
     } catch (error) {
       if (!(error instanceof IOError)) throw error;
       last = error;

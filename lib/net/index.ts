@@ -1,6 +1,6 @@
 /**
  * Green networking: sockets whose blocking calls block only the calling green thread, eventlet's convenience
- * functions, and name resolution.
+ * functions, TLS over green sockets, and name resolution.
  */
 export { GreenSocket, MSG } from './socket';
 export type { SocketOptions, SocketType, SendData, ConnectOptions } from './socket';
@@ -10,6 +10,12 @@ export { listen, connect } from './convenience';
 export type { ListenOptions, ConnectToOptions } from './convenience';
 export { serve, StopServe } from './serve';
 export type { ServeOptions } from './serve';
+export { TlsSocket, wrapTls, connectTls } from './tls';
+export type { WrapTlsOptions, ConnectTlsOptions, CipherInfo } from './tls';
+export { TlsContext, createTlsContext } from './tls-context';
+export type { TlsContextOptions, TlsVersion, PemInput } from './tls-context';
+export { TlsError, CertificateVerificationError } from './tls-errors';
+export type { TlsErrorDetails } from './tls-errors';
 export * as dns from './dns';
 export { DnsError } from './dns';
 export type { LookupAddress, LookupOptions, ResolveOptions, ResolveRecords } from './dns';

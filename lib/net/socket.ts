@@ -57,6 +57,11 @@ export class GreenSocket extends GreenFd {
   readonly type: SocketType;
   /** The address it was last bound or connected to, for error messages. */
   #label: string | undefined;
+  /**
+   * @internal The host it was last connected to, as the caller named it (a name or a literal): TLS's default
+   * server name (lib/net/tls.ts).
+   */
+  connectHost: string | undefined;
 
   /** Opens a new socket: `new GreenSocket({ family: 'IPv6', type: 'dgram' })`. */
   constructor(options?: SocketOptions);
@@ -149,6 +154,8 @@ export class GreenSocket extends GreenFd {
   connect(address: AddressInput, options: ConnectOptions = {}): void {
     const timeout = options.timeout === undefined ? this.getTimeout() : options.timeout;
     const deadline = this.deadline(timeout);
+    const requested = parseAddress(address, '');
+    this.connectHost = requested.path === undefined && requested.host !== '' ? requested.host : undefined;
     const target = this.#resolve(address, timeout, deadline);
     this.#label = formatAddress(target);
     const r = native.io_connect(this.fd, familyNumber(this.family), target.path ?? target.host, target.port);
@@ -281,6 +288,16 @@ export class GreenSocket extends GreenFd {
     const copy = new GreenSocket({ family: this.family, type: this.type }, fd, adopt);
     copy.setTimeout(this.getTimeout());
     return copy;
+  }
+
+  /**
+   * Puts it in the closed state without closing the fd, and returns the fd (Python's `socket.detach()`): whoever
+   * takes the fd owns it from then on (`wrapTls` does this). Green threads already waiting on it are not woken.
+   */
+  detach(): number {
+    const fd = this.fd;
+    this.fd = -1;
+    return fd;
   }
 
   /** The local address (after bind, listen or connect). */
