@@ -11,7 +11,8 @@
  * - synchronization: {@link Event}, {@link Queue} and its family, {@link Channel}, {@link Semaphore} and its
  *   family, {@link Lock}, {@link RLock}, {@link Condition} (lib/sync);
  * - pools: {@link GreenPool}, {@link GreenPile} (lib/pool); green-thread-local storage: {@link local};
- * - green networking: {@link listen}, {@link connect}, {@link serve}, {@link StopServe}, {@link GreenSocket},
+ * - green networking: {@link listen}, {@link connect}, {@link serve}, {@link StopServe}, {@link GreenSocket}, TLS
+ *   ({@link wrapTls}, {@link connectTls}, {@link TlsSocket}, {@link createTlsContext}),
  *   {@link GreenFile} (makefile), name resolution ({@link dns}), typed I/O errors ({@link IOError} and its
  *   family); everything networking also under {@link net} (lib/net, lib/io);
  * - files, child processes and blocking work: {@link fs} (green file operations on the libuv threadpool),
@@ -75,6 +76,8 @@ export { Timeout, withTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';
 export * as net from './net';
 export { GreenSocket, GreenFile, listen, connect, serve, StopServe, dns, DnsError } from './net';
+export { TlsSocket, TlsContext, wrapTls, connectTls, createTlsContext, TlsError, CertificateVerificationError } from './net';
+export type { WrapTlsOptions, ConnectTlsOptions, TlsContextOptions } from './net';
 export type { AddressInput, SocketAddress, SocketFamily, ServeOptions, ListenOptions, ConnectToOptions } from './net';
 export {
   IOError,

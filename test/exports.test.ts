@@ -16,6 +16,7 @@ describe('package exports', () => {
       'BrokenPipeError',
       'CalledProcessError',
       'CappedSemaphore',
+      'CertificateVerificationError',
       'Channel',
       'ClosedError',
       'ConcurrentWaitError',
@@ -60,12 +61,17 @@ describe('package exports', () => {
       'SubprocessTimeoutError',
       'TaskDoneError',
       'Timeout',
+      'TlsContext',
+      'TlsError',
+      'TlsSocket',
       'TpoolKilledError',
       'TpoolWorkerError',
       'WouldBlockError',
       'backend',
       'configure',
       'connect',
+      'connectTls',
+      'createTlsContext',
       'debug',
       'dns',
       'dumpGreenThreads',
@@ -92,6 +98,7 @@ describe('package exports', () => {
       'trampoline',
       'wait',
       'withTimeout',
+      'wrapTls',
     ]);
   });
 });

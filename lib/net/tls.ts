@@ -111,7 +111,7 @@ export class TlsSocket extends GreenFd {
   /** @internal Use {@link wrapTls}. */
   constructor(token: typeof make, init: TlsSocketInit) {
     if (token !== make) throw new TypeError('use wrapTls(socket, options) to make a TlsSocket');
-    super(init.fd);
+    super(init.fd, false); // OpenSSL reads whole records: a short read says nothing about the socket
     this.family = init.family;
     this.serverSide = init.serverSide;
     this.#conn = init.conn;

@@ -3,8 +3,11 @@
 // Each test body runs in a green thread (mocha awaits it).
 import { strict as assert } from 'node:assert';
 import * as nodeHttp from 'node:http';
+import * as nodeHttps from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import {
+  CertificateVerificationError,
   ConnectionRefusedError,
   ConnectionResetError,
   GreenPool,
@@ -17,8 +20,9 @@ import {
   wait,
 } from 'verdant';
 import * as http from '../../lib/http';
-import { registerTlsConnector, tcpConnector } from '../../lib/http/client/connector';
+import { tcpConnector } from '../../lib/http/client/connector';
 import { secondsSince, until } from '../sync/helpers';
+import { makeTlsFixtures, removeTlsFixtures } from '../net/tls-fixtures';
 
 type Handler = (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse) => void;
 
@@ -781,29 +785,39 @@ describe('http client: failures', () => {
       assert.throws(() => new http.ConnectionPool({ maxConnectionsPerOrigin: 0 }), RangeError);
     }));
 
-  it('https: needs a registered TLS connector, and uses it once there is one', () =>
-    spawn(() => {
-      assert.throws(() => http.get('https://127.0.0.1:1/'), (e: unknown) => e instanceof http.HttpError && /https needs TLS support \(lib\/net\/tls\)/.test(e.message));
-      // A stand-in "TLS" transport (plain TCP) shows the plumbing: scheme, default port, Host header.
-      const s = nodeServer(echo);
-      const port = Number(new URL(s.base).port);
-      const seen: http.Origin[] = [];
-      registerTlsConnector((origin, timeout) => {
-        seen.push(origin);
-        return tcpConnector({ ...origin, port }, timeout);
+  it('https: talks to a real HTTPS server, verifying its certificate (a pool with our CA), and refuses an unknown CA', async () => {
+    // Node's TLS objects are made on the main stack: on the threads backend, Node 24+ aborts when node:tls
+    // runs on another OS thread.
+    const fixtures = makeTlsFixtures();
+    const server = nodeHttps.createServer({ cert: fixtures.localhost.cert, key: fixtures.localhost.key }, (req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ url: req.url, host: req.headers.host, alpn: (req.socket as TLSSocket).alpnProtocol }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await spawn(() => {
+        const pool = new http.ConnectionPool({ tls: { ca: fixtures.ca } });
+        try {
+          for (const host of ['localhost', '127.0.0.1']) {
+            const body = http.get(`https://${host}:${port}/secure?x=1`, { pool, timeout: 10 }).json<any>();
+            assert.deepEqual(body, { url: '/secure?x=1', host: `${host}:${port}`, alpn: 'http/1.1' });
+          }
+          // Keep-alive over TLS: the second request to an origin reuses its connection.
+          http.get(`https://localhost:${port}/again`, { pool, timeout: 10 }).text();
+          assert.ok(pool.statistics().reused >= 1, JSON.stringify(pool.statistics()));
+          // The shared pool verifies against the system CAs, which do not know our test CA.
+          assert.throws(() => http.get(`https://localhost:${port}/`, { timeout: 10 }), CertificateVerificationError);
+        } finally {
+          pool.close();
+        }
       });
-      const pool = new http.ConnectionPool();
-      try {
-        const response = http.get('https://127.0.0.1/secure', { pool });
-        assert.equal(response.url, 'https://127.0.0.1/secure');
-        assert.equal(response.json<any>().headers.host, '127.0.0.1');
-        assert.deepEqual(seen, [{ protocol: 'https:', host: '127.0.0.1', port: 443 }]);
-      } finally {
-        registerTlsConnector(null);
-        pool.close();
-        s.close();
-      }
-    }));
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      removeTlsFixtures(fixtures);
+    }
+  });
 
   it('sends credentials in the URL as Basic authorization, and leaves them out of Response.url', () =>
     spawn(() => {

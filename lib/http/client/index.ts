@@ -24,6 +24,8 @@ export { Response } from './response';
 export { ConnectionPool } from './pool';
 export type { PoolOptions, PoolStatistics } from './pool';
 export type { Connector, HttpStream, Origin } from './connector';
+export { httpsConnector } from './tls-connector';
+export type { HttpsOptions } from './tls-connector';
 export type { HeadersInput } from './headers';
 export type { RequestBody } from './request-body';
 export { MAX_HEAD_BYTES, MAX_HEADER_FIELDS } from './response-head';

@@ -11,6 +11,7 @@ import { Semaphore } from '../../sync/semaphore';
 import { SocketTimeoutError } from '../../io/errors';
 import { checkTimeout } from '../../time/seconds';
 import { type Connector, type Origin, defaultConnector } from './connector';
+import { type HttpsOptions, httpsConnector } from './tls-connector';
 import { Connection } from './connection';
 import { PoolClosedError } from './errors';
 
@@ -27,6 +28,9 @@ export interface PoolOptions {
   /** Opens every connection of this pool, whatever the scheme (for proxies, Unix sockets, tests). Default: TCP
    * for http:, the registered TLS connector for https:. */
   connector?: Connector;
+  /** TLS options for this pool's https: connections (ignored with `connector`): a `ca` of your own, client
+   * `cert`/`key`, `rejectUnauthorized`, ... Default: verify against the system's CAs. */
+  tls?: HttpsOptions;
 }
 
 /** What {@link ConnectionPool.statistics} reports. */
@@ -80,6 +84,7 @@ export class ConnectionPool {
   readonly idleTimeout: number;
   readonly maxConnectionsPerOrigin: number;
   readonly #connector: Connector | undefined;
+  #https: Connector | undefined;
   readonly #origins = new Map<string, OriginEntry>();
   #closed = false;
   #opened = 0;
@@ -92,6 +97,7 @@ export class ConnectionPool {
     this.idleTimeout = options.idleTimeout ?? 30;
     if (options.connector !== undefined && typeof options.connector !== 'function') throw new TypeError('connector must be a function');
     this.#connector = options.connector;
+    if (options.tls !== undefined) this.#https = httpsConnector(options.tls);
   }
 
   get closed(): boolean {
@@ -121,7 +127,7 @@ export class ConnectionPool {
           return this.#lease(idle, true, originKey);
         }
       }
-      const connect = this.#connector ?? defaultConnector(origin, url);
+      const connect = this.#connector ?? (origin.protocol === 'https:' ? this.#https : undefined) ?? defaultConnector(origin, url);
       const connection = new Connection(connect(origin, timeout));
       this.#opened += 1;
       if (this.#closed) {
