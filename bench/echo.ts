@@ -3,7 +3,11 @@
  * against Node's own net server in callback style (and the eventlet and gevent servers of ../shared/anchors when
  * they and python3 are there), run side by side; then the server's RSS per idle connection at 10k connections.
  *
- *   node dist/bench/echo.js [--seconds=4] [--runs=3] [--idle=10000] [--only-memory=1] [--skip-memory=1]
+ *   node dist/bench/echo.js [--seconds=4] [--runs=3] [--idle=10000] [--only-memory=1] [--skip-memory=1] [--skip-tls=1]
+ *
+ * The TLS echo (100 connections; TLS 1.3, an EC P-256 certificate made with the openssl CLI) runs verdant's green
+ * TLS server against Node's tls server in callback style; its load generator is loadgen.c built with OpenSSL
+ * (Debian's libssl-dev), skipped when that does not build.
  *
  * The load generator is bench/echo/loadgen.c (built here with the C compiler): one epoll thread keeping every
  * connection in a closed loop. With two or more CPUs, the server is pinned to CPU 1 and the client to CPU 0.
@@ -16,7 +20,7 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { environmentLine, fmt, median, options, printTable, record } from './harness';
 
-const opts = options({ seconds: 4, runs: 3, idle: 10000, 'only-memory': 0, 'skip-memory': 0, size: 64 });
+const opts = options({ seconds: 4, runs: 3, idle: 10000, 'only-memory': 0, 'skip-memory': 0, 'skip-tls': 0, size: 64 });
 const CONNS = [100, 1000];
 const pinned = os.cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const anchors = process.env.VERDANT_ANCHORS ?? join(__dirname, '..', '..', '..', 'shared', 'anchors', 'bench');
@@ -43,10 +47,10 @@ function pin(cpu: number, command: string[]): string[] {
 let nextPort = 19000 + (process.pid % 500) * 2;
 
 /** Starts a server on a fresh port and waits for its READY line. */
-async function startServer(server: Server): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(server: Server, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; port: number }> {
   const port = nextPort++;
   const [cmd, ...args] = pin(1, [...server.command, String(port)]);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${server.name} did not start`)), 10000);
@@ -75,11 +79,27 @@ function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]);
 }
 
+const scratch = mkdtempSync(join(os.tmpdir(), 'verdant-echo-'));
+const loadgenSource = join(__dirname, '..', '..', 'bench', 'echo', 'loadgen.c');
+
 function buildLoadgen(): string {
-  const dir = mkdtempSync(join(os.tmpdir(), 'verdant-echo-'));
-  const out = join(dir, 'loadgen');
-  execFileSync('cc', ['-O2', '-o', out, join(__dirname, '..', '..', 'bench', 'echo', 'loadgen.c')]);
+  const out = join(scratch, 'loadgen');
+  execFileSync('cc', ['-O2', '-o', out, loadgenSource]);
   return out;
+}
+
+/** The TLS load generator and a certificate for the servers, or null when OpenSSL's headers are missing. */
+function prepareTls(): { loadgen: string; env: NodeJS.ProcessEnv } | null {
+  const loadgen = join(scratch, 'loadgen-tls');
+  try {
+    execFileSync('cc', ['-O2', '-DLOADGEN_TLS', '-o', loadgen, loadgenSource, '-lssl', '-lcrypto'], { stdio: 'pipe' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+      '-subj', '/CN=localhost', '-keyout', join(scratch, 'key.pem'), '-out', join(scratch, 'cert.pem')], { stdio: 'pipe' });
+  } catch (error) {
+    console.log(`(TLS echo skipped: ${(error as Error).message.split('\n')[0]})`);
+    return null;
+  }
+  return { loadgen, env: { ...process.env, ECHO_TLS_CERT: join(scratch, 'cert.pem'), ECHO_TLS_KEY: join(scratch, 'key.pem') } };
 }
 
 interface Result {
@@ -156,10 +176,46 @@ async function memory(loadgen: string): Promise<void> {
   printTable(rows);
 }
 
+async function tlsThroughput(tls: { loadgen: string; env: NodeJS.ProcessEnv }): Promise<void> {
+  const tlsServers: Server[] = [
+    { name: 'node tls (callbacks)', command: [process.execPath, join(__dirname, 'echo', 'servers.js'), 'node-tls'] },
+    { name: 'verdant TLS recv', command: [process.execPath, join(__dirname, 'echo', 'servers.js'), 'verdant-tls'] },
+  ];
+  const rates = new Map<string, Result[]>();
+  for (let run = 0; run < opts.runs; run++) {
+    for (const server of tlsServers) {
+      const { child, port } = await startServer(server, tls.env);
+      try {
+        const [cmd, ...args] = pin(0, [tls.loadgen, '127.0.0.1', String(port), '100', String(opts.seconds), String(opts.size), '1', 'tls']);
+        rates.set(server.name, [...(rates.get(server.name) ?? []), JSON.parse(execFileSync(cmd, args, { encoding: 'utf8' })) as Result]);
+      } catch (error) {
+        console.log(`!!! ${server.name} failed: ${(error as Error).message.split('\n')[0]}`);
+      } finally {
+        await stop(child);
+      }
+    }
+  }
+  const rows: string[][] = [['server', 'conns', 'messages/s', 'ratio to node', 'p50 µs', 'p99 µs']];
+  const base = median((rates.get(tlsServers[0].name) ?? []).map((r) => r.rate));
+  for (const server of tlsServers) {
+    const rs = rates.get(server.name);
+    if (!rs?.length) continue;
+    const rate = median(rs.map((r) => r.rate));
+    rows.push([server.name, '100', fmt(rate), `${(rate / base).toFixed(2)}×`, fmt(median(rs.map((r) => r.p50_us))), fmt(median(rs.map((r) => r.p99_us)))]);
+    record('echo-tls', server.name, rate, 'msg/s', { baseline: base });
+  }
+  console.log(`\nTLS echo, ${opts.size}-byte ping-pong, ${opts.seconds} s per run, median of ${opts.runs} runs:`);
+  printTable(rows);
+}
+
 async function main(): Promise<void> {
   console.log(environmentLine('fcontext', pinned ? 'server on CPU 1, client on CPU 0' : 'not pinned'));
   const loadgen = buildLoadgen();
   if (!opts['only-memory']) await throughput(loadgen);
+  if (!opts['only-memory'] && !opts['skip-tls']) {
+    const tls = prepareTls();
+    if (tls !== null) await tlsThroughput(tls);
+  }
   if (!opts['skip-memory']) await memory(loadgen);
 }
 

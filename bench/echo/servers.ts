@@ -6,9 +6,12 @@
  *   waits, so an idle connection costs its green thread and little else);
  * - verdant-file: the eventlet example's shape, makefile().read1() + write + flush;
  * - node-callback: Node's net server in callback style ('data' -> write), the baseline;
+ * - verdant-tls, node-tls: the same two over TLS, with the certificate and key in $ECHO_TLS_CERT / $ECHO_TLS_KEY.
  */
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { GreenSocket, listen, run, serve } from '../../lib';
+import * as tls from 'node:tls';
+import { GreenSocket, createTlsContext, listen, run, serve, wrapTls } from '../../lib';
 
 const [kind, portText] = process.argv.slice(2);
 const port = Number(portText);
@@ -49,6 +52,36 @@ switch (kind) {
     });
     break;
   }
+  case 'verdant-tls': {
+    const context = createTlsContext({ serverSide: true, cert: readFileSync(process.env.ECHO_TLS_CERT!), key: readFileSync(process.env.ECHO_TLS_KEY!) });
+    run(() => {
+      const sock = listen(['127.0.0.1', port], { backlog: 4096 });
+      console.log(`READY ${kind} ${process.version}`);
+      serve(
+        sock,
+        (conn) => {
+          conn.setsockopt('TCP_NODELAY', true);
+          const secure = wrapTls(conn, { serverSide: true, context });
+          for (;;) {
+            const data = secure.recv(65536);
+            if (data.length === 0) return;
+            secure.sendAll(data);
+          }
+        },
+        { concurrency: 100_000, onError: (e) => console.error(`verdant-tls: ${String(e)}`) },
+      );
+    });
+    break;
+  }
+  case 'node-tls': {
+    const server = tls.createServer({ cert: readFileSync(process.env.ECHO_TLS_CERT!), key: readFileSync(process.env.ECHO_TLS_KEY!) }, (sock) => {
+      sock.setNoDelay(true);
+      sock.on('data', (d) => sock.write(d));
+      sock.on('error', () => {});
+    });
+    server.listen({ host: '127.0.0.1', port, backlog: 4096 }, () => console.log(`READY ${kind} ${process.version}`));
+    break;
+  }
   case 'node-callback': {
     const server = net.createServer((sock) => {
       sock.setNoDelay(true);
@@ -59,6 +92,6 @@ switch (kind) {
     break;
   }
   default:
-    console.error(`unknown server kind ${kind}: verdant, verdant-file, node-callback`);
+    console.error(`unknown server kind ${kind}: verdant, verdant-file, node-callback, verdant-tls, node-tls`);
     process.exit(2);
 }
