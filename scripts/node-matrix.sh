@@ -6,6 +6,8 @@
 # Options:
 #   --versions "22.23.3 24.21.0 26.10.0"   Node versions (default). "system" means the `node` on PATH, built
 #                                          against $VERDANT_SYSTEM_NODEDIR (default /usr, i.e. /usr/include/node).
+#                                          A version may name its own backends: "22.23.3:default" (or
+#                                          "26.10.0:default+threads") runs only those for it.
 #   --backends "default threads"           "default" leaves VERDANT_BACKEND unset; anything else is exported.
 #   --stress "<command>"                   stress runner run per version/backend (default: scripts/stress.sh if it
 #                                          exists); --no-stress to skip it.
@@ -212,8 +214,11 @@ fi
 make_mocha_config || { echo "node-matrix: cannot read the mocha config" >&2; exit 2; }
 
 START=$SECONDS
-for v in $VERSIONS; do
+for spec in $VERSIONS; do
   vstart=$SECONDS
+  v="${spec%%:*}"
+  backends="$BACKENDS"
+  [ "$spec" != "$v" ] && backends="${spec#*:}" && backends="${backends//+/ }"
   if [ "$v" = system ]; then
     label_v="node-$("$SYSTEM_NODE" -p 'process.versions.node')"
     node="$SYSTEM_NODE"; nodedir="$SYSTEM_NODEDIR"; vdir="$MATRIX_DIR/system"
@@ -247,7 +252,7 @@ for v in $VERSIONS; do
     continue
   fi
 
-  for backend in $BACKENDS; do
+  for backend in $backends; do
     if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then
       log "$label_v/$backend: no mocha test files (dist/test/**/*.test.js): counted as 1 failure"
       record 0 1 "$label_v/$backend mocha"

@@ -6,6 +6,7 @@
 import { native } from '../runtime/native';
 import { EAGAIN, GreenFd } from '../io/green-fd';
 import { ioError } from '../io/errors';
+import { checkReadSize, readFresh } from '../io/fresh-read';
 import { lookup } from './dns';
 import {
   type AddressInput,
@@ -26,9 +27,6 @@ const ioRecv = native.io_recv;
 const ioSend = native.io_send;
 const EINPROGRESS = -C.EINPROGRESS;
 const ECONNABORTED = -C.ECONNABORTED;
-const MAX_READ = 0x7fffffff;
-const SCRATCH_SIZE = 65536;
-const scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
 
 /** recv/send flags, for the `flags` arguments. */
 export const MSG = { PEEK: C.MSG_PEEK, OOB: C.MSG_OOB, WAITALL: C.MSG_WAITALL, DONTWAIT: C.MSG_DONTWAIT } as const;
@@ -172,17 +170,8 @@ export class GreenSocket extends GreenFd {
    * Switch point: when nothing has arrived yet.
    */
   recv(size: number, flags = 0): Buffer {
-    checkSize(size, 'recv');
-    if (size > SCRATCH_SIZE) {
-      const buffer = Buffer.allocUnsafe(size);
-      const n = this.readSome(buffer, 0, size, flags, 'recv');
-      // A large buffer mostly empty is copied out, so a kept result does not pin the whole allocation.
-      return n === size || n * 2 >= size ? buffer.subarray(0, n) : Buffer.from(buffer.subarray(0, n));
-    }
-    // Small reads land in one scratch buffer shared by the thread's sockets and are copied out at their exact
-    // size: a green thread parked in recv holds no buffer, which is most of an idle connection's memory.
-    const n = this.readSome(scratch, 0, size, flags, 'recv');
-    return Buffer.from(scratch.subarray(0, n));
+    checkReadSize(size, 'recv');
+    return readFresh(size, (view, length) => this.readSome(view, 0, length, flags, 'recv'));
   }
 
   /**
@@ -198,7 +187,7 @@ export class GreenSocket extends GreenFd {
 
   /** Receives one datagram (at most `size` bytes of it) and its sender. Switch point: when none has arrived. */
   recvFrom(size: number, flags = 0): [Buffer, SocketAddress] {
-    checkSize(size, 'recvfrom');
+    checkReadSize(size, 'recvfrom');
     const buffer = Buffer.allocUnsafe(size);
     const [n, from] = this.recvFromInto(buffer, size, flags);
     return [n === size ? buffer : Buffer.from(buffer.subarray(0, n)), from];
@@ -387,12 +376,6 @@ export class GreenSocket extends GreenFd {
         `${syscall}: a${this.family === 'unix' ? ' unix socket takes a path' : `n ${this.family} socket takes a host and a port`}, not ${formatAddress(target)}`,
       );
     }
-  }
-}
-
-function checkSize(size: number, what: string): void {
-  if (!Number.isInteger(size) || size < 0 || size > MAX_READ) {
-    throw new RangeError(`${what}: the size must be an integer from 0 to ${MAX_READ}, not ${size}`);
   }
 }
 

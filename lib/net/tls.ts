@@ -15,6 +15,7 @@ import { isIP } from 'node:net';
 import { native } from '../runtime/native';
 import { GreenFd } from '../io/green-fd';
 import { ClosedError, IOError, WouldBlockError } from '../io/errors';
+import { MAX_READ, checkReadSize, readFresh } from '../io/fresh-read';
 import { type AddressInput, type SocketAddress, type SocketFamily, formatAddress, fromRaw, parseAddress } from './address';
 import { type ConnectToOptions, connect } from './convenience';
 import { GreenFile, type FileMode, type GreenFileOptions } from './file';
@@ -35,7 +36,6 @@ const T = native.tls_constants;
 const C = native.io_constants;
 const tlsRead = native.tls_read;
 const tlsWrite = native.tls_write;
-const MAX_READ = 0x7fffffff;
 // A TLS record carries at most 16 KiB, and one read returns at most one record's worth: a bigger buffer would
 // only be allocated to be copied out of.
 const MAX_RECV_BUFFER = 64 * 1024;
@@ -147,14 +147,9 @@ export class TlsSocket extends GreenFd {
    * Switch point: when no whole record has arrived yet.
    */
   recv(size: number, flags = 0): Buffer {
-    if (!Number.isInteger(size) || size < 0 || size > MAX_READ) {
-      throw new RangeError(`recv: the size must be an integer from 0 to ${MAX_READ}, not ${size}`);
-    }
+    checkReadSize(size, 'recv');
     checkNoFlags(flags, 'recv');
-    const length = Math.min(size, MAX_RECV_BUFFER);
-    const buffer = Buffer.allocUnsafe(length);
-    const n = this.#readSome(buffer, 0, length, 'recv');
-    return n === length ? buffer : n * 2 >= length ? buffer.subarray(0, n) : Buffer.from(buffer.subarray(0, n));
+    return readFresh(Math.min(size, MAX_RECV_BUFFER), (view, length) => this.#readSome(view, 0, length, 'recv'));
   }
 
   /** Receives into `buffer` (at most `nbytes`) and returns the byte count; 0 at the clean end of the stream. */

@@ -6,11 +6,11 @@
 import { native } from '../runtime/native';
 import { GreenFd } from '../io/green-fd';
 import { ioError } from '../io/errors';
+import { checkReadSize, readFresh } from '../io/fresh-read';
 import { GreenFile, type FileMode, type GreenFileOptions } from '../net/file';
 
 const ioRead = native.io_read;
 const ioWrite = native.io_write;
-const MAX_READ = 0x7fffffff;
 
 /** Bytes to write: a Buffer or any typed array / DataView, or a string (written as UTF-8). */
 export type PipeData = string | ArrayBufferView;
@@ -78,13 +78,8 @@ export class GreenPipe extends GreenFd {
    * Switch point: when nothing is in the pipe yet.
    */
   read(size: number): Buffer {
-    if (!Number.isInteger(size) || size < 0 || size > MAX_READ) {
-      throw new RangeError(`read: the size must be an integer from 0 to ${MAX_READ}, not ${size}`);
-    }
-    const buffer = Buffer.allocUnsafe(size);
-    const n = this.readSome(buffer, 0, size, 0, 'read');
-    // A large buffer mostly empty is copied out, so a kept result does not pin the whole allocation.
-    return n === size ? buffer : n > 4096 || n * 2 >= size ? buffer.subarray(0, n) : Buffer.from(buffer.subarray(0, n));
+    checkReadSize(size, 'read');
+    return readFresh(size, (view, length) => this.readSome(view, 0, length, 0, 'read'));
   }
 
   /**
