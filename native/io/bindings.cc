@@ -27,42 +27,13 @@
 #include <string>
 
 #include "io/sockaddr.h"
-#include "v8_methods.h"
+#include "io/arguments.h"
 
 namespace verdant::detail {
 namespace {
 
 using io::DecodedAddr;
 using io::SockAddr;
-
-// Integer arguments; lib/ validates them, so a non-number here is a bug in lib/ and reads as -1.
-int IntArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i) {
-  v8::Local<v8::Value> v = info[i];
-  if (v->IsInt32()) return v.As<v8::Int32>()->Value();
-  if (v->IsNumber()) return static_cast<int>(v.As<v8::Number>()->Value());
-  return -1;
-}
-
-// The bytes [offset, offset + length) of the ArrayBufferView argument i; false with a TypeError thrown if the
-// argument is not a view or the range does not fit in it.
-bool ByteRange(const v8::FunctionCallbackInfo<v8::Value>& info, int i, char** data, size_t* size) {
-  if (info.Length() < i + 3 || !info[i]->IsArrayBufferView()) {
-    ThrowTypeError(info.GetIsolate(), "expected a buffer, an offset and a length");
-    return false;
-  }
-  v8::Local<v8::ArrayBufferView> view = info[i].As<v8::ArrayBufferView>();
-  int offset = IntArg(info, i + 1);
-  int length = IntArg(info, i + 2);
-  size_t byte_length = view->ByteLength();
-  if (offset < 0 || length < 0 || static_cast<size_t>(offset) + static_cast<size_t>(length) > byte_length) {
-    ThrowTypeError(info.GetIsolate(), "the offset and length do not fit in the buffer");
-    return false;
-  }
-  // Buffer() moves a small on-heap typed array's bytes off the heap once, so the pointer stays valid.
-  *data = static_cast<char*>(view->Buffer()->Data()) + view->ByteOffset() + offset;
-  *size = static_cast<size_t>(length);
-  return true;
-}
 
 // The (family, host, port) arguments starting at i as a sockaddr; false with the -errno set as return value,
 // or a TypeError thrown.
@@ -248,12 +219,7 @@ void Address(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 void SetConstants(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target) {
-  v8::Local<v8::Object> constants = v8::Object::New(isolate);
-  struct Constant {
-    const char* name;
-    int value;
-  };
-  static const Constant kConstants[] = {
+  static const IntConstant kConstants[] = {
       {"AF_UNSPEC", AF_UNSPEC}, {"AF_INET", AF_INET}, {"AF_INET6", AF_INET6}, {"AF_UNIX", AF_UNIX},
       {"SOCK_STREAM", SOCK_STREAM}, {"SOCK_DGRAM", SOCK_DGRAM},
       {"SOL_SOCKET", SOL_SOCKET}, {"IPPROTO_TCP", IPPROTO_TCP}, {"IPPROTO_IP", IPPROTO_IP},
@@ -271,11 +237,7 @@ void SetConstants(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Loca
       {"ENOTCONN", ENOTCONN}, {"EISCONN", EISCONN}, {"EALREADY", EALREADY}, {"ETIMEDOUT", ETIMEDOUT},
       {"EINVAL", EINVAL}, {"ENOTSOCK", ENOTSOCK},
   };
-  for (const Constant& c : kConstants) {
-    constants->CreateDataProperty(context, v8::String::NewFromUtf8(isolate, c.name).ToLocalChecked(),
-                                  v8::Integer::New(isolate, c.value)).Check();
-  }
-  target->Set(context, v8::String::NewFromUtf8Literal(isolate, "io_constants"), constants).Check();
+  SetIntConstants(isolate, context, target, "io_constants", kConstants);
 }
 
 }  // namespace

@@ -44,7 +44,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "v8_methods.h"
+#include "io/arguments.h"
 
 // Node 20 ships OpenSSL 3.0, Node 22 and later 3.5; SSL_get1_peer_certificate & co. are 3.0's.
 static_assert(OPENSSL_VERSION_MAJOR >= 3, "verdant's TLS needs the OpenSSL 3 headers that come with Node >= 20");
@@ -175,11 +175,6 @@ int64_t IdArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i) {
   return value >= 1 && value <= 9007199254740991.0 ? static_cast<int64_t>(value) : -1;
 }
 
-int IntArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i) {
-  if (info.Length() <= i || !info[i]->IsInt32()) return -1;
-  return info[i].As<v8::Int32>()->Value();
-}
-
 std::string StringArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i) {
   if (info.Length() <= i || !info[i]->IsString()) return std::string();
   v8::String::Utf8Value value(info.GetIsolate(), info[i]);
@@ -216,24 +211,6 @@ bool BytesArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i, const unsi
   // Buffer() moves a small on-heap typed array's bytes off the heap once, so the pointer stays valid.
   *data = static_cast<const unsigned char*>(view->Buffer()->Data()) + view->ByteOffset();
   *size = view->ByteLength();
-  return true;
-}
-
-// The bytes [offset, offset + length) of the view argument i; false with a TypeError thrown if they do not fit.
-bool RangeArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i, char** data, size_t* size) {
-  if (info.Length() < i + 3 || !info[i]->IsArrayBufferView() || !info[i + 1]->IsInt32() || !info[i + 2]->IsInt32()) {
-    ThrowTypeError(info.GetIsolate(), "expected a buffer, an offset and a length");
-    return false;
-  }
-  v8::Local<v8::ArrayBufferView> view = info[i].As<v8::ArrayBufferView>();
-  int offset = info[i + 1].As<v8::Int32>()->Value();
-  int length = info[i + 2].As<v8::Int32>()->Value();
-  if (offset < 0 || length < 0 || static_cast<size_t>(offset) + static_cast<size_t>(length) > view->ByteLength()) {
-    ThrowTypeError(info.GetIsolate(), "the offset and length do not fit in the buffer");
-    return false;
-  }
-  *data = static_cast<char*>(view->Buffer()->Data()) + view->ByteOffset() + offset;
-  *size = static_cast<size_t>(length);
   return true;
 }
 
@@ -377,38 +354,32 @@ void Handshake(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(ret == 1 ? 0 : Outcome(conn, ret, saved_errno));
 }
 
-void Read(const v8::FunctionCallbackInfo<v8::Value>& info) {
+// One SSL_read_ex or SSL_write_ex over the view range of arguments 1-3: the byte count, or an outcome code.
+template <typename Step>
+void RecordStep(const v8::FunctionCallbackInfo<v8::Value>& info, Step step) {
   ErrorQueueScope scope;
   Connection* conn = ConnectionArg(info);
   char* data;
   size_t size;
-  if (conn == nullptr || !RangeArg(info, 1, &data, &size)) return;
+  if (conn == nullptr || !ByteRange(info, 1, &data, &size)) return;
   if (conn->failed) return info.GetReturnValue().Set(conn->failed_code);
   if (size == 0) return info.GetReturnValue().Set(0);
   size_t n = 0;
   errno = 0;
-  int ret = SSL_read_ex(conn->ssl, data, size, &n);
+  int ret = step(conn->ssl, data, size, &n);
   int saved_errno = errno;
   if (ret == 1) return info.GetReturnValue().Set(static_cast<double>(n));
   info.GetReturnValue().Set(Outcome(conn, ret, saved_errno));
 }
 
+void Read(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  RecordStep(info, [](SSL* ssl, char* data, size_t size, size_t* n) { return SSL_read_ex(ssl, data, size, n); });
+}
+
 // SSL_MODE_ENABLE_PARTIAL_WRITE: returns once some records went out. After kWantWrite the retry must pass the
 // same bytes again (at least as many); SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets them sit at another address.
 void Write(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  ErrorQueueScope scope;
-  Connection* conn = ConnectionArg(info);
-  char* data;
-  size_t size;
-  if (conn == nullptr || !RangeArg(info, 1, &data, &size)) return;
-  if (conn->failed) return info.GetReturnValue().Set(conn->failed_code);
-  if (size == 0) return info.GetReturnValue().Set(0);
-  size_t n = 0;
-  errno = 0;
-  int ret = SSL_write_ex(conn->ssl, data, size, &n);
-  int saved_errno = errno;
-  if (ret == 1) return info.GetReturnValue().Set(static_cast<double>(n));
-  info.GetReturnValue().Set(Outcome(conn, ret, saved_errno));
+  RecordStep(info, [](SSL* ssl, char* data, size_t size, size_t* n) { return SSL_write_ex(ssl, data, size, n); });
 }
 
 // 0: close_notify sent, the peer's not received yet; 1: both sent and received (or there is nothing to shut
@@ -839,22 +810,13 @@ void Stats(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 void SetConstants(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target) {
-  v8::Local<v8::Object> constants = v8::Object::New(isolate);
-  struct Constant {
-    const char* name;
-    int value;
-  };
-  static const Constant kConstants[] = {
+  static const IntConstant kConstants[] = {
       {"WANT_READ", kWantRead},       {"WANT_WRITE", kWantWrite},         {"CLOSED", kClosed},
       {"FAILED", kFailed},            {"EOF", kEof},                      {"WANT_HELLO", kWantHello},
       {"VERIFY_NONE", kVerifyNone},   {"VERIFY_PEER", kVerifyPeer},       {"VERIFY_REQUIRE", kVerifyRequire},
       {"VERIFY_RECORD", kVerifyRecord}, {"TLS1_2_VERSION", TLS1_2_VERSION}, {"TLS1_3_VERSION", TLS1_3_VERSION},
   };
-  for (const Constant& c : kConstants) {
-    constants->CreateDataProperty(context, v8::String::NewFromUtf8(isolate, c.name).ToLocalChecked(),
-                                  v8::Integer::New(isolate, c.value)).Check();
-  }
-  target->Set(context, v8::String::NewFromUtf8Literal(isolate, "tls_constants"), constants).Check();
+  SetIntConstants(isolate, context, target, "tls_constants", kConstants);
 }
 
 }  // namespace
