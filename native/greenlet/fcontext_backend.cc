@@ -1,13 +1,20 @@
 // The fast backend: every greenlet of an isolate runs on the isolate's own OS thread, on a machine stack of its
 // own, switched with boost.context's jump_fcontext. V8 is kept consistent by making each greenlet a V8 "thread":
-// switching out is a v8::Unlocker (V8 archives the thread lazily), switching in is the target's v8::Locker or the
-// end of its own Unlocker (V8 restores its handle scopes, ThreadLocalTop, StackGuard, Debug state). What V8 keys
-// its threads by is a C++ thread_local, so before each jump we write the target's V8 thread id into it, and we
-// point the heap's stack-start slot at the target's stack so cppgc scans the right one.
+// switching out is a v8::Unlocker (V8 archives the thread lazily), switching in ends the target's Unlocker (or,
+// on its first entry, is its v8::Locker): V8 restores its handle scopes, ThreadLocalTop, StackGuard, Debug state.
+// What V8 keys its threads by is a C++ thread_local, so before each jump we write the target's V8 thread id into
+// it, and we point the heap's stack-start slot at the target's stack so cppgc scans the right one.
+//
+// Every switch passes through a relay: one small stack per isolate on which the target's Unlocker is ended. V8's
+// restore walks the JS stack and keeps 4-5 KB of frames (Debug::RestoreDebug, DebugScope); run on the target's
+// own stack, that would fault in two more pages on every greenlet that ever resumes, which is most of what an
+// idle connection costs. On the relay those pages are shared by all greenlets. The relay also frees the stack
+// of a finished greenlet, which cannot free its own while standing on it.
 // See ../../shared/design/greenlet-mechanism.md and docs/internals.md.
 #include <boost/context/detail/fcontext.hpp>
 
 #include <cstdlib>
+#include <new>
 #include <vector>
 
 #include "greenlet/asan.h"
@@ -27,6 +34,16 @@ struct Fiber {
   // Its V8 thread id; 0 until V8 hands one out on first entry.
   int v8_thread_id = 0;
   AsanStack asan;
+  // While suspended in Switch: the Unlocker through which it gave up the isolate. The relay ends it just before
+  // jumping back here, so the greenlet resumes with the isolate locked and its V8 thread restored. Null for a
+  // greenlet that has never been suspended (its Entry takes the lock itself).
+  v8::Unlocker* unlocker = nullptr;
+};
+
+// What a greenlet asks of the relay: leave `from` (finished, or suspended at the context the jump saves) for `to`.
+struct Hop {
+  Greenlet* from;
+  Greenlet* to;
 };
 
 Fiber* FiberOf(Greenlet* g) { return static_cast<Fiber*>(g->backend_data); }
@@ -37,6 +54,10 @@ class FcontextBackend final : public Backend {
       : isolate_(isolate),
         thread_id_slot_(ThreadIdSlot(internals)),
         stack_start_slot_(StackStartSlot(isolate, internals)) {}
+
+  ~FcontextBackend() override {
+    if (relay_stack_.allocated()) relay_stacks_.Release(&relay_stack_);
+  }
 
   const char* name() const override { return "fcontext"; }
 
@@ -54,6 +75,7 @@ class FcontextBackend final : public Backend {
 
   bool Prepare(Greenlet* g, std::string* why) override {
     if (g->state != GreenletState::kNew) return true;
+    if (!relay_stack_.allocated() && !StartRelay(why)) return false;
     Fiber* fiber = new Fiber();
     // The margin lies below what the greenlet's JS may use, as on the threads backend.
     if (!stacks_.Allocate(g->stack_size + runtime_->stack_margin, &fiber->stack, why)) {
@@ -79,11 +101,11 @@ class FcontextBackend final : public Backend {
   // this frame is still valid because nothing else ever runs on this stack.
   // Tested by test/runtime/greenlet.test.ts and test/stress/gc.test.ts.
   void Switch(Greenlet* from, Greenlet* to) override {
-    {
-      v8::Unlocker unlocker(isolate_);
-      bctx::transfer_t back = JumpTo(to, from);
-      AfterJump(from, back);
-    }  // ~Unlocker: V8 relocks and restores from's archived thread.
+    // The Unlocker lives in this frame but is ended by the relay (RelayLoop), never by this scope.
+    alignas(v8::Unlocker) unsigned char unlocker_storage[sizeof(v8::Unlocker)];
+    FiberOf(from)->unlocker = new (unlocker_storage) v8::Unlocker(isolate_);
+    Hop hop{from, to};
+    LandFromRelay(from, JumpToRelay(&FiberOf(from)->asan, &hop));
     // Restoring a thread re-enters the isolate (Debug::RestoreDebug), and from V8 12 on Isolate::Enter resets the
     // stack start to the OS thread's: point it back at this greenlet's stack.
     *stack_start_slot_ = from->stack_start;
@@ -103,10 +125,55 @@ class FcontextBackend final : public Backend {
   void TrimStackPool() override { stacks_.Trim(); }
 
  private:
-  bctx::transfer_t JumpTo(Greenlet* to, Greenlet* from) {
-    *thread_id_slot_ = FiberOf(to)->v8_thread_id;
-    AsanBeforeSwitch(from->state == GreenletState::kDead ? nullptr : &FiberOf(from)->asan, FiberOf(to)->asan);
-    return bctx::jump_fcontext(FiberOf(to)->context, from);
+  // V8's restore path needs about 5 KB; the rest is headroom for what a debugger session adds to it.
+  static constexpr size_t kRelayStackSize = 64 * 1024;
+
+  bool StartRelay(std::string* why) {
+    if (!relay_stacks_.Allocate(kRelayStackSize, &relay_stack_, why)) return false;
+    relay_context_ = bctx::make_fcontext(reinterpret_cast<void*>(relay_stack_.top), relay_stack_.usable_size(),
+                                         &FcontextBackend::RelayLoop);
+    relay_asan_.bottom = reinterpret_cast<const void*>(relay_stack_.base);
+    relay_asan_.size = relay_stack_.usable_size();
+    return true;
+  }
+
+  // `from` is null when the jumper is finished and will never be resumed.
+  bctx::transfer_t JumpToRelay(AsanStack* from, Hop* hop) {
+    AsanBeforeSwitch(from, relay_asan_);
+    return bctx::jump_fcontext(relay_context_, hop);
+  }
+
+  // First thing on a greenlet's stack after the relay jumped to it: the relay's context is where it will take
+  // the next hop.
+  void LandFromRelay(Greenlet* self, bctx::transfer_t back) {
+    AsanAfterSwitch(&FiberOf(self)->asan, nullptr);
+    relay_context_ = back.fctx;
+  }
+
+  // The relay's whole life: take a hop, settle the greenlet that left, hand the isolate to the target, jump
+  // there; the next hop resumes here. Never returns.
+  static void RelayLoop(bctx::transfer_t arrival) {
+    for (;;) {
+      const Hop hop = *static_cast<Hop*>(arrival.data);  // copied: a finished jumper's stack is freed below
+      auto* self = static_cast<FcontextBackend*>(hop.to->runtime->backend());
+      bool from_finished = hop.from->state == GreenletState::kDead;
+      // The jumper's stack bounds are learnt here when it had none yet (main's).
+      AsanAfterSwitch(&self->relay_asan_, from_finished ? nullptr : &FiberOf(hop.from)->asan);
+      if (from_finished) {
+        self->Release(hop.from);
+      } else {
+        FiberOf(hop.from)->context = arrival.fctx;
+      }
+      Fiber* target = FiberOf(hop.to);
+      *self->thread_id_slot_ = target->v8_thread_id;
+      if (target->unlocker != nullptr) {
+        v8::Unlocker* unlocker = target->unlocker;
+        target->unlocker = nullptr;
+        unlocker->~Unlocker();  // V8 relocks, archives whoever ran last, restores the target's thread.
+      }
+      AsanBeforeSwitch(&self->relay_asan_, target->asan);
+      arrival = bctx::jump_fcontext(target->context, self);  // Entry finds its backend in the data
+    }
   }
 
   // Before every collection: whatever entered the isolate since the last switch (Isolate::Enter resets the stack
@@ -117,26 +184,13 @@ class FcontextBackend final : public Backend {
     if (current != nullptr) *self->stack_start_slot_ = current->stack_start;
   }
 
-  // Runs first thing on whichever stack a jump lands on: remembers where the jumper stopped, or, if the jumper
-  // has finished, frees the stack it can no longer be standing on.
-  void AfterJump(Greenlet* self, bctx::transfer_t back) {
-    Greenlet* jumper = static_cast<Greenlet*>(back.data);
-    AsanAfterSwitch(&FiberOf(self)->asan, jumper->state == GreenletState::kDead ? nullptr : &FiberOf(jumper)->asan);
-    if (jumper->state == GreenletState::kDead) {
-      Release(jumper);
-    } else {
-      FiberOf(jumper)->context = back.fctx;
-    }
-  }
-
-  // The bottom frame of every greenlet stack. Never returns: a finished greenlet jumps to the next one, which
-  // releases this stack.
+  // The bottom frame of every greenlet stack; the relay's first jump here starts the greenlet. Never returns: a
+  // finished greenlet hops to the next one, and the relay frees this stack.
   static void Entry(bctx::transfer_t first) {
-    Greenlet* jumper = static_cast<Greenlet*>(first.data);
-    Runtime* runtime = jumper->runtime;
-    auto* self_backend = static_cast<FcontextBackend*>(runtime->backend());
+    auto* self_backend = static_cast<FcontextBackend*>(first.data);
+    Runtime* runtime = self_backend->runtime_;
     Greenlet* self = runtime->current();
-    self_backend->AfterJump(self, first);
+    self_backend->LandFromRelay(self, first);
     Fiber* fiber = FiberOf(self);
     Greenlet* next;
     {
@@ -151,7 +205,8 @@ class FcontextBackend final : public Backend {
     // V8's thread id counter is 31 bits and CHECK-fails when exhausted; reuse ours.
     self_backend->free_thread_ids_.push_back(fiber->v8_thread_id);
     runtime->set_current(next);
-    self_backend->JumpTo(next, self);
+    Hop hop{self, next};
+    self_backend->JumpToRelay(nullptr, &hop);
     std::abort();  // Unreachable: nothing ever jumps back to a finished greenlet.
   }
 
@@ -160,6 +215,11 @@ class FcontextBackend final : public Backend {
   uintptr_t* stack_start_slot_;
   StackAllocator stacks_;
   std::vector<int> free_thread_ids_;
+  // The relay has a stack of its own, outside the greenlets' pool, counts and budget.
+  StackAllocator relay_stacks_{StackAllocator::Budget::kExempt};
+  Stack relay_stack_;
+  bctx::fcontext_t relay_context_ = nullptr;
+  AsanStack relay_asan_;
 };
 
 }  // namespace

@@ -66,7 +66,7 @@ std::string StackBudgetExhausted(const char* what) {
          " (two mappings each, within vm.max_map_count); let some greenlets finish or raise vm.max_map_count";
 }
 
-StackAllocator::StackAllocator() {
+StackAllocator::StackAllocator(Budget budget) : counted_(budget == Budget::kCounted) {
   stats_.max_stacks = StackBudget();
   pthread_attr_t attr;
   if (pthread_getattr_np(pthread_self(), &attr) == 0) {
@@ -119,7 +119,7 @@ bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) 
     }
   }
 
-  if (g_mapped_stacks.fetch_add(1) >= StackBudget()) {
+  if (counted_ && g_mapped_stacks.fetch_add(1) >= StackBudget()) {
     g_mapped_stacks.fetch_sub(1);
     // Pooled stacks of other sizes are the only slack we have; give them back before failing.
     if (!pool_.empty()) {
@@ -134,14 +134,14 @@ bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) 
   void* mapping = MapBelowThreadStack(total);
   if (mapping == nullptr) {
     int err = errno;
-    g_mapped_stacks.fetch_sub(1);
+    if (counted_) g_mapped_stacks.fetch_sub(1);
     *why = std::string("cannot map a greenlet stack below this thread's stack: mmap: ") + std::strerror(err);
     return false;
   }
   if (mprotect(mapping, page, PROT_NONE) != 0) {
     int err = errno;
     munmap(mapping, total);
-    g_mapped_stacks.fetch_sub(1);
+    if (counted_) g_mapped_stacks.fetch_sub(1);
     *why = std::string("cannot map a greenlet stack guard page: mprotect: ") + std::strerror(err);
     return false;
   }
@@ -183,7 +183,7 @@ void StackAllocator::Shrink() {
 
 void StackAllocator::Unmap(Stack* stack) {
   munmap(stack->mapping, stack->mapping_size);
-  g_mapped_stacks.fetch_sub(1);
+  if (counted_) g_mapped_stacks.fetch_sub(1);
   *stack = Stack();
 }
 

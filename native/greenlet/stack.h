@@ -45,7 +45,10 @@ struct StackAllocatorStats {
 // with free holes above it.
 class StackAllocator {
  public:
-  StackAllocator();
+  // An allocator outside the budget maps stacks that belong to the runtime itself (the fcontext backend's relay,
+  // one per isolate): they come out of the budget's reserve, not out of what greenlets may use.
+  enum class Budget { kCounted, kExempt };
+  explicit StackAllocator(Budget budget = Budget::kCounted);
   ~StackAllocator();
   StackAllocator(const StackAllocator&) = delete;
   StackAllocator& operator=(const StackAllocator&) = delete;
@@ -69,7 +72,7 @@ class StackAllocator {
 
  private:
   void Shrink();
-  static void Unmap(Stack* stack);
+  void Unmap(Stack* stack);
 
   // Maps `total` bytes lying wholly below thread_stack_top_, or returns nullptr with errno set.
   void* MapBelowThreadStack(size_t total);
@@ -85,6 +88,7 @@ class StackAllocator {
   std::vector<Stack> pool_;
   size_t pool_limit_ = 256;
   uintptr_t thread_stack_top_ = UINTPTR_MAX;
+  bool counted_;
   StackAllocatorStats stats_;
 };
 
