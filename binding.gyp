@@ -19,6 +19,8 @@
         "native/io/sockaddr.cc",
         "native/io/bindings.cc",
         "native/io/tls.cc",
+        "native/http/parser.cc",
+        "native/http/bindings.cc",
         "native/debug/stack_format.cc",
         "native/debug/stack_peek.cc",
         "native/debug/watchdog.cc",

@@ -5,6 +5,7 @@
 #include "debug/bindings.h"
 #include "greenlet/bindings.h"
 #include "greenlet/greenlet.h"
+#include "http/bindings.h"
 #include "hub/bindings.h"
 #include "io/bindings.h"
 #include "io/tls.h"
@@ -91,6 +92,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   verdant::detail::InitHubBindings(isolate, context, target, runtime);
   verdant::detail::InitIoBindings(isolate, context, target, runtime);
   verdant::detail::InitTlsBindings(isolate, context, target, runtime);
+  verdant::detail::InitHttpBindings(isolate, context, target, runtime);
   verdant::detail::InitDebugBindings(isolate, context, target, runtime);
   verdant::testing::InitCppgcProbe(isolate, context, target);
   return exports;
