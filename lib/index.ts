@@ -19,7 +19,7 @@
  *   {@link subprocess} ({@link Subprocess}, {@link GreenPipe}, `run`, `checkOutput`), {@link tpool} (blocking
  *   work off the hub: Node's sync calls on the threadpool, JS functions in worker threads), {@link patcher}
  *   ({@link monkeyPatch}: Node's `*Sync` calls cooperative inside green threads);
- * - a green HTTP/1.1 client: {@link http} (`http.request`, `http.get`, connection pools);
+ * - green HTTP/1.1: {@link http} (`http.request`, `http.get`, connection pools; `http.serve`, the server);
  * - seeing what the hub does: {@link debug} (the blocking watchdog, {@link dumpGreenThreads}, hub listings);
  * - settings and introspection: {@link configure}, {@link backend}, {@link stats} (lib/runtime/config.ts).
  *

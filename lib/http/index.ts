@@ -1,7 +1,8 @@
 /**
- * HTTP over green sockets. For now the client ({@link request}, {@link get}, {@link Response},
- * {@link ConnectionPool}); a server will sit beside it.
+ * HTTP/1.1 over green sockets: the client ({@link request}, {@link get}, {@link Response},
+ * {@link ConnectionPool}) and the server ({@link serve}, a fetch-style handler per request in a green thread).
  *
  * @packageDocumentation
  */
 export * from './client';
+export * from './server';

@@ -45,6 +45,12 @@ export type TlsConstant =
   | 'WANT_READ' | 'WANT_WRITE' | 'CLOSED' | 'FAILED' | 'EOF' | 'WANT_HELLO'
   | 'VERIFY_NONE' | 'VERIFY_PEER' | 'VERIFY_REQUIRE' | 'VERIFY_RECORD' | 'TLS1_2_VERSION' | 'TLS1_3_VERSION';
 
+/** The HTTP parser's constants (native/http/bindings.cc). */
+export type HttpConstant =
+  | 'SLOT_REASON' | 'SLOT_METHOD' | 'SLOT_TARGET' | 'SLOT_VERSION_MINOR' | 'SLOT_FLAGS' | 'SLOT_LENGTH_LOW'
+  | 'SLOT_LENGTH_HIGH' | 'SLOT_HEADER_COUNT' | 'SLOT_HEADERS' | 'FIELD_SLOTS' | 'LENGTH_SPLIT_BITS'
+  | 'CHUNKED' | 'KEEP_ALIVE' | 'UPGRADE' | 'EXPECT_CONTINUE' | 'HAS_CONTENT_LENGTH';
+
 /** What tls_info returns. */
 export type RawTlsInfo = [
   protocol: string, cipher: string, standardCipher: string, alpn: string, servername: string, sessionReused: boolean,
@@ -154,6 +160,21 @@ export interface NativeBinding {
   tls_peer_certificate(conn: number): Uint8Array | null;
   tls_get_session(conn: number): Uint8Array | null;
   tls_stats(): [contexts: number, connections: number];
+  /** Slots, flags and limits' layout of the HTTP parser (native/http/parser.h). */
+  http_constants: Record<HttpConstant, number>;
+  /** The message of each parse failure reason, by its number (out[SLOT_REASON]). */
+  http_reasons: string[];
+  /** > 0 bytes of the head, 0 incomplete, < 0 minus the status to answer; `out` per native/http/parser.h. */
+  http_parse_request(
+    view: ArrayBufferView, offset: number, length: number, out: Int32Array,
+    maxRequestLine: number, maxHeaderLine: number, maxHead: number, maxHeaders: number,
+  ): number;
+  http_parse_trailers(
+    view: ArrayBufferView, offset: number, length: number, out: Int32Array,
+    maxHeaderLine: number, maxHead: number, maxHeaders: number,
+  ): number;
+  /** The same result; out[0] the reason, out[1] and out[2] the size's low 26 and high bits. */
+  http_parse_chunk_size(view: ArrayBufferView, offset: number, length: number, out: Int32Array): number;
   /**
    * Starts this thread's watchdog (native/debug/watchdog.h); none may be running. `report` is called on the
    * loop once per blocking episode: greenlet that was running (or null), its stack lines (or null), seconds into

@@ -8,7 +8,8 @@
 //       parser.h (kSlot*), out[0] the reason of a failure
 //   http_parse_chunk_size(buf, offset, length, out): number
 //       the same result; out[0] the reason, out[1] and out[2] the size's low 26 and high bits
-//   http_constants: { slots, flags and reasons by name }
+//   http_constants: { slots and flags by name }
+//   http_reasons: string[]   the message of each failure reason, by its number
 #include "http/bindings.h"
 
 #include "http/parser.h"
@@ -104,6 +105,12 @@ void InitHttpBindings(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::
                       Runtime* runtime) {
   v8::Local<v8::External> data = v8::External::New(isolate, runtime);
   SetIntConstants(isolate, context, target, "http_constants", kConstants);
+  v8::Local<v8::Array> reasons = v8::Array::New(isolate);
+  for (int32_t i = 0; i < static_cast<int32_t>(http::Reason::kCount); i++) {
+    const char* message = http::ReasonMessage(static_cast<http::Reason>(i));
+    reasons->Set(context, static_cast<uint32_t>(i), v8::String::NewFromUtf8(isolate, message).ToLocalChecked()).Check();
+  }
+  target->Set(context, v8::String::NewFromUtf8Literal(isolate, "http_reasons"), reasons).Check();
   SetMethod(isolate, context, target, "http_parse_request", ParseRequest, data);
   SetMethod(isolate, context, target, "http_parse_trailers", ParseTrailers, data);
   SetMethod(isolate, context, target, "http_parse_chunk_size", ParseChunkSize, data);

@@ -228,6 +228,36 @@ Result ParseFields(const uint8_t* data, size_t size, size_t pos, size_t head_sta
 
 }  // namespace
 
+const char* ReasonMessage(Reason reason) {
+  switch (reason) {
+    case Reason::kNone: return "no error";
+    case Reason::kBadLineEnding: return "a line does not end in CRLF (bare LF or CR)";
+    case Reason::kBadMethod: return "the method is not a token";
+    case Reason::kBadTarget: return "the request target is empty or has characters other than visible ASCII";
+    case Reason::kTargetTooLong: return "the request line is longer than the limit";
+    case Reason::kBadVersion: return "the request line does not end in a well-formed HTTP version";
+    case Reason::kUnsupportedVersion: return "the HTTP version is not 1.0 or 1.1";
+    case Reason::kBadHeaderName: return "a header field name is not a token followed directly by a colon";
+    case Reason::kBadHeaderValue: return "a header field value has control characters";
+    case Reason::kObsoleteLineFolding: return "a header field is folded over lines (obs-fold)";
+    case Reason::kHeaderLineTooLong: return "a header line is longer than the limit";
+    case Reason::kHeadTooLarge: return "the request head is larger than the limit";
+    case Reason::kTooManyHeaders: return "there are more header fields than the limit";
+    case Reason::kBadContentLength: return "Content-Length is not one non-negative integer";
+    case Reason::kContentLengthAndTransferEncoding: return "the request has both Content-Length and Transfer-Encoding";
+    case Reason::kBadTransferEncoding: return "Transfer-Encoding does not end in chunked exactly once";
+    case Reason::kUnsupportedTransferEncoding: return "Transfer-Encoding has a coding other than chunked";
+    case Reason::kTransferEncodingInHttp10: return "an HTTP/1.0 request has Transfer-Encoding";
+    case Reason::kMissingHost: return "an HTTP/1.1 request has no Host header";
+    case Reason::kMultipleHost: return "the request has more than one Host header";
+    case Reason::kUnsupportedExpectation: return "Expect has a value other than 100-continue";
+    case Reason::kBadChunkSize: return "a chunk size line is malformed";
+    case Reason::kChunkSizeLineTooLong: return "a chunk size line is longer than the limit";
+    case Reason::kCount: break;
+  }
+  return "unknown parse error";
+}
+
 Result ParseRequestHead(const uint8_t* data, size_t size, const Limits& limits, int32_t* out) {
   out[kSlotReason] = 0;
   // RFC 9112 2.2: empty lines before the request line are ignored (some clients send one after a POST body).

@@ -28,7 +28,7 @@ struct Limits {
   uint32_t max_headers = 100;            // field lines: 431 beyond
 };
 
-// Why a parse failed; lib/http/server/parser.ts has the matching messages.
+// Why a parse failed. ReasonMessage words each for the error lib/http/server reports.
 enum class Reason : int32_t {
   kNone = 0,
   kBadLineEnding,
@@ -53,7 +53,11 @@ enum class Reason : int32_t {
   kUnsupportedExpectation,
   kBadChunkSize,
   kChunkSizeLineTooLong,
+  kCount,  // not a reason: how many there are
 };
+
+// A short sentence for each reason ("the request line has a bare LF or CR line ending", ...).
+const char* ReasonMessage(Reason reason);
 
 // Flags of a parsed head.
 enum HeadFlags : int32_t {

@@ -1,0 +1,213 @@
+/**
+ * Sending what a handler returned: a WHATWG `Response`, or a plain {@link ResponseLike} whose body may be a
+ * string, bytes, a `ReadableStream` or an iterable of chunks (a generator that blocks between chunks streams in
+ * blocking style). One body piece gets a Content-Length; more are sent chunked (HTTP/1.1) or until close
+ * (HTTP/1.0). HEAD, 1xx, 204 and 304 responses carry no body.
+ * @internal
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Connection } from './input';
+import { wait } from '../../runtime/promise';
+import { InvalidResponseError } from './errors';
+
+/** A body a handler may return besides what a WHATWG Response holds. */
+export type BodyInit = string | Uint8Array | ReadableStream<Uint8Array> | Iterable<string | Uint8Array> | null;
+
+/** What a handler may return instead of a WHATWG `Response`. */
+export interface ResponseLike {
+  status?: number;
+  statusText?: string;
+  headers?: ConstructorParameters<typeof Headers>[0];
+  body?: BodyInit;
+}
+
+/** Produces the body's pieces one at a time; null at the end. May block the green thread. */
+type Source = () => Uint8Array | null;
+
+const EMPTY: Source = () => null;
+
+function bytes(chunk: unknown): Uint8Array {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (chunk instanceof Uint8Array) return chunk;
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new InvalidResponseError(`a response body chunk must be a string or bytes, not ${typeof chunk}`);
+}
+
+function streamSource(stream: ReadableStream<Uint8Array>): Source {
+  const reader = stream.getReader();
+  return () => {
+    const next = wait(reader.read());
+    return next.done ? null : bytes(next.value);
+  };
+}
+
+function sourceOf(body: BodyInit | undefined): Source {
+  if (body === null || body === undefined) return EMPTY;
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    let piece: Uint8Array | null = bytes(body);
+    return () => {
+      const out = piece;
+      piece = null;
+      return out;
+    };
+  }
+  if (body instanceof ReadableStream) return streamSource(body);
+  if (typeof (body as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    const it = (body as Iterable<string | Uint8Array>)[Symbol.iterator]();
+    return () => {
+      const next = it.next();
+      return next.done ? null : bytes(next.value);
+    };
+  }
+  throw new InvalidResponseError('a response body must be a string, bytes, a ReadableStream or an iterable of chunks');
+}
+
+/** Stops a body source that will not be read to its end (a HEAD response, a failed write). */
+function cancel(body: unknown): void {
+  if (body instanceof ReadableStream && !body.locked) body.cancel().catch(() => {});
+}
+
+let dateSecond = -1;
+let dateValue = '';
+
+/** The Date header, formatted once per second. */
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateValue = new Date(now).toUTCString();
+  }
+  return dateValue;
+}
+
+// Framing is ours to decide; a handler's own values for these would contradict what we send.
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date']);
+
+/** What the connection needs to know about the exchange to send the response. */
+export interface Exchange {
+  method: string;
+  versionMinor: number;
+  /** Whether the connection stays open after this response (may be turned off here). */
+  keepAlive: boolean;
+}
+
+/** What was sent, for the access log. */
+export interface Sent {
+  status: number;
+  bytes: number;
+}
+
+function validStatus(status: number): number {
+  if (!Number.isInteger(status) || status < 200 || status > 999) {
+    throw new InvalidResponseError(`the response status must be an integer from 200 to 999, not ${status}`);
+  }
+  return status;
+}
+
+function headerLines(headers: Headers): [lines: string, contentLength: string | null] {
+  let lines = '';
+  let contentLength: string | null = null;
+  for (const [name, value] of headers) {
+    if (FRAMING.has(name)) {
+      if (name === 'content-length') contentLength = value;
+      continue;
+    }
+    if (/[\r\n]/.test(value)) throw new InvalidResponseError(`the response header ${name} has a line break in its value`);
+    lines += `${name}: ${value}\r\n`;
+  }
+  // Set-Cookie must not be folded into one line; Headers keeps each apart only through getSetCookie.
+  return [lines, contentLength];
+}
+
+/**
+ * Sends `result` on `sock`. Returns what was sent; throws InvalidResponseError before anything is written when the
+ * response itself is wrong, and the socket's errors if the client goes away.
+ */
+export function sendResponse(sock: Connection, result: Response | ResponseLike, exchange: Exchange): Sent {
+  let status: number;
+  let statusText: string;
+  let headers: Headers;
+  let body: BodyInit | undefined;
+  if (result instanceof Response) {
+    status = validStatus(result.status);
+    statusText = result.statusText;
+    headers = result.headers;
+    body = result.body;
+  } else if (result !== null && typeof result === 'object') {
+    status = validStatus(result.status ?? 200);
+    statusText = result.statusText ?? '';
+    headers = new Headers(result.headers);
+    body = result.body;
+  } else {
+    throw new InvalidResponseError(`a handler must return a Response or a { status, headers, body } object, not ${result === null ? 'null' : typeof result}`);
+  }
+  const reason = statusText || STATUS_CODES[status] || 'Unknown';
+  if (/[\r\n]/.test(reason)) throw new InvalidResponseError('the status text has a line break');
+  const [lines, declaredLength] = headerLines(headers);
+  let head = `HTTP/1.1 ${status} ${reason}\r\n${lines}`;
+  for (const cookie of headers.getSetCookie()) head += `set-cookie: ${cookie}\r\n`;
+  head += `date: ${httpDate()}\r\n`;
+
+  const bodiless = exchange.method === 'HEAD' || status === 204 || status === 304;
+  if (bodiless) {
+    cancel(body);
+    if (exchange.method === 'HEAD' && declaredLength !== null) head += `content-length: ${declaredLength}\r\n`;
+    head += connectionLine(exchange) + '\r\n';
+    const out = Buffer.from(head, 'latin1');
+    sock.sendAll(out);
+    return { status, bytes: 0 };
+  }
+
+  const next = sourceOf(body);
+  const first = next();
+  const second = first === null ? null : next();
+  if (second === null) {
+    // The whole body is one piece: announce its length.
+    const size = first === null ? 0 : first.byteLength;
+    head += `content-length: ${size}\r\n${connectionLine(exchange)}\r\n`;
+    const headBytes = Buffer.from(head, 'latin1');
+    if (first !== null && size > 0 && size <= 16 * 1024) {
+      sock.sendAll(Buffer.concat([headBytes, first]));
+    } else {
+      sock.sendAll(headBytes);
+      if (first !== null && size > 0) sock.sendAll(first);
+    }
+    return { status, bytes: size };
+  }
+
+  // Several pieces: chunked for HTTP/1.1 clients, delimited by closing the connection for HTTP/1.0 ones.
+  const chunked = exchange.versionMinor === 1;
+  if (!chunked) exchange.keepAlive = false;
+  head += (chunked ? 'transfer-encoding: chunked\r\n' : '') + connectionLine(exchange) + '\r\n';
+  sock.sendAll(Buffer.from(head, 'latin1'));
+  let sent = 0;
+  const write = (piece: Uint8Array): void => {
+    if (piece.byteLength === 0) return;  // an empty chunk would end the body
+    sent += piece.byteLength;
+    if (chunked) {
+      sock.sendAll(Buffer.concat([Buffer.from(`${piece.byteLength.toString(16)}\r\n`, 'latin1'), piece, CRLF]));
+    } else {
+      sock.sendAll(piece);
+    }
+  };
+  write(first!);
+  write(second);
+  for (let piece = next(); piece !== null; piece = next()) write(piece);
+  if (chunked) sock.sendAll(LAST_CHUNK);
+  return { status, bytes: sent };
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+function connectionLine(exchange: Exchange): string {
+  if (exchange.versionMinor === 1) return exchange.keepAlive ? '' : 'connection: close\r\n';
+  return exchange.keepAlive ? 'connection: keep-alive\r\n' : '';
+}
+
+/** A short response of the server's own (errors before or instead of the handler's). */
+export function sendSimple(sock: Connection, status: number, message: string, exchange: Exchange): Sent {
+  return sendResponse(sock, { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${message}\n` }, exchange);
+}

@@ -1,0 +1,343 @@
+// The green HTTP/1.1 server against real clients on loopback: verdant's own client, raw sockets for what
+// well-behaved clients never send, Node's http client, and curl. Each test body runs in a green thread.
+import { strict as assert } from 'node:assert';
+import * as nodeHttp from 'node:http';
+import { GreenSocket, connect, sleep, spawn, wait } from 'verdant';
+import * as http from '../../lib/http';
+import { subprocess } from '../../lib';
+
+function start(handler: http.Handler, options: http.HttpServeOptions = {}): { server: http.HttpServer; port: number; base: string } {
+  const server = http.serve(handler, { host: '127.0.0.1', port: 0, errorLog: () => {}, ...options });
+  const port = (server.address as { port: number }).port;
+  return { server, port, base: `http://127.0.0.1:${port}` };
+}
+
+/** Sends raw bytes and reads until the server closes (or `until` matches what came back). */
+function raw(port: number, bytes: string | Buffer, until?: RegExp, timeout = 10): string {
+  const sock = connect(['127.0.0.1', port]);
+  try {
+    sock.setTimeout(timeout);
+    sock.sendAll(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes);
+    let got = '';
+    for (;;) {
+      const piece = sock.recv(65536);
+      if (piece.length === 0) return got;
+      got += piece.toString('latin1');
+      if (until !== undefined && until.test(got)) return got;
+    }
+  } finally {
+    sock.close();
+  }
+}
+
+const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+
+describe('http server: requests and responses', () => {
+  it('serves a fetch-style handler: method, URL, headers and body in; status, headers and body out', () =>
+    spawn(() => {
+      const { server, base } = start((req) => {
+        const body = wait(req.text());
+        return new Response(JSON.stringify({ method: req.method, url: req.url, agent: req.headers.get('x-agent'), body }), {
+          status: 201,
+          headers: { 'content-type': 'application/json', 'x-served-by': 'verdant' },
+        });
+      });
+      try {
+        const res = http.request(`${base}/path?q=1`, { method: 'POST', headers: { 'x-agent': 'test' }, body: 'payload' });
+        assert.equal(res.status, 201);
+        assert.equal(res.headers.get('x-served-by'), 'verdant');
+        assert.match(res.headers.get('date') ?? '', /GMT$/);
+        assert.deepEqual(res.json(), { method: 'POST', url: `${base}/path?q=1`, agent: 'test', body: 'payload' });
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('lets the handler block, return a Promise, or a plain object with an iterable body that blocks between chunks', () =>
+    spawn(() => {
+      const { server, base } = start((req) => {
+        const path = new URL(req.url).pathname;
+        if (path === '/sleep') {
+          sleep(0.05);
+          return new Response('slept');
+        }
+        if (path === '/promise') return Promise.resolve(new Response('promised'));
+        return {
+          status: 200,
+          headers: { 'content-type': 'text/plain' },
+          body: (function* () {
+            yield 'one,';
+            sleep(0.01);
+            yield Buffer.from('two,');
+            yield 'three';
+          })(),
+        };
+      });
+      try {
+        assert.equal(http.get(`${base}/sleep`).text(), 'slept');
+        assert.equal(http.get(`${base}/promise`).text(), 'promised');
+        const chunked = raw(server.address && (server.address as { port: number }).port, 'GET /gen HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        assert.match(chunked, /transfer-encoding: chunked\r\n/);
+        assert.match(chunked, /\r\n\r\n4\r\none,\r\n4\r\ntwo,\r\n5\r\nthree\r\n0\r\n\r\n$/);
+        assert.equal(http.get(`${base}/gen`).text(), 'one,two,three');
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('streams a ReadableStream response and a large chunked request body', () =>
+    spawn(() => {
+      const { server, base } = start((req) => {
+        if (req.method === 'POST') {
+          const bytes = Buffer.from(wait(req.arrayBuffer()));
+          return new Response(`${bytes.length} ${bytes.subarray(0, 3).toString()} ${bytes.subarray(-3).toString()}`);
+        }
+        let n = 0;
+        return new Response(new ReadableStream({ pull(c) { n < 3 ? c.enqueue(new TextEncoder().encode(`part${n++};`)) : c.close(); } }));
+      });
+      try {
+        assert.equal(http.get(`${base}/stream`).text(), 'part0;part1;part2;');
+        const big = Buffer.alloc(300_000, 'x');
+        big.write('abc', 0);
+        big.write('xyz', big.length - 3);
+        const pieces = function* () {
+          for (let i = 0; i < big.length; i += 50_000) yield big.subarray(i, i + 50_000);
+        };
+        assert.equal(http.request(`${base}/upload`, { method: 'POST', body: pieces() }).text(), '300000 abc xyz');
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('keeps connections alive, answers pipelined requests in order, and drains unread bodies', () =>
+    spawn(() => {
+      let connections = 0;
+      const { server, port } = start((req, info) => {
+        if (info.remotePort !== 0) connections++;
+        return new Response(`${req.method} ${new URL(req.url).pathname}`);
+      });
+      try {
+        const answer = raw(
+          port,
+          'GET /a HTTP/1.1\r\nHost: x\r\n\r\n' +
+            'POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+            'POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n' +
+            'GET /d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        );
+        const bodies = answer.split('HTTP/1.1 ').slice(1).map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
+        assert.deepEqual(bodies, ['GET /a', 'POST /b', 'POST /c', 'GET /d']);
+        assert.match(answer.split('HTTP/1.1 ')[4], /connection: close\r\n/);
+        assert.equal(connections, 4);
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('sends no body for HEAD, 204 and 304, and Content-Length: 0 for an empty one', () =>
+    spawn(() => {
+      const { server, port } = start((req) => {
+        const path = new URL(req.url).pathname;
+        if (path === '/204') return new Response(null, { status: 204 });
+        if (path === '/304') return new Response(null, { status: 304 });
+        if (path === '/empty') return new Response('');
+        return new Response('body text');
+      });
+      try {
+        const head = raw(port, 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET /204 HTTP/1.1\r\nHost: x\r\n\r\nGET /304 HTTP/1.1\r\nHost: x\r\n\r\nGET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        const responses = head.split(/(?=HTTP\/1\.1 )/);
+        assert.equal(responses.length, 4);
+        assert.match(responses[0], /^HTTP\/1\.1 200 OK\r\n/);
+        assert.ok(responses[0].endsWith('\r\n\r\n'), 'HEAD has no body');
+        assert.match(responses[1], /^HTTP\/1\.1 204 No Content\r\n/);
+        assert.doesNotMatch(responses[1], /content-length|transfer-encoding/i);
+        assert.match(responses[2], /^HTTP\/1\.1 304 Not Modified\r\n/);
+        assert.match(responses[3], /content-length: 0\r\n/);
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('answers Expect: 100-continue only when the handler reads the body, and closes if it never does', () =>
+    spawn(() => {
+      const { server, port } = start((req) => (new URL(req.url).pathname === '/read' ? new Response(`got ${wait(req.text())}`) : new Response('no thanks', { status: 413 })));
+      try {
+        const sock = connect(['127.0.0.1', port]);
+        sock.setTimeout(10);
+        sock.sendAll('POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n');
+        assert.equal(sock.recv(100).toString(), 'HTTP/1.1 100 Continue\r\n\r\n');
+        sock.sendAll('data');
+        assert.match(sock.recv(1000).toString(), /got data$/);
+        sock.close();
+        const refused = raw(port, 'POST /skip HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n');
+        assert.equal(statusOf(refused), 413);
+        assert.doesNotMatch(refused, /100 Continue/);
+        assert.match(refused, /connection: close/);
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('interoperates with Node’s http client and with curl', () =>
+    spawn(() => {
+      const { server, port, base } = start((req) => new Response(`hi ${req.headers.get('user-agent')?.split('/')[0]}`));
+      try {
+        const nodeAnswer = wait(new Promise<string>((resolve, reject) => {
+          nodeHttp.get(`${base}/`, { headers: { 'user-agent': 'node/1' } }, (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve(`${res.statusCode} ${text}`));
+          }).on('error', reject);
+        }));
+        assert.equal(nodeAnswer, '200 hi node');
+        const curl = subprocess.checkOutput('curl', ['-sS', '-i', `http://127.0.0.1:${port}/x`], { timeout: 20 }).toString();
+        assert.match(curl, /^HTTP\/1\.1 200 OK\r\n/);
+        assert.match(curl, /hi curl$/);
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+});
+
+describe('http server: hostile and malformed input', () => {
+  const cases: Array<[string, string, number]> = [
+    ['a bare LF', 'GET / HTTP/1.1\nHost: x\n\n', 400],
+    ['Content-Length with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n', 400],
+    ['differing Content-Lengths', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', 400],
+    ['an obs-fold', 'GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n', 400],
+    ['no Host', 'GET / HTTP/1.1\r\n\r\n', 400],
+    ['an unsupported version', 'GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505],
+    ['a coding other than chunked', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n', 501],
+    ['an unknown expectation', 'POST / HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n', 417],
+    ['a malformed chunk size', 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
+    ['a request line over 8 KiB', `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414],
+    ['a header line over 8 KiB', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'b'.repeat(9000)}\r\n\r\n`, 431],
+    ['headers over 64 KiB', `GET / HTTP/1.1\r\nHost: x\r\n${`X-Pad: ${'c'.repeat(4000)}\r\n`.repeat(20)}\r\n`, 431],
+    ['a body over maxBodySize', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n', 413],
+  ];
+  for (const [what, request, status] of cases) {
+    it(`answers ${status} and closes on ${what}`, () =>
+      spawn(() => {
+        let called = false;
+        const { server, port } = start(
+          (req) => {
+            called = true;
+            wait(req.arrayBuffer());
+            return new Response('ok');
+          },
+          { maxBodySize: 1000 },
+        );
+        try {
+          const answer = raw(port, request);
+          assert.equal(statusOf(answer), status, answer.slice(0, 200));
+          assert.match(answer, /connection: close\r\n/);
+          // A malformed head never reaches the handler; a chunked body is only read (and found wrong) by the handler.
+          if (!what.includes('chunk')) assert.equal(called, false, 'the handler never sees a malformed request');
+        } finally {
+          server.stop({ timeout: 1 });
+        }
+      }));
+  }
+
+  it('times out a head that trickles in (slowloris) with 408, and drops idle keep-alive connections', () =>
+    spawn(() => {
+      const { server, port } = start(() => new Response('ok'), { headerTimeout: 0.3, keepAliveTimeout: 0.2 });
+      try {
+        const sock = connect(['127.0.0.1', port]);
+        sock.setTimeout(10);
+        sock.sendAll('GET / HTTP/1.1\r\n');
+        sleep(0.15);
+        sock.sendAll('Host: x\r\n');
+        const answer = sock.recv(1000).toString();
+        assert.equal(statusOf(answer), 408);
+        sock.close();
+        const idle = connect(['127.0.0.1', port]);
+        idle.setTimeout(10);
+        idle.sendAll('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+        assert.match(idle.recv(1000).toString(), /ok$/);
+        assert.equal(idle.recv(1000).length, 0, 'closed after keepAliveTimeout');
+        idle.close();
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('a handler that throws gets a 500 reported to errorLog; a bad response object is a 500 too', () =>
+    spawn(() => {
+      const errors: string[] = [];
+      const { server, base } = start(
+        (req) => {
+          if (new URL(req.url).pathname === '/throw') throw new Error('boom');
+          return { status: 42 } as never;
+        },
+        { errorLog: (e) => errors.push((e as Error).message) },
+      );
+      try {
+        assert.equal(http.get(`${base}/throw`).status, 500);
+        assert.equal(http.get(`${base}/bad`).status, 500);
+        assert.deepEqual(errors, ['boom', 'the response status must be an integer from 200 to 999, not 42']);
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+});
+
+describe('http server: logging and graceful stop', () => {
+  it('writes the access log in combined format and trusts X-Forwarded-For only from configured proxies', () =>
+    spawn(() => {
+      const lines: string[] = [];
+      const stream = { write: (line: string) => lines.push(line) };
+      const first = start(() => new Response('12345'), { accessLog: { stream }, trustedProxies: ['127.0.0.1'] });
+      const second = start(() => new Response('x'), { accessLog: { stream, format: 'common' } });
+      try {
+        http.get(`${first.base}/p?q`, { headers: { 'x-forwarded-for': '203.0.113.9, 10.0.0.1', 'user-agent': 'ua/1', referer: 'http://r/' } });
+        http.get(`${second.base}/`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+        assert.equal(lines.length, 2);
+        assert.match(lines[0], /^10\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/p\?q HTTP\/1\.1" 200 5 "http:\/\/r\/" "ua\/1" \d+\.\d{6}\n$/);
+        assert.match(lines[1], /^127\.0\.0\.1 - - \[.*\] "GET \/ HTTP\/1\.1" 200 1\n$/);
+      } finally {
+        first.server.stop({ timeout: 1 });
+        second.server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('stop() closes idle connections at once, lets in-flight requests finish with Connection: close, then refuses', () =>
+    spawn(() => {
+      const { server, port } = start(() => {
+        sleep(0.3);
+        return new Response('finished');
+      });
+      const idle = connect(['127.0.0.1', port]);
+      idle.setTimeout(10);
+      const busy = connect(['127.0.0.1', port]);
+      busy.setTimeout(10);
+      busy.sendAll('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      sleep(0.1);
+      const stopper = spawn(() => server.stop({ timeout: 5 }));
+      assert.equal(idle.recv(100).length, 0, 'the idle connection is closed');
+      const answer = busy.recv(1000).toString();
+      assert.match(answer, /connection: close\r\n/);
+      assert.match(answer, /finished$/);
+      stopper.wait();
+      assert.equal(server.connections, 0);
+      assert.throws(() => connect(['127.0.0.1', port]), /ECONNREFUSED/);
+      idle.close();
+      busy.close();
+    }));
+
+  it('stop() force-closes what is still running after its timeout', () =>
+    spawn(() => {
+      const { server, port } = start(() => {
+        sleep(30);
+        return new Response('never');
+      });
+      const sock = connect(['127.0.0.1', port]);
+      sock.setTimeout(10);
+      sock.sendAll('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      sleep(0.05);
+      const t0 = performance.now();
+      server.stop({ timeout: 0.2 });
+      assert.ok(performance.now() - t0 < 5000);
+      assert.equal(sock.recv(100).length, 0);
+      sock.close();
+    }));
+});
