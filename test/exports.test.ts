@@ -11,6 +11,8 @@ describe('package exports', () => {
   it('exports exactly the public API', () => {
     assert.deepEqual(Object.keys(verdant).sort(), [
       'AddressInUseError',
+      'BackdoorBindError',
+      'BackdoorServer',
       'BlockedForeverError',
       'BoundedSemaphore',
       'BrokenPipeError',
@@ -67,6 +69,7 @@ describe('package exports', () => {
       'TpoolKilledError',
       'TpoolWorkerError',
       'WouldBlockError',
+      'backdoor',
       'backend',
       'configure',
       'connect',
