@@ -217,8 +217,9 @@ export class WebSocket implements Iterable<Message> {
 
   /**
    * Starts the closing handshake with `code` (1000, 1001-1003, 1007-1014 or 3000-4999) and `reason` (at most
-   * 123 bytes of UTF-8), then waits for the peer's close frame, at most `closeTimeout` seconds, and closes the
-   * connection. Messages that arrive meanwhile are dropped. If another green thread is receiving, it gets the
+   * 123 bytes of UTF-8), then waits for the peer's close frame and closes the connection. `closeTimeout` seconds
+   * bound it all (a turn to send behind another green thread's message included); past them the connection is
+   * dropped (closeCode 1006). Messages that arrive meanwhile are dropped. If another green thread is receiving, it gets the
    * peer's close frame and its `receive` returns null. Closing a closed WebSocket does nothing.
    *
    * Switch point: always, unless already closed.
@@ -226,22 +227,21 @@ export class WebSocket implements Iterable<Message> {
   close(code = 1000, reason = ''): void {
     const payload = closePayload(code, reason);
     if (this.#finished) return;
-    if (!this.#closeSent) {
-      this.#writeLock.acquire();
-      try {
-        if (!this.#closeSent && !this.#finished) {
-          this.#closeSent = true;
-          this.#write(Opcode.Close, true, false, payload);
-        }
-      } catch (error) {
-        if (!(error instanceof IOError)) throw error;
-        return; // the connection is gone, and #write has recorded that
-      } finally {
-        this.#writeLock.release();
-      }
-    }
+    // One deadline for the whole of it: waiting for our turn to send (another green thread may be stuck sending
+    // to a peer that does not read) and waiting for the peer's answer.
     const timer = new Timeout(this.#closeTimeout);
     try {
+      if (!this.#closeSent) {
+        this.#writeLock.acquire();
+        try {
+          if (!this.#closeSent && !this.#finished) {
+            this.#closeSent = true;
+            this.#write(Opcode.Close, true, false, payload);
+          }
+        } finally {
+          this.#writeLock.release();
+        }
+      }
       while (!this.#finished) {
         this.#readLock.acquire();
         try {

@@ -327,6 +327,18 @@ describe('websocket framing: the closing handshake', () => {
       assert.ok(peer.atEnd());
     }));
 
+  it('closeTimeout also bounds the wait behind a sender stuck on a peer that does not read', () =>
+    spawn(() => {
+      const { ws, peer } = wsPair(true, { closeTimeout: 0.3 });
+      const sender = spawn(() => ws.send(Buffer.alloc(8 * 1024 * 1024))); // far more than a socket buffer holds
+      sleep(0); // the sender runs: it fills the socket buffer, parks, and holds the write lock
+      assert.equal(sender.dead, false);
+      ws.close();
+      assert.equal(ws.closeCode, 1006);
+      assert.throws(() => sender.wait(), WebSocketClosedError);
+      peer.close();
+    }));
+
   it('close() from one green thread while another waits in receive(): the receiver returns null', () =>
     spawn(() => {
       const { ws, peer } = wsPair(true);
