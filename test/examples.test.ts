@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { type ChildProcess, execFileSync, spawn as spawnProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { connect, spawn, sleep, wait } from 'verdant';
+import { connect, http, spawn, sleep, wait } from 'verdant';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -56,6 +56,31 @@ describe('examples', () => {
         users[2].flush();
         assert.equal(users[0].readline(), 'and 2\n');
         assert.equal(users[1].readline(), 'and 2\n');
+      } finally {
+        child.kill();
+      }
+    }));
+
+  it('websocket-chat.js serves its page and relays each message to every participant, its sender included', () =>
+    spawn(() => {
+      const { child, port } = startExample('websocket-chat.js');
+      try {
+        const page = http.get(`http://127.0.0.1:${port}/`);
+        assert.equal(page.status, 200);
+        assert.match(page.text(), /new WebSocket\(/);
+        const origin = `http://127.0.0.1:${port}`;
+        // The server adds a participant right after writing its 101, without switching: once connected, joined.
+        const users = [0, 1, 2].map(() => http.connectWebSocket(`ws://127.0.0.1:${port}/chat`, { origin, timeout: 5 }));
+        users[0].send('hi from 0');
+        for (const user of users) assert.equal(user.receive(), 'hi from 0');
+        users[2].send('and 2');
+        for (const user of users) assert.equal(user.receive(), 'and 2');
+        users.forEach((user) => user.close());
+        // A page from elsewhere may not join.
+        assert.throws(
+          () => http.connectWebSocket(`ws://127.0.0.1:${port}/chat`, { origin: 'http://evil.test', timeout: 5 }),
+          (error: unknown) => error instanceof http.HandshakeError && error.status === 403,
+        );
       } finally {
         child.kill();
       }
