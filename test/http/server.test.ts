@@ -324,10 +324,15 @@ describe('http server: logging and graceful stop', () => {
       busy.close();
     }));
 
-  it('stop() force-closes what is still running after its timeout', () =>
+  it('stop() force-closes what is still running after its timeout and ends the handlers still blocked', () =>
     spawn(() => {
+      let handlerEnded = false;
       const { server, port } = start(() => {
-        sleep(30);
+        try {
+          sleep(30);
+        } finally {
+          handlerEnded = true;
+        }
         return new Response('never');
       });
       const sock = connect(['127.0.0.1', port]);
@@ -337,6 +342,8 @@ describe('http server: logging and graceful stop', () => {
       const t0 = performance.now();
       server.stop({ timeout: 0.2 });
       assert.ok(performance.now() - t0 < 5000);
+      assert.equal(handlerEnded, true, 'the blocked handler was ended, not left asleep');
+      assert.equal(server.connections, 0);
       assert.equal(sock.recv(100).length, 0);
       sock.close();
     }));

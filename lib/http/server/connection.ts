@@ -7,6 +7,8 @@
  */
 import { ClosedError, IOError, SocketTimeoutError } from '../../io/errors';
 import type { SocketAddress } from '../../net/address';
+import { GreenletExit } from '../../runtime/errors';
+import { getCurrent, type Greenlet } from '../../runtime/greenlet';
 import { wait } from '../../runtime/promise';
 import { BodyReader } from './body';
 import { BadRequestError, IncompleteBodyError, InvalidResponseError } from './errors';
@@ -61,6 +63,8 @@ export interface ServerContext {
 export interface ConnectionState {
   socket: Connection;
   idle: boolean;
+  /** The green thread serving it, which a stop past its deadline kills. */
+  thread: Greenlet;
 }
 
 const noBody = (head: RequestHead) => !head.chunked && head.contentLength <= 0;
@@ -104,7 +108,7 @@ function isPromise(value: unknown): value is Promise<unknown> {
 
 /** Serves `sock` until the client or the server ends the connection, then closes it. Never throws. */
 export function serveConnection(sock: Connection, peer: SocketAddress, ctx: ServerContext): void {
-  const state: ConnectionState = { socket: sock, idle: true };
+  const state: ConnectionState = { socket: sock, idle: true, thread: getCurrent() };
   ctx.connections.add(state);
   const input = new ConnectionInput(sock, ctx.maxHead);
   const remoteAddress = 'address' in peer ? peer.address : peer.path;
@@ -145,7 +149,7 @@ export function serveConnection(sock: Connection, peer: SocketAddress, ctx: Serv
         const returned = ctx.handler(request, info);
         result = isPromise(returned) ? wait(returned) : returned;
       } catch (error) {
-        if (taken) throw error;
+        if (taken || error instanceof GreenletExit) throw error;
         ctx.errorLog(error, request);
         result = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error\n' };
       }
@@ -181,7 +185,7 @@ export function serveConnection(sock: Connection, peer: SocketAddress, ctx: Serv
   } catch (error) {
     if (error instanceof BadRequestError && !taken) {
       answerBadRequest(sock, error, exchange);
-    } else if (!(error instanceof IOError) && !(error instanceof ClosedError) && !(error instanceof IncompleteBodyError)) {
+    } else if (!(error instanceof IOError) && !(error instanceof ClosedError) && !(error instanceof IncompleteBodyError) && !(error instanceof GreenletExit)) {
       ctx.errorLog(error, null);
     }
   } finally {

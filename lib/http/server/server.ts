@@ -9,7 +9,7 @@ import { serve as acceptLoop } from '../../net/serve';
 import type { GreenSocket } from '../../net/socket';
 import { wrapTls } from '../../net/tls';
 import { createTlsContext, TlsContext, type TlsContextOptions } from '../../net/tls-context';
-import { spawn, type GreenThread } from '../../runtime/greenthread';
+import { kill, spawn, type GreenThread } from '../../runtime/greenthread';
 import { Event } from '../../sync/event';
 import { Timeout } from '../../time/timeout';
 import { serveConnection, type ConnectionState, type Handler, type ServerContext } from './connection';
@@ -109,8 +109,8 @@ export class HttpServer {
 
   /**
    * Stops gracefully: stops accepting, closes idle keep-alive connections, lets in-flight requests finish (their
-   * responses say `Connection: close`) for up to `timeout` seconds, then closes what is left. Blocks the calling
-   * green thread until every connection is gone.
+   * responses say `Connection: close`) for up to `timeout` seconds, then closes what is left and kills the green
+   * threads still serving it (GreenletExit). Blocks the calling green thread until every connection is gone.
    */
   stop(options: StopOptions = {}): void {
     const timeout = positive('timeout', options.timeout, 30, true);
@@ -130,7 +130,12 @@ export class HttpServer {
       }
     } catch (error) {
       if (error !== t) throw error;
-      for (const state of ctx.connections) state.socket.close();
+      // Past the deadline: close every connection and end its green thread, wherever its handler is blocked
+      // (a handler asleep or waiting on something else would not notice its socket closing).
+      for (const state of [...ctx.connections]) {
+        state.socket.close();
+        kill(state.thread);
+      }
     } finally {
       t.cancel();
       this.#changed = null;
