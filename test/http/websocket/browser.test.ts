@@ -132,7 +132,8 @@ describe('websocket in a real browser', () => {
             '--dump-dom',
             `http://127.0.0.1:${server.port}/`,
           ],
-          { capture: true, encoding: 'utf8', timeout: 120 },
+          // Under the sanitizer run the test process preloads ASan; the browser must not inherit it.
+          { capture: true, encoding: 'utf8', timeout: 120, env: { ...process.env, LD_PRELOAD: '' } },
         );
         const dom = String(result.stdout);
         const match = /<pre id="result">([^<]*)<\/pre>/.exec(dom);
