@@ -5,6 +5,7 @@ import * as nodeHttp from 'node:http';
 import { GreenSocket, connect, sleep, spawn, wait } from 'verdant';
 import * as http from '../../lib/http';
 import { subprocess } from '../../lib';
+import { makeTlsFixtures, removeTlsFixtures } from '../net/tls-fixtures';
 
 function start(handler: http.Handler, options: http.HttpServeOptions = {}): { server: http.HttpServer; port: number; base: string } {
   const server = http.serve(handler, { host: '127.0.0.1', port: 0, errorLog: () => {}, ...options });
@@ -39,7 +40,7 @@ describe('http server: requests and responses', () => {
         const body = wait(req.text());
         return new Response(JSON.stringify({ method: req.method, url: req.url, agent: req.headers.get('x-agent'), body }), {
           status: 201,
-          headers: { 'content-type': 'application/json', 'x-served-by': 'verdant' },
+          headers: [['content-type', 'application/json'], ['x-served-by', 'verdant'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2']],
         });
       });
       try {
@@ -47,6 +48,7 @@ describe('http server: requests and responses', () => {
         assert.equal(res.status, 201);
         assert.equal(res.headers.get('x-served-by'), 'verdant');
         assert.match(res.headers.get('date') ?? '', /GMT$/);
+        assert.deepEqual(res.headers.getSetCookie(), ['a=1', 'b=2'], 'each cookie once, on its own line');
         assert.deepEqual(res.json(), { method: 'POST', url: `${base}/path?q=1`, agent: 'test', body: 'payload' });
       } finally {
         server.stop({ timeout: 1 });
@@ -174,6 +176,22 @@ describe('http server: requests and responses', () => {
         assert.match(refused, /connection: close/);
       } finally {
         server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('serves HTTPS with the tls option: the URL says https, and keep-alive works over TLS', () =>
+    spawn(() => {
+      const fixtures = makeTlsFixtures();
+      const { server, port } = start((req) => new Response(req.url), { tls: { cert: fixtures.localhost.cert, key: fixtures.localhost.key } });
+      const pool = new http.ConnectionPool({ tls: { ca: fixtures.ca } });
+      try {
+        assert.equal(http.get(`https://localhost:${port}/a`, { pool, timeout: 10 }).text(), `https://localhost:${port}/a`);
+        assert.equal(http.get(`https://localhost:${port}/b`, { pool, timeout: 10 }).text(), `https://localhost:${port}/b`);
+        assert.ok(pool.statistics().reused >= 1, JSON.stringify(pool.statistics()));
+      } finally {
+        pool.close();
+        server.stop({ timeout: 1 });
+        removeTlsFixtures(fixtures);
       }
     }));
 

@@ -117,7 +117,6 @@ function headerLines(headers: Headers): [lines: string, contentLength: string | 
     if (/[\r\n]/.test(value)) throw new InvalidResponseError(`the response header ${name} has a line break in its value`);
     lines += `${name}: ${value}\r\n`;
   }
-  // Set-Cookie must not be folded into one line; Headers keeps each apart only through getSetCookie.
   return [lines, contentLength];
 }
 
@@ -147,7 +146,6 @@ export function sendResponse(sock: Connection, result: Response | ResponseLike, 
   if (/[\r\n]/.test(reason)) throw new InvalidResponseError('the status text has a line break');
   const [lines, declaredLength] = headerLines(headers);
   let head = `HTTP/1.1 ${status} ${reason}\r\n${lines}`;
-  for (const cookie of headers.getSetCookie()) head += `set-cookie: ${cookie}\r\n`;
   head += `date: ${httpDate()}\r\n`;
 
   const bodiless = exchange.method === 'HEAD' || status === 204 || status === 304;

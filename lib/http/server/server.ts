@@ -79,12 +79,11 @@ export class HttpServer {
   #changed: Event<void> | null = null;
 
   /** @internal Use {@link serve}. */
-  constructor(listener: GreenSocket, ctx: ServerContext, concurrency: number) {
+  constructor(listener: GreenSocket, ctx: ServerContext, concurrency: number, tls: TlsContext | null) {
     this.#listener = listener;
     this.#ctx = ctx;
     this.address = listener.getSockName();
     ctx.onConnectionEnd = () => this.#changed?.send();
-    const tls = ctx.scheme === 'https' ? (ctx as ServerContext & { tls: TlsContext }).tls : null;
     this.#loop = spawn(() => {
       try {
         acceptLoop(listener, (conn, peer) => {
@@ -167,11 +166,10 @@ export function serve(handler: Handler, options: HttpServeOptions = {}): HttpSer
   let tls: TlsContext | null = null;
   if (options.tls !== undefined) tls = options.tls instanceof TlsContext ? options.tls : createTlsContext({ ...options.tls, serverSide: true });
   if (tls !== null && !tls.serverSide) throw new TypeError('the tls context of a server must be made with serverSide: true');
-  const ctx: ServerContext & { tls: TlsContext | null } = {
+  const ctx: ServerContext = {
     handler,
     parser: new HeadParser(limits),
     scheme: tls === null ? 'http' : 'https',
-    tls,
     maxHead: limits.maxHead,
     maxBodySize: positive('maxBodySize', options.maxBodySize, 64 * 1024 * 1024, true),
     maxDrain: 64 * 1024,
@@ -189,5 +187,5 @@ export function serve(handler: Handler, options: HttpServeOptions = {}): HttpSer
   const concurrency = positive('concurrency', options.concurrency, 1000);
   const listener = options.sock ?? listen([options.host ?? '0.0.0.0', options.port ?? 8080], { backlog: options.backlog ?? 1024 });
   if (listener.closed) throw new ClosedError('serve', false);
-  return new HttpServer(listener, ctx, concurrency);
+  return new HttpServer(listener, ctx, concurrency, tls);
 }

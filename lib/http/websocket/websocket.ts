@@ -231,17 +231,7 @@ export class WebSocket implements Iterable<Message> {
     // to a peer that does not read) and waiting for the peer's answer.
     const timer = new Timeout(this.#closeTimeout);
     try {
-      if (!this.#closeSent) {
-        this.#writeLock.acquire();
-        try {
-          if (!this.#closeSent && !this.#finished) {
-            this.#closeSent = true;
-            this.#write(Opcode.Close, true, false, payload);
-          }
-        } finally {
-          this.#writeLock.release();
-        }
-      }
+      this.#sendCloseOnce(payload);
       while (!this.#finished) {
         this.#readLock.acquire();
         try {
@@ -372,21 +362,27 @@ export class WebSocket implements Iterable<Message> {
     if ('failCode' in parsed) this.#fail(parsed.failCode, parsed.problem);
     const { code, reason } = parsed as { code: number; reason: string };
     this.#record(code, reason);
-    if (!this.#closeSent) {
-      this.#writeLock.acquire();
-      try {
-        if (!this.#closeSent && !this.#finished) {
-          this.#closeSent = true;
-          // Echo the code (§5.5.1) and the reason with it; a close without a code is answered without one.
-          this.#write(Opcode.Close, true, false, payload);
-        }
-      } catch (error) {
-        if (!(error instanceof IOError)) throw error;
-      } finally {
-        this.#writeLock.release();
-      }
+    try {
+      // Echo the code (§5.5.1) and the reason with it; a close without a code is answered without one.
+      this.#sendCloseOnce(payload);
+    } catch (error) {
+      if (!(error instanceof IOError)) throw error;
     }
     this.#finish(code, reason);
+  }
+
+  /** Sends our close frame unless one was sent already, waiting for our turn behind other senders. */
+  #sendCloseOnce(payload: Buffer): void {
+    if (this.#closeSent) return;
+    this.#writeLock.acquire();
+    try {
+      if (!this.#closeSent && !this.#finished) {
+        this.#closeSent = true;
+        this.#write(Opcode.Close, true, false, payload);
+      }
+    } finally {
+      this.#writeLock.release();
+    }
   }
 
   /**
