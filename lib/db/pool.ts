@@ -361,10 +361,7 @@ export class ConnectionPool {
     this.#sweepTimer = null;
     this.#sweepAt = Infinity;
     const now = performance.now();
-    this.#pool.clear((raw) => {
-      if (!this.#reusable(raw, now)) return true;
-      return false;
-    });
+    this.#pool.clear((raw) => !this.#reusable(raw, now));
     this.#scheduleSweep();
   }
 
