@@ -42,7 +42,7 @@ export interface PgClient {
   on(event: string, listener: (...args: any[]) => void): unknown;
   /** The server process serving this session (pg sets it from BackendKeyData). */
   processID?: number | null;
-  /** pg >= 8.17: 'I' (idle), 'T' (in a transaction), 'E' (in a failed transaction), or null before the first. */
+  /** Newer pg versions: 'I' (idle), 'T' (in a transaction), 'E' (in a failed transaction), or null before the first. */
   getTransactionStatus?(): string | null;
   /** Whether the connection's socket keeps the process alive (pg >= 7). */
   ref?(): void;
