@@ -10,7 +10,9 @@
  * - time: {@link sleep}, {@link Timeout}, {@link withTimeout} (lib/time);
  * - synchronization: {@link Event}, {@link Queue} and its family, {@link Channel}, {@link Semaphore} and its
  *   family, {@link Lock}, {@link RLock}, {@link Condition} (lib/sync);
- * - pools: {@link GreenPool}, {@link GreenPile} (lib/pool); green-thread-local storage: {@link local};
+ * - pools: {@link GreenPool}, {@link GreenPile}, {@link DAGPool} (lib/pool); pools of reusable resources:
+ *   {@link Pool}, {@link TokenPool} (lib/resource), and a PostgreSQL connection pool, {@link db} (lib/db);
+ *   green-thread-local storage: {@link local};
  * - green networking: {@link listen}, {@link connect}, {@link serve}, {@link StopServe}, {@link GreenSocket}, TLS
  *   ({@link wrapTls}, {@link connectTls}, {@link TlsSocket}, {@link createTlsContext}),
  *   {@link GreenFile} (makefile), name resolution ({@link dns}), typed I/O errors ({@link IOError} and its
@@ -67,8 +69,11 @@ export {
   NotOwnerError,
 } from './sync';
 export type { QueueWaitOptions, PriorityQueueOptions, PriorityCompare, AcquireOptions, ConditionLock } from './sync';
-export { GreenPool, GreenPile, PoolDeadlockError } from './pool';
-export type { IterablesOf } from './pool';
+export { GreenPool, GreenPile, PoolDeadlockError, DAGPool, Collision, PropagateError } from './pool';
+export type { IterablesOf, DagFunction, DagResults, DagPreload, DagPostOptions } from './pool';
+export { Pool, TokenPool, Token, PoolTimeoutError, PoolClosedError } from './resource';
+export type { PoolOptions, PoolGetOptions, PoolStatistics, TokenPoolOptions } from './resource';
+export * as db from './db';
 export { Local, local } from './runtime/local';
 export * as debug from './debug';
 export { dumpGreenThreads } from './debug';
