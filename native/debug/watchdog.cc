@@ -218,8 +218,22 @@ Watchdog::Actions Watchdog::Sample(uint64_t now) {
       stuck_printed_ = false;
       captured_lines_.clear();
       actions.interrupt_episode = episode_;
+      rerequest_gap_ns_ = settings_.max_blocking_ns;
+      rerequest_ns_ = now + rerequest_gap_ns_;
     }
     return actions;
+  }
+  if (stack_state_ == StackState::kRequested && now >= rerequest_ns_) {
+    // Still unanswered: ask again. V8 keeps pending-interrupt flags per V8 thread, and every greenlet is one: a
+    // request that lands while one greenlet runs native code, or just before it switches out, is archived with
+    // that greenlet and waits for it to run JS again, while the greenlet switched to may hog unreported. (It also
+    // stands down if it runs after progress this thread has not sampled yet.)
+    // The gap doubles up to 8 maxBlockingTime, so a thread stuck in native code for a minute queues at most a few
+    // hundred requests (V8 keeps them in a queue), and a hog that starts late in an episode still meets one; the
+    // extra ones find the stack taken or the episode over and do nothing.
+    actions.interrupt_episode = episode_;
+    rerequest_gap_ns_ = std::min(rerequest_gap_ns_ * 2, settings_.max_blocking_ns * 8);
+    rerequest_ns_ = now + rerequest_gap_ns_;
   }
   uint64_t since = stack_state_ == StackState::kCaptured ? captured_ns_ : detected_ns_;
   if (settings_.stuck_print_ns != 0 && !stuck_printed_ && now - since >= settings_.stuck_print_ns) {

@@ -122,6 +122,9 @@ class Watchdog {
   uint64_t episode_ = 0;  // 0: none under way
   uint64_t episode_start_ns_ = 0;
   uint64_t detected_ns_ = 0;
+  // When the stack request is sent again if still unanswered (see Sample), and the wait before the one after.
+  uint64_t rerequest_ns_ = 0;
+  uint64_t rerequest_gap_ns_ = 0;
   StackState stack_state_ = StackState::kNone;
   uint64_t captured_ns_ = 0;
   bool captured_on_main_ = false;
