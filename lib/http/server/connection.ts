@@ -15,7 +15,7 @@ import { BadRequestError, IncompleteBodyError, InvalidResponseError } from './er
 import { ConnectionInput, type Connection } from './input';
 import { clientAddress, type AccessLogEntry } from './log';
 import type { HeadParser, RequestHead } from './parser';
-import { toRequest } from './request';
+import { fieldValue, toRequest } from './request';
 import { sendResponse, sendSimple, type Exchange, type ResponseLike } from './response';
 
 /** What a handler learns about the connection besides the Request. */
@@ -133,7 +133,7 @@ export function serveConnection(sock: Connection, peer: SocketAddress, ctx: Serv
       };
       const body = noBody(head) ? null : new BodyReader(input, sock, ctx.parser, head, ctx.maxBodySize);
       const request = toRequest(head, body, ctx.scheme);
-      const client = clientAddress(remoteAddress, request.headers.get('x-forwarded-for'), ctx.trustedProxies);
+      const client = ctx.trustedProxies.size === 0 ? remoteAddress : clientAddress(remoteAddress, fieldValue(head.headers, 'x-forwarded-for'), ctx.trustedProxies);
       const info: RequestInfo = {
         remoteAddress,
         remotePort,
@@ -174,8 +174,8 @@ export function serveConnection(sock: Connection, peer: SocketAddress, ctx: Serv
         httpVersion: `HTTP/1.${head.versionMinor}`,
         status: sent.status,
         bytes: sent.bytes,
-        referer: request.headers.get('referer'),
-        userAgent: request.headers.get('user-agent'),
+        referer: fieldValue(head.headers, 'referer'),
+        userAgent: fieldValue(head.headers, 'user-agent'),
         duration: (performance.now() - started) / 1000,
         time: new Date(),
       });

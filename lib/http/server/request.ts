@@ -7,6 +7,7 @@
 import { spawn } from '../../runtime/greenthread';
 import type { BodyReader } from './body';
 import { BadRequestError } from './errors';
+import { headersOf, lazyRequest } from './lazy-request';
 import type { RequestHead } from './parser';
 
 /** Bodies up to this size, with a Content-Length and no 100-continue, are read before the handler runs. */
@@ -34,34 +35,46 @@ function streamOf(body: BodyReader): ReadableStream<Uint8Array> {
   }, { highWaterMark: 0 });  // pull only when the handler reads: reading is what sends 100 Continue
 }
 
-function headersOf(fields: string[]): Headers {
-  const headers = new Headers();
-  for (let i = 0; i < fields.length; i += 2) headers.append(fields[i], fields[i + 1]);
-  return headers;
+/** A field's value as Headers would give it: every field of that name, joined by ", "; null without any. */
+export function fieldValue(fields: readonly string[], name: string): string | null {
+  let value: string | null = null;
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i].length === name.length && fields[i].toLowerCase() === name) {
+      value = value === null ? fields[i + 1] : `${value}, ${fields[i + 1]}`;
+    }
+  }
+  return value;
 }
 
 /** The URL a request target names, resolved against the Host header (RFC 9112 3.3). */
-export function requestUrl(head: RequestHead, headers: Headers, scheme: 'http' | 'https'): string {
+export function requestUrl(head: RequestHead, scheme: 'http' | 'https'): string {
   const target = head.target;
-  if (target.startsWith('/')) return `${scheme}://${headers.get('host') ?? 'localhost'}${target}`;
-  if (target === '*') return `${scheme}://${headers.get('host') ?? 'localhost'}/`;
+  if (target.startsWith('/')) return `${scheme}://${fieldValue(head.headers, 'host') ?? 'localhost'}${target}`;
+  if (target === '*') return `${scheme}://${fieldValue(head.headers, 'host') ?? 'localhost'}/`;
   if (/^https?:\/\//i.test(target)) return target;
   if (head.method === 'CONNECT') return `${scheme}://${target}/`;
   throw new BadRequestError(400, `the request target ${JSON.stringify(target.slice(0, 100))} is not a path or an absolute URL`);
 }
 
-export function toRequest(head: RequestHead, body: BodyReader | null, scheme: 'http' | 'https'): Request {
-  const headers = headersOf(head.headers);
-  let url: URL;
+function parsedUrl(head: RequestHead, scheme: 'http' | 'https'): URL {
   try {
-    url = new URL(requestUrl(head, headers, scheme));
+    return new URL(requestUrl(head, scheme));
   } catch (error) {
     if (error instanceof BadRequestError) throw error;
     throw new BadRequestError(400, `the request target and Host do not make a valid URL: ${(error as Error).message}`);
   }
-  const init: RequestInit & { duplex?: 'half' } = { method: head.method, headers };
+}
+
+export function toRequest(head: RequestHead, body: BodyReader | null, scheme: 'http' | 'https'): Request {
+  const url = parsedUrl(head, scheme);
+  const bodiless = body === null || body.done || head.method === 'GET' || head.method === 'HEAD';
+  if (bodiless) {
+    const lazy = lazyRequest(head, url.href);
+    if (lazy !== null) return lazy;
+  }
+  const init: RequestInit & { duplex?: 'half' } = { method: head.method, headers: headersOf(head.headers) };
   // GET and HEAD Requests cannot carry a body in the WHATWG model; one sent anyway is drained after the handler.
-  if (body !== null && !body.done && head.method !== 'GET' && head.method !== 'HEAD') {
+  if (!bodiless) {
     if (!head.chunked && !head.expectContinue && head.contentLength <= EAGER_BODY_LIMIT) {
       init.body = body.readAll();
     } else {

@@ -63,6 +63,37 @@ function sourceOf(body: BodyInit | undefined): Source {
   throw new InvalidResponseError('a response body must be a string, bytes, a ReadableStream or an iterable of chunks');
 }
 
+/**
+ * The key under which Node's Response keeps its state, where it does (Node 20 and 22; later lines use private
+ * fields): there the body a handler gave as a string or bytes can be sent as it is, instead of being read back
+ * through the ReadableStream the Response wrapped it in (a Promise, so a trip through the hub, per read). Found and
+ * checked once at load; null means every body is read through its stream.
+ */
+const RESPONSE_STATE: symbol | null = (() => {
+  try {
+    const probe = new Response('probe');
+    const key = Object.getOwnPropertySymbols(probe).find((k) => k.description === 'state');
+    const state = key === undefined ? undefined : (probe as unknown as Record<symbol, ResponseState>)[key];
+    return state?.body?.source === 'probe' && state.body.stream instanceof ReadableStream ? key! : null;
+  } catch {
+    return null;
+  }
+})();
+
+interface ResponseState {
+  body?: { source: unknown; stream: ReadableStream<Uint8Array> } | null;
+}
+
+/** A Response's body: its original string or bytes when they can be had without reading, else its stream. */
+function responseBody(response: Response): BodyInit {
+  if (RESPONSE_STATE !== null && !response.bodyUsed) {
+    const body = (response as unknown as Record<symbol, ResponseState>)[RESPONSE_STATE].body;
+    if (body === null || body === undefined) return null;
+    if ((typeof body.source === 'string' || body.source instanceof Uint8Array) && !body.stream.locked) return body.source;
+  }
+  return response.body;
+}
+
 /** Stops a body source that will not be read to its end (a HEAD response, a failed write). */
 function cancel(body: unknown): void {
   if (body instanceof ReadableStream && !body.locked) body.cancel().catch(() => {});
@@ -133,7 +164,7 @@ export function sendResponse(sock: Connection, result: Response | ResponseLike, 
     status = validStatus(result.status);
     statusText = result.statusText;
     headers = result.headers;
-    body = result.body;
+    body = responseBody(result);
   } else if (result !== null && typeof result === 'object') {
     status = validStatus(result.status ?? 200);
     statusText = result.statusText ?? '';
