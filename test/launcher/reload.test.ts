@@ -89,6 +89,23 @@ describe('verdant serve: replacing workers under load', function () {
     assert.deepEqual(await s.stop(), { code: 0, signal: null });
   });
 
+  it('recycles a worker past --max-age, and kills a worker that does not stop within --graceful-timeout', async () => {
+    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--max-age', '1', '--graceful-timeout', '0.5']).ready();
+    const [, old] = await s.waitFor(/worker (\d+) reached max-age: starting its replacement/, 10000);
+    await s.waitFor(new RegExp(`worker ${old} \\(generation 1\\) exited \\(code 0\\)`), 10000);
+    assert.equal((await get(s.port, '/')).status, 200);
+    // A worker whose event loop is stuck (a handler spinning for 20 s) cannot drain: past --graceful-timeout
+    // and the margin it is killed, and the controller still stops.
+    const stuck = get(s.port, '/spin?ms=20000').catch((error: Error) => error);
+    await sleepMs(300);
+    const t0 = Date.now();
+    s.child.kill('SIGTERM');
+    assert.deepEqual(await s.exited, { code: 0, signal: null });
+    assert.ok(Date.now() - t0 < 10000);
+    assert.match(s.stderr, /worker \d+ did not exit within --graceful-timeout: killing it/);
+    assert.ok((await stuck) instanceof Error, 'the stuck request was cut off');
+  });
+
   it('--reload reloads when a file in the app directory changes, and ignores its own access log', async () => {
     const log = path.join(dir, 'access.log');
     const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--reload', '--access-log', log]).ready();

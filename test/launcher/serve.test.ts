@@ -2,9 +2,22 @@
 // Node's http client. Spreading over processes, the status path, the tpool size, access logs, a killed worker,
 // SIGTERM, an app that throws at load, ES module apps, and bad command lines.
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import { Serve, appSource, get, runToEnd, scratchDir, sleepMs, writeApp } from './support';
+
+/** Whether `pid` is a process that still runs (not gone, not a zombie). */
+function isRunning(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
 
 describe('verdant serve', function () {
   this.timeout(30000);
@@ -101,9 +114,22 @@ describe('verdant serve', function () {
     assert.deepEqual(await s.exited, { code: 0, signal: null });
     assert.equal(fs.existsSync(pidFile), false, 'the pid file is removed');
     assert.match(s.stderr, /SIGTERM: stopping 2 worker\(s\)\n[\s\S]*stopped\n$/);
-    for (const w of after) assert.throws(() => process.kill(w.pid, 0), /ESRCH/, `worker ${w.pid} is gone`);
+    for (const w of after) assert.equal(isRunning(w.pid), false, `worker ${w.pid} is gone`);
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
     assert.ok(lines.some((l) => /^127\.0\.0\.1 - - \[.*\] "GET \/slow\?ms=800 HTTP\/1\.1" 200 \d+ "-" "-" \d+\.\d+$/.test(l)), lines.join('\n'));
+  });
+
+  it('leaves no worker behind when the controller itself is killed', async () => {
+    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--status-path', '/status']).ready();
+    const doc = JSON.parse((await get(s.port, '/status')).body) as { workers: { pid: number }[] };
+    const pids = doc.workers.map((w) => w.pid);
+    assert.equal(pids.length, 2);
+    assert.ok(pids.every(isRunning));
+    assert.deepEqual(await s.stop('SIGKILL'), { code: null, signal: 'SIGKILL' });
+    // Each worker sees its IPC channel close, drains and exits (a zombie until init reaps it is gone enough).
+    const deadline = Date.now() + 5000;
+    while (pids.some(isRunning) && Date.now() < deadline) await sleepMs(50);
+    assert.deepEqual(pids.filter(isRunning), [], 'no worker outlives its controller');
   });
 
   it('reports an app that throws at load, retries with a growing delay, and serves once the code is fixed', async () => {
@@ -133,6 +159,24 @@ describe('verdant serve', function () {
     assert.equal(answer.body, 'hi /esm');
     await sleepMs(100);
     assert.match(s.stdout, /"GET \/esm HTTP\/1\.1" 200 7 /);
+    assert.deepEqual(await s.stop(), { code: 0, signal: null });
+  });
+
+  it('serves HTTPS with --tls-cert and --tls-key', async () => {
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert,
+      '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--tls-cert', cert, '--tls-key', key]).ready();
+    assert.match(s.stderr, /listening on https:\/\/127\.0\.0\.1:/);
+    const body = await new Promise<string>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: s.port, path: '/', ca: fs.readFileSync(cert), agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    assert.equal((JSON.parse(body) as { version: number }).version, 1);
     assert.deepEqual(await s.stop(), { code: 0, signal: null });
   });
 
