@@ -86,7 +86,7 @@ describe('verdant serve', function () {
     assert.deepEqual(await s.stop(), { code: 0, signal: null });
   });
 
-  it('replaces a worker that is killed, and SIGTERM drains in-flight requests, exits 0 and removes the pid file', async () => {
+  it('replaces a worker that is killed, refuses a second launcher on its port or pid file, and SIGTERM drains in-flight requests, exits 0 and removes the pid file', async () => {
     const pidFile = path.join(dir, 'serve.pid');
     const log = path.join(dir, 'access.log');
     const s = await serve([app, '--port=0', '--host=127.0.0.1', '--processes=2', `--pid-file=${pidFile}`, `--access-log=${log}`, '--status-path=/status']).ready();
@@ -103,6 +103,17 @@ describe('verdant serve', function () {
     const after = await workers();
     assert.deepEqual(after.map((w) => w.pid).sort(), [before[1].pid, Number(replacement)].sort());
     assert.ok(after.every((w) => w.state === 'ready'));
+
+    // A second launcher on the same port, or with the same pid file, stops before starting anything.
+    const [busyPort, takenPidFile] = await Promise.all([
+      runToEnd([app, '--port', String(s.port), '--host', '127.0.0.1', '--processes', '1']),
+      runToEnd([app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--pid-file', pidFile]),
+    ]);
+    assert.equal(busyPort.code, 1);
+    assert.match(busyPort.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${s.port}: bind EADDRINUSE`));
+    assert.equal(takenPidFile.code, 1);
+    assert.match(takenPidFile.stderr, new RegExp(`the pid file .* names process ${s.pid}, which is running`));
+    assert.equal(fs.readFileSync(pidFile, 'utf8').trim(), String(s.pid), 'and it is left alone');
 
     // A slow request in flight when SIGTERM arrives still gets its answer.
     const slow = get(s.port, '/slow?ms=800');
