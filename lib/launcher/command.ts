@@ -3,9 +3,8 @@
  * wrong), then runs the {@link Controller} until it stops (exit code 0 after a graceful stop).
  */
 import { Controller } from './controller';
-import { PidFileError, UsageError } from './errors';
+import { ListenError, PidFileError, UsageError } from './errors';
 import { SERVE_USAGE, parseServeArgs } from './options';
-import { IOError } from '../io/errors';
 
 /** Runs `verdant serve` with the arguments that follow `serve`; sets the exit code, or exits when done. */
 export function serveCommand(argv: readonly string[]): void {
@@ -22,17 +21,13 @@ export function serveCommand(argv: readonly string[]): void {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return;
   }
-  const { config } = parsed;
-  let running: Promise<number>;
-  try {
-    running = new Controller(config).run();
-  } catch (error) {
-    if (!(error instanceof IOError) && !(error instanceof PidFileError)) throw error;
-    const where = error instanceof IOError ? `cannot listen on ${config.host}:${config.port}: ` : '';
-    process.stderr.write(`verdant serve: ${where}${error.message}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  // Exit explicitly: a signal listener or a stray handle of the app's must not keep the controller alive.
-  running.then((code) => process.exit(code));
+  // Exit explicitly once stopped: a signal listener or a stray handle must not keep the controller alive.
+  new Controller(parsed.config).run().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (!(error instanceof ListenError) && !(error instanceof PidFileError)) throw error;
+      process.stderr.write(`verdant serve: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -22,10 +22,13 @@
  * doubling up to 30 s. A reload starts the count again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import type { SocketAddress } from '../net/address';
 import { listen } from '../net/convenience';
 import type { GreenSocket } from '../net/socket';
+import { ListenError } from './errors';
 import type { ServeConfig } from './options';
 import { removePidFile, writePidFile } from './pidfile';
 import {
@@ -99,11 +102,19 @@ export class Controller {
    * code (0 after a graceful stop, 1 when a second signal forced it).
    *
    * # Errors
-   * Binding errors (an AddressInUseError, say) and {@link PidFileError} are thrown before anything starts.
+   * Rejects with {@link ListenError} (the host does not resolve, the port is taken) or {@link PidFileError}
+   * before anything starts.
    */
-  run(): Promise<number> {
+  async run(): Promise<number> {
     const { host, port } = this.#config;
-    this.#listener = listen(host.includes(':') ? { host, port } : [host, port], { backlog: 1024 });
+    try {
+      // Resolved here, with Node's own lookup: the controller runs on the main stack, where a green lookup
+      // cannot wait.
+      const address = isIP(host) !== 0 ? host : (await lookup(host)).address;
+      this.#listener = listen({ host: address, port }, { backlog: 1024 });
+    } catch (error) {
+      throw new ListenError(host, port, error);
+    }
     try {
       if (this.#config.pidFile !== null) writePidFile(this.#config.pidFile);
     } catch (error) {
@@ -125,7 +136,7 @@ export class Controller {
         `(controller pid ${process.pid}, ${this.#config.processes} worker${this.#config.processes === 1 ? '' : 's'})`,
     );
     this.#reconcile();
-    return done;
+    return await done;
   }
 
   /** Starts a new generation of workers with freshly loaded code; the old ones drain once the new are ready. */

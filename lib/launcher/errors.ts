@@ -49,3 +49,15 @@ export class PidFileError extends Error {
     this.pid = pid;
   }
 }
+
+/**
+ * The controller could not listen where it was told: the host name does not resolve, or binding failed (the
+ * port is taken, the address is not local, a port below 1024 without privileges). The underlying error is the
+ * `cause`. Permanent until whatever holds the port lets it go.
+ */
+export class ListenError extends Error {
+  constructor(host: string, port: number, cause: unknown) {
+    super(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'ListenError';
+  }
+}

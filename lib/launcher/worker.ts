@@ -28,10 +28,10 @@ import {
 import type { StatusDocument } from './status';
 
 /**
- * Seconds a draining worker gives idle keep-alive connections to send one last request: the server's
- * keep-alive timeout, so that a reload closes no idle connection sooner than the server would have anyway.
+ * Seconds a keep-alive connection may stay idle; also the grace a draining worker gives idle connections to
+ * send one last request, so that a reload closes no idle connection sooner than the server would have anyway.
  */
-const IDLE_GRACE = 5;
+const KEEP_ALIVE_TIMEOUT = 5;
 /** Seconds to wait for the controller's answer to a status request. */
 const STATUS_TIMEOUT = 2;
 
@@ -109,7 +109,13 @@ function serveApp(config: WorkerConfig, stopRequested: Event<void>, pendingStatu
     handler = config.statusPath === null ? counted : answeringStatus(counted, config.statusPath, () => askStatus(stats(), pendingStatus));
     accessLog = openAccessLog(config.accessLog);
     const tls = config.tls === null ? undefined : { cert: fs.readFileSync(config.tls.cert), key: fs.readFileSync(config.tls.key) };
-    server = serve(handler, { sock: GreenSocket.fromFd(LISTEN_FD), concurrency: config.concurrency, tls, accessLog: accessLog.option });
+    server = serve(handler, {
+      sock: GreenSocket.fromFd(LISTEN_FD),
+      concurrency: config.concurrency,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
+      tls,
+      accessLog: accessLog.option,
+    });
   } catch (error) {
     // The controller reports it (once per distinct error, however many workers hit it); alone, say it here.
     const text = error instanceof Error ? error.message : String(error);
@@ -121,7 +127,7 @@ function serveApp(config: WorkerConfig, stopRequested: Event<void>, pendingStatu
   const ticker = setInterval(sendStats, config.statsInterval * 1000);
   stopRequested.wait();
   clearInterval(ticker);
-  server.stop({ timeout: config.gracefulTimeout, idleTimeout: Math.min(IDLE_GRACE, config.gracefulTimeout) });
+  server.stop({ timeout: config.gracefulTimeout, idleTimeout: Math.min(KEEP_ALIVE_TIMEOUT, config.gracefulTimeout) });
   accessLog.close();
   process.exit(0);
 }

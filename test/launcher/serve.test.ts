@@ -191,7 +191,7 @@ describe('verdant serve', function () {
     assert.deepEqual(await s.stop(), { code: 0, signal: null });
   });
 
-  it('exits with code 2 and names the problem for bad flags and a missing app file', async () => {
+  it('exits with code 2 and names the problem for bad flags and a missing app file (1 for a host that does not resolve)', async () => {
     const cases: [string[], RegExp][] = [
       [[app, '--prot', '80'], /unknown flag --prot/],
       [[app, '--processes', 'four'], /--processes takes an integer, not "four"/],
@@ -204,6 +204,9 @@ describe('verdant serve', function () {
       assert.equal(r.code, 2, `${cases[i][0].join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, cases[i][1]);
     });
+    const unresolvable = await runToEnd([app, '--host', 'nosuch.invalid', '--port', '0']);
+    assert.equal(unresolvable.code, 1, 'not a usage error: the name might resolve another time');
+    assert.match(unresolvable.stderr, /^verdant serve: cannot listen on nosuch\.invalid:0: getaddrinfo /);
     const help = await runToEnd(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--graceful-timeout/);
