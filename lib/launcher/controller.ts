@@ -32,7 +32,7 @@ import { ListenError } from './errors';
 import type { ServeConfig } from './options';
 import { removePidFile, writePidFile } from './pidfile';
 import {
-  EXIT_APP_LOAD_FAILED,
+  EXIT_START_FAILED,
   WORKER_CONFIG_ENV,
   isMessage,
   type ControllerMessage,
@@ -283,7 +283,7 @@ export class Controller {
     }
     const readyFor = w.readyAt === null ? null : (performance.now() - w.readyAt) / 1000;
     const delay = this.#backoff.exited(readyFor);
-    if (w.failure !== null || code === EXIT_APP_LOAD_FAILED) {
+    if (w.failure !== null || code === EXIT_START_FAILED) {
       const failure = w.failure ?? 'no error reported';
       const same = failure === this.#lastFailure;
       this.#lastFailure = failure;

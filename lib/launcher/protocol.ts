@@ -3,7 +3,7 @@
  * messages), and the configuration a worker is started with.
  *
  * Worker → controller: `ready` once it serves, `stats` every second (and at once when it reaches
- * `maxRequests`), `failed` when the app cannot be loaded (then it exits), `status-request` when a client asks
+ * `maxRequests`), `failed` when it cannot start, the app not loading say (then it exits), `status-request` when a client asks
  * for the status path. Controller → worker: `stop` (drain and exit), `status` (the answer to a request).
  * @internal
  */
@@ -15,8 +15,8 @@ export const WORKER_CONFIG_ENV = 'VERDANT_LAUNCHER_WORKER';
 /** The fd number the listening socket has in every worker (the fourth entry of `stdio`). */
 export const LISTEN_FD = 3;
 
-/** A worker's exit code when the app could not be loaded. */
-export const EXIT_APP_LOAD_FAILED = 78; // EX_CONFIG of sysexits.h
+/** A worker's exit code when it could not start: the app did not load, or the TLS files could not be read. */
+export const EXIT_START_FAILED = 78; // EX_CONFIG of sysexits.h
 
 /** How a worker is set up. */
 export interface WorkerConfig {

@@ -16,7 +16,7 @@ import { Event } from '../sync/event';
 import { withTimeout } from '../time/timeout';
 import { loadApp } from './app';
 import {
-  EXIT_APP_LOAD_FAILED,
+  EXIT_START_FAILED,
   LISTEN_FD,
   WORKER_CONFIG_ENV,
   isMessage,
@@ -120,7 +120,7 @@ function serveApp(config: WorkerConfig, stopRequested: Event<void>, pendingStatu
     // The controller reports it (once per distinct error, however many workers hit it); alone, say it here.
     const text = error instanceof Error ? error.message : String(error);
     if (process.send === undefined) process.stderr.write(`${text}\n`);
-    send({ type: 'failed', error: text }, () => process.exit(EXIT_APP_LOAD_FAILED));
+    send({ type: 'failed', error: text }, () => process.exit(EXIT_START_FAILED));
     return;
   }
   send({ type: 'ready' });
