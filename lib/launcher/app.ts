@@ -21,7 +21,8 @@ interface FetchObject {
 }
 
 function hasFetch(value: unknown): value is FetchObject {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { fetch?: unknown }).fetch === 'function';
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  return typeof (value as { fetch?: unknown }).fetch === 'function';
 }
 
 /** The handler `exported` offers, or null. */

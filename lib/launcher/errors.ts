@@ -57,7 +57,8 @@ export class PidFileError extends Error {
  */
 export class ListenError extends Error {
   constructor(host: string, port: number, cause: unknown) {
-    super(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    super(`cannot listen on ${where}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'ListenError';
   }
 }

@@ -2,9 +2,10 @@
  * What the controller and its workers say to each other over the IPC channel of `child_process` (JSON
  * messages), and the configuration a worker is started with.
  *
- * Worker → controller: `ready` once it serves, `stats` every second (and at once when it reaches
- * `maxRequests`), `failed` when it cannot start, the app not loading say (then it exits), `status-request` when a client asks
- * for the status path. Controller → worker: `stop` (drain and exit), `status` (the answer to a request).
+ * Worker → controller: `ready` once it serves; `stats` every second (and at once when it reaches
+ * `maxRequests`); `failed` when it cannot start, because the app does not load say (then it exits);
+ * `status-request` when a client asks for the status path. Controller → worker: `stop` (drain and exit);
+ * `status` (the answer to a request).
  * @internal
  */
 import type { StatusDocument } from './status';

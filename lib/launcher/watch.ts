@@ -86,7 +86,9 @@ export function watchTree(root: string, onChange: (files: string[]) => void, opt
   };
 
   if (NATIVE_RECURSIVE) {
-    const watcher = fs.watch(root, { recursive: true, persistent: false }, (_event, name) => changed(root, name === null ? null : String(name)));
+    const watcher = fs.watch(root, { recursive: true, persistent: false }, (_event, name) => {
+      changed(root, name === null ? null : String(name));
+    });
     watcher.on('error', () => {});
     watchers.set(root, watcher);
   } else {
