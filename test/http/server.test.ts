@@ -33,6 +33,19 @@ function raw(port: number, bytes: string | Buffer, until?: RegExp, timeout = 10)
 
 const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
 
+/** Reads one response with a Content-Length body from a connected socket. */
+function raw1(sock: GreenSocket): string {
+  let got = '';
+  for (;;) {
+    const piece = sock.recv(65536);
+    if (piece.length === 0) return got;
+    got += piece.toString('latin1');
+    const end = got.indexOf('\r\n\r\n');
+    const length = /content-length: (\d+)/i.exec(got);
+    if (end >= 0 && length !== null && got.length >= end + 4 + Number(length[1])) return got;
+  }
+}
+
 describe('http server: requests and responses', () => {
   it('serves a fetch-style handler: method, URL, headers and body in; status, headers and body out', () =>
     spawn(() => {
@@ -340,6 +353,47 @@ describe('http server: logging and graceful stop', () => {
       assert.throws(() => connect(['127.0.0.1', port]), /ECONNREFUSED/);
       idle.close();
       busy.close();
+    }));
+
+  it('stop({ idleTimeout }) serves one more request on idle and unread connections, with Connection: close', () =>
+    spawn(() => {
+      const { server, port } = start(() => new Response('served'));
+      const kept = connect(['127.0.0.1', port]);
+      kept.setTimeout(10);
+      kept.sendAll('GET /1 HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.match(raw1(kept), /served$/);
+      const fresh = connect(['127.0.0.1', port]);
+      fresh.setTimeout(10);
+      sleep(0.05); // accepted, nothing sent yet
+      const stopper = spawn(() => server.stop({ timeout: 5, idleTimeout: 0.5 }));
+      sleep(0.1);
+      assert.throws(() => connect(['127.0.0.1', port]), /ECONNREFUSED/, 'no longer accepting');
+      // The request a client sends on its kept-alive connection just after the stop began is answered.
+      kept.sendAll('GET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+      const second = raw1(kept);
+      assert.match(second, /^HTTP\/1\.1 200/);
+      assert.match(second, /connection: close\r\n/);
+      assert.equal(kept.recv(100).length, 0, 'then closed');
+      fresh.sendAll('GET /3 HTTP/1.1\r\nHost: x\r\n\r\n');
+      assert.match(raw1(fresh), /connection: close\r\n[\s\S]*served$/);
+      stopper.wait();
+      assert.equal(server.connections, 0);
+      kept.close();
+      fresh.close();
+    }));
+
+  it('stop({ idleTimeout }) closes connections still idle when the grace ends', () =>
+    spawn(() => {
+      const { server, port } = start(() => new Response('served'));
+      const idle = connect(['127.0.0.1', port]);
+      idle.setTimeout(10);
+      sleep(0.05);
+      const t0 = performance.now();
+      server.stop({ timeout: 5, idleTimeout: 0.3 });
+      const took = performance.now() - t0;
+      assert.ok(took >= 250, `the idle connection had its grace (${took} ms)`);
+      assert.equal(idle.recv(100).length, 0, 'then it was closed');
+      idle.close();
     }));
 
   it('stop() force-closes what is still running after its timeout and ends the handlers still blocked', () =>

@@ -54,6 +54,8 @@ export interface ServerContext {
   accessLog: ((entry: AccessLogEntry) => void) | null;
   errorLog: (error: unknown, request: Request | null) => void;
   stopping: boolean;
+  /** While stopping: idle connections may still send one more request (served with `Connection: close`). */
+  draining: boolean;
   connections: Set<ConnectionState>;
   /** Told when a connection ends, so that a graceful stop can tell when all have. */
   onConnectionEnd: () => void;
@@ -120,7 +122,7 @@ export function serveConnection(sock: Connection, peer: SocketAddress, ctx: Serv
     for (;;) {
       state.idle = true;
       exchange = null;
-      if (ctx.stopping) return;
+      if (ctx.stopping && !ctx.draining) return;
       const head = readHead(input, sock, ctx, served === 0);
       if (head === null) return;
       state.idle = false;

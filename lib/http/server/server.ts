@@ -53,6 +53,14 @@ export interface HttpServeOptions {
 export interface StopOptions {
   /** Seconds in-flight requests get to finish before their connections are closed. Default 30. */
   timeout?: number;
+  /**
+   * Seconds an idle keep-alive connection (or one accepted but not read yet) is given to send one more request,
+   * which is served and answered with `Connection: close`, before it is closed; capped by `timeout`. Default 0:
+   * idle connections close at once. A client that sent a request on a kept-alive connection just as the server
+   * stopped would otherwise see its connection closed with no answer (a request lost); with a grace as long as
+   * `keepAliveTimeout`, stopping closes no idle connection sooner than the keep-alive timeout would have.
+   */
+  idleTimeout?: number;
 }
 
 function reportError(error: unknown, request: Request | null): void {
@@ -83,7 +91,10 @@ export class HttpServer {
     this.#listener = listener;
     this.#ctx = ctx;
     this.address = listener.getSockName();
-    ctx.onConnectionEnd = () => this.#changed?.send();
+    // Several connections may end before the stopping thread runs again: tell it once.
+    ctx.onConnectionEnd = () => {
+      if (this.#changed !== null && !this.#changed.ready()) this.#changed.send();
+    };
     this.#loop = spawn(() => {
       try {
         acceptLoop(listener, (conn, peer) => {
@@ -110,22 +121,30 @@ export class HttpServer {
    * Stops gracefully: stops accepting, closes idle keep-alive connections, lets in-flight requests finish (their
    * responses say `Connection: close`) for up to `timeout` seconds, then closes what is left and kills the green
    * threads still serving it (GreenletExit). Blocks the calling green thread until every connection is gone.
+   * With `idleTimeout`, idle connections first get that long to send one last request (see {@link StopOptions}).
    */
   stop(options: StopOptions = {}): void {
     const timeout = positive('timeout', options.timeout, 30, true);
+    const idleTimeout = Math.min(timeout, positive('idleTimeout', options.idleTimeout, 0, true));
     const ctx = this.#ctx;
     if (!ctx.stopping) {
       ctx.stopping = true;
+      ctx.draining = idleTimeout > 0;
       this.#listener.close();
     }
     const idle = (state: ConnectionState) => state.idle && state.socket.close();
-    ctx.connections.forEach(idle);
     const t = new Timeout(timeout);
+    const graceEnd = performance.now() + idleTimeout * 1000;
     try {
-      while (ctx.connections.size > 0) {
+      for (;;) {
+        const graceLeft = (graceEnd - performance.now()) / 1000;
+        if (graceLeft <= 0) {
+          ctx.draining = false;
+          ctx.connections.forEach(idle);
+        }
+        if (ctx.connections.size === 0) break;
         this.#changed = new Event<void>();
-        this.#changed.wait();
-        ctx.connections.forEach(idle);
+        this.#changed.wait(graceLeft > 0 ? graceLeft : null);
       }
     } catch (error) {
       if (error !== t) throw error;
@@ -181,6 +200,7 @@ export function serve(handler: Handler, options: HttpServeOptions = {}): HttpSer
     accessLog: accessLogger(options.accessLog),
     errorLog: options.errorLog ?? reportError,
     stopping: false,
+    draining: false,
     connections: new Set(),
     onConnectionEnd: () => {},
   };

@@ -1,0 +1,204 @@
+/**
+ * The launcher benchmark: hello-world requests per second with `wrk -t1 -c100` against `verdant serve
+ * --processes 4` and against a Node `cluster` http server with 4 workers, started side by side and measured
+ * interleaved run by run; then "reload under load": wrk runs while `verdant serve` gets SIGHUP three times, and
+ * every failed or non-2xx request is counted (there must be none).
+ *
+ *   node dist/bench/http-launcher.js [--runs=3] [--seconds=5] [--processes=4] [--connections=100] [--reloads=3]
+ *
+ * Needs wrk (`apt-get install -y wrk`); says so and exits 1 when it is missing. Nothing is pinned: the servers'
+ * processes and wrk share the machine's cores, so compare the ratio, not the absolute figures.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { backend } from '../lib/runtime/config';
+import { environmentLine, fmt, median, options, printTable, record } from './harness';
+
+const opts = options({ runs: 3, seconds: 5, processes: 4, connections: 100, reloads: 3, warmup: 1 });
+const VERDANT = join(__dirname, '..', '..', 'bin', 'verdant.js');
+/** The controller's lines once every worker of the first generation serves; the port is group 1. */
+const VERDANT_READY = /listening on http:\/\/127\.0\.0\.1:(\d+)[\s\S]*generation 1 ready/;
+
+interface WrkResult {
+  requests: number;
+  perSecond: number;
+  /** Socket errors (connect, read, write, timeout) and non-2xx/3xx responses. */
+  connectErrors: number;
+  readErrors: number;
+  writeErrors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+function hasWrk(): boolean {
+  const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  return probe.error === undefined;
+}
+
+function parseWrk(out: string): WrkResult {
+  const number = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requests: number(/(\d+) requests in/),
+    perSecond: number(/Requests\/sec:\s+([\d.]+)/),
+    connectErrors: Number(errors?.[1] ?? 0),
+    readErrors: Number(errors?.[2] ?? 0),
+    writeErrors: Number(errors?.[3] ?? 0),
+    timeouts: Number(errors?.[4] ?? 0),
+    non2xx: number(/Non-2xx or 3xx responses: (\d+)/),
+  };
+}
+
+/** Runs wrk against `port` for `seconds`; its parsed output. */
+function wrk(port: number, seconds: number): Promise<WrkResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', ['-t1', `-c${opts.connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(parseWrk(out)) : reject(new Error(`wrk exited with ${code}: ${out}`))));
+  });
+}
+
+/** Starts a server process and resolves with it and its port once a line of its output matches `ready`. */
+function startServer(command: string[], ready: RegExp, stream: 'stdout' | 'stderr'): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const output = () => text;
+  child.stderr!.on('data', (d) => (text += d));
+  child.stdout!.on('data', (d) => (text += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command.join(' ')} did not start:\n${text}`)), 20000);
+    child[stream]!.on('data', () => {
+      const match = ready.exec(text);
+      if (match === null) return;
+      clearTimeout(timer);
+      resolve({ child, port: Number(match[1]), output });
+    });
+    child.on('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}:\n${text}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+const CLUSTER_SERVER = `'use strict';
+const cluster = require('node:cluster');
+const http = require('node:http');
+const n = Number(process.argv[2]);
+if (cluster.isPrimary) {
+  let listening = 0;
+  for (let i = 0; i < n; i++) cluster.fork();
+  cluster.on('listening', (worker, address) => {
+    if (++listening === n) console.log('READY ' + address.port);
+  });
+  process.on('SIGTERM', () => { for (const w of Object.values(cluster.workers)) w.kill(); process.exit(0); });
+} else {
+  http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('hello world\\n');
+  }).listen(0, '127.0.0.1');
+}
+`;
+
+const HELLO_APP = `module.exports = () => new Response('hello world\\n', { headers: { 'content-type': 'text/plain' } });\n`;
+
+async function throughput(dir: string): Promise<void> {
+  const app = join(dir, 'hello.js');
+  writeFileSync(app, HELLO_APP);
+  writeFileSync(join(dir, 'cluster.js'), CLUSTER_SERVER);
+  const n = String(opts.processes);
+  const servers = [
+    {
+      name: `verdant serve --processes ${n}`,
+      ...(await startServer([process.execPath, VERDANT, 'serve', app, '--port', '0', '--host', '127.0.0.1', '--processes', n], VERDANT_READY, 'stderr')),
+    },
+    { name: `node cluster, ${n} workers`, ...(await startServer([process.execPath, join(dir, 'cluster.js'), n], /READY (\d+)/, 'stdout')) },
+  ];
+  const rates: number[][] = servers.map(() => []);
+  try {
+    for (const server of servers) await wrk(server.port, opts.warmup);
+    for (let run = 0; run < opts.runs; run++) {
+      for (const [i, server] of servers.entries()) {
+        const result = await wrk(server.port, opts.seconds);
+        const errors = result.connectErrors + result.readErrors + result.writeErrors + result.timeouts + result.non2xx;
+        if (errors > 0) console.log(`  (${server.name}, run ${run + 1}: ${errors} errors)`);
+        rates[i].push(result.perSecond);
+      }
+    }
+  } finally {
+    for (const server of servers) await stop(server.child);
+  }
+  const baseline = median(rates[1]);
+  const rows = [['server', 'req/s median', 'runs', 'ratio vs node cluster']];
+  servers.forEach((server, i) => {
+    rows.push([server.name, fmt(median(rates[i])), rates[i].map((r) => fmt(r)).join(', '), fmt(median(rates[i]) / baseline)]);
+  });
+  console.log(`\nhello world, wrk -t1 -c${opts.connections} -d${opts.seconds}s, median of ${opts.runs} interleaved runs:`);
+  printTable(rows);
+  record('http-launcher', 'verdant_serve_rps', median(rates[0]), 'req/s', { processes: opts.processes, baseline });
+  record('http-launcher', 'ratio_verdant_cluster', median(rates[0]) / baseline, 'x');
+}
+
+async function reloadUnderLoad(dir: string): Promise<boolean> {
+  const app = join(dir, 'hello.js');
+  const n = String(opts.processes);
+  const server = await startServer(
+    [process.execPath, VERDANT, 'serve', app, '--port', '0', '--host', '127.0.0.1', '--processes', n],
+    VERDANT_READY,
+    'stderr',
+  );
+  const seconds = Math.max(opts.seconds, 2 + opts.reloads * 2);
+  let result: WrkResult;
+  const reloadTimes: number[] = [];
+  try {
+    const load = wrk(server.port, seconds);
+    for (let i = 0; i < opts.reloads; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const generation = i + 2;
+      const t0 = performance.now();
+      server.child.kill('SIGHUP');
+      // Until the new generation serves and the old one has been told to go.
+      while (!new RegExp(`generation ${generation} ready`).test(server.output())) await new Promise((r) => setTimeout(r, 20));
+      reloadTimes.push((performance.now() - t0) / 1000);
+    }
+    result = await load;
+  } finally {
+    await stop(server.child);
+  }
+  const failed = result.connectErrors + result.readErrors + result.writeErrors + result.timeouts;
+  console.log(`\nreload under load: wrk -t1 -c${opts.connections} -d${seconds}s while SIGHUP is sent ${opts.reloads} times (--processes ${n})`);
+  printTable([
+    ['requests', 'req/s', 'connect errors', 'read errors', 'write errors', 'timeouts', 'non-2xx', 'seconds to each new generation ready'],
+    [String(result.requests), fmt(result.perSecond), String(result.connectErrors), String(result.readErrors), String(result.writeErrors),
+      String(result.timeouts), String(result.non2xx), reloadTimes.map((t) => fmt(t)).join(', ')],
+  ]);
+  const generations = (server.output().match(/generation \d+ ready/g) ?? []).length;
+  console.log(failed + result.non2xx === 0 ? `OK: no failed request, ${generations} generations served` : `FAILED: ${failed} failed and ${result.non2xx} non-2xx requests`);
+  record('http-launcher', 'reload_failed_requests', failed + result.non2xx, 'requests', { reloads: opts.reloads });
+  return failed + result.non2xx === 0;
+}
+
+async function main(): Promise<number> {
+  console.log(`launcher benchmark: ${environmentLine(backend().name, `${os.cpus().length} CPUs shared by servers and wrk`)}`);
+  if (!hasWrk()) {
+    console.log('wrk is missing: this benchmark needs it (apt-get install -y wrk). Nothing was measured.');
+    return 1;
+  }
+  const dir = mkdtempSync(join(os.tmpdir(), 'verdant-launcher-bench-'));
+  try {
+    await throughput(dir);
+    return (await reloadUnderLoad(dir)) ? 0 : 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then((code) => (process.exitCode = code));

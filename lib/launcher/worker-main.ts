@@ -1,0 +1,8 @@
+/**
+ * The script a `verdant serve` worker process runs (the controller starts `node worker-main.js` with the
+ * listening socket as fd 3 and an IPC channel).
+ * @internal
+ */
+import { runWorker } from './worker';
+
+runWorker();

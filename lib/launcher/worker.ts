@@ -1,0 +1,166 @@
+/**
+ * A worker process of `verdant serve`: loads the app, serves it with the green HTTP server on the listening
+ * socket it inherited as fd 3, reports to the controller over the IPC channel, and drains and exits when told
+ * to stop (or when the controller goes away).
+ *
+ * Signals: SIGINT and SIGHUP are ignored (a terminal sends them to the whole process group; the controller
+ * decides what they mean and tells each worker); SIGTERM stops this worker gracefully, as a `stop` message does.
+ */
+import * as fs from 'node:fs';
+import type { AccessLogOption, Handler, RequestInfo } from '../http/server';
+import { serve } from '../http/server';
+import { GreenSocket } from '../net/socket';
+import { wait } from '../runtime/promise';
+import { run } from '../runtime/run';
+import { Event } from '../sync/event';
+import { withTimeout } from '../time/timeout';
+import { loadApp } from './app';
+import {
+  EXIT_START_FAILED,
+  LISTEN_FD,
+  WORKER_CONFIG_ENV,
+  isMessage,
+  type ControllerMessage,
+  type WorkerConfig,
+  type WorkerMessage,
+  type WorkerStats,
+} from './protocol';
+import type { StatusDocument } from './status';
+
+/**
+ * Seconds a keep-alive connection may stay idle; also the grace a draining worker gives idle connections to
+ * send one last request, so that a reload closes no idle connection sooner than the server would have anyway.
+ */
+const KEEP_ALIVE_TIMEOUT = 5;
+/** Seconds to wait for the controller's answer to a status request. */
+const STATUS_TIMEOUT = 2;
+
+function send(message: WorkerMessage, then?: () => void): void {
+  if (process.send === undefined || !process.connected) {
+    then?.();
+    return;
+  }
+  try {
+    process.send(message, undefined, undefined, () => then?.());
+  } catch {
+    then?.(); // the channel closed under us: the controller is gone
+  }
+}
+
+function readConfig(): WorkerConfig {
+  const text = process.env[WORKER_CONFIG_ENV];
+  if (text === undefined) throw new Error(`verdant serve worker: started without ${WORKER_CONFIG_ENV}; run it through verdant serve`);
+  delete process.env[WORKER_CONFIG_ENV];
+  return JSON.parse(text) as WorkerConfig;
+}
+
+/** The access log option for http.serve, and how to flush it before exiting. */
+function openAccessLog(target: string | null): { option: AccessLogOption | undefined; close(): void } {
+  if (target === null) return { option: undefined, close() {} };
+  if (target === '-') return { option: { format: 'combined', stream: process.stdout }, close() {} };
+  // Opened here, synchronously, so that a bad path fails the start with its error. Each process appends
+  // (O_APPEND): a buffered batch of lines goes out in one write, never interleaved with another worker's.
+  const stream = fs.createWriteStream('', { fd: fs.openSync(target, 'a') });
+  return {
+    option: { format: 'combined', stream },
+    close() {
+      wait(new Promise<void>((resolve) => stream.end(resolve)));
+    },
+  };
+}
+
+/** Runs this process as a worker; the entry point is ./worker-main.ts. */
+export function runWorker(): void {
+  const config = readConfig();
+  process.title = `verdant serve worker (generation ${config.generation})`;
+  process.argv = [process.argv[0], config.app];
+  const stopRequested = new Event<void>();
+  const requestStop = () => {
+    if (!stopRequested.ready()) stopRequested.send();
+  };
+  const pendingStatus = new Map<number, (status: StatusDocument) => void>();
+  process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
+  process.on('SIGTERM', requestStop);
+  process.on('disconnect', requestStop);
+  process.on('message', (message: unknown) => {
+    if (!isMessage<ControllerMessage>(message)) return;
+    if (message.type === 'stop') requestStop();
+    else if (message.type === 'status') pendingStatus.get(message.id)?.(message.status);
+  });
+  run(() => serveApp(config, stopRequested, pendingStatus));
+}
+
+function serveApp(config: WorkerConfig, stopRequested: Event<void>, pendingStatus: Map<number, (s: StatusDocument) => void>): void {
+  let requests = 0;
+  let server: ReturnType<typeof serve> | null = null;
+  const stats = (): WorkerStats => ({ requests, rss: process.memoryUsage.rss(), connections: server?.connections ?? 0 });
+  const sendStats = () => send({ type: 'stats', ...stats() });
+
+  let accessLog: ReturnType<typeof openAccessLog>;
+  let handler: Handler;
+  try {
+    const app = loadApp(config.app);
+    const counted: Handler = (request, info) => {
+      requests++;
+      if (requests === config.maxRequests) sendStats();
+      return app(request, info);
+    };
+    handler = config.statusPath === null ? counted : answeringStatus(counted, config.statusPath, () => askStatus(stats(), pendingStatus));
+    accessLog = openAccessLog(config.accessLog);
+    const tls = config.tls === null ? undefined : { cert: fs.readFileSync(config.tls.cert), key: fs.readFileSync(config.tls.key) };
+    server = serve(handler, {
+      sock: GreenSocket.fromFd(LISTEN_FD),
+      concurrency: config.concurrency,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
+      tls,
+      accessLog: accessLog.option,
+    });
+  } catch (error) {
+    // The controller reports it (once per distinct error, however many workers hit it); alone, say it here.
+    const text = error instanceof Error ? error.message : String(error);
+    if (process.send === undefined) process.stderr.write(`${text}\n`);
+    send({ type: 'failed', error: text }, () => process.exit(EXIT_START_FAILED));
+    return;
+  }
+  send({ type: 'ready' });
+  const ticker = setInterval(sendStats, config.statsInterval * 1000);
+  stopRequested.wait();
+  clearInterval(ticker);
+  server.stop({ timeout: config.gracefulTimeout, idleTimeout: Math.min(KEEP_ALIVE_TIMEOUT, config.gracefulTimeout) });
+  accessLog.close();
+  process.exit(0);
+}
+
+let nextStatusId = 1;
+
+/** Asks the controller for the status document (blocks this green thread; null when it does not answer). */
+function askStatus(own: WorkerStats, pending: Map<number, (s: StatusDocument) => void>): StatusDocument | null {
+  const id = nextStatusId++;
+  try {
+    return withTimeout(
+      STATUS_TIMEOUT,
+      () => wait(new Promise<StatusDocument>((resolve) => {
+        pending.set(id, resolve);
+        send({ type: 'status-request', id, ...own });
+      })),
+      { timeoutValue: null },
+    );
+  } finally {
+    pending.delete(id);
+  }
+}
+
+/** Wraps `app` so that `statusPath` is answered with the status JSON and never reaches the app. */
+function answeringStatus(app: Handler, statusPath: string, status: () => StatusDocument | null): Handler {
+  return (request: Request, info: RequestInfo) => {
+    // The cheap test first: most URLs do not contain the path at all.
+    if (!request.url.includes(statusPath) || new URL(request.url).pathname !== statusPath) return app(request, info);
+    const document = status();
+    const body = document === null ? { error: 'the controller did not answer' } : document;
+    return new Response(`${JSON.stringify(body, null, 2)}\n`, {
+      status: document === null ? 503 : 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    });
+  };
+}
