@@ -9,6 +9,7 @@ import { compare, type Agreement, type Divergence } from './differential/compare
 import { INTENTIONAL_DIFFERENCES, type Context } from './differential/differences';
 import { corpusInputs, generatedInputs, mutatedInputs, mutationBases, smugglingInputs, type Input } from './differential/inputs';
 import { llhttpTranscript, llhttpVersion } from './differential/llhttp';
+import type { Message } from './differential/transcript';
 import { oursTranscript } from './differential/ours';
 
 const CORPUS = join(__dirname, '..', '..', '..', 'test', 'native', 'fuzz', 'corpus');
@@ -39,13 +40,18 @@ function show(bytes: Buffer): string {
   return text.length > 300 ? `${text.slice(0, 300)}..."` : text;
 }
 
+function describeResult(result: Agreement | Divergence): string {
+  return typeof result === 'string' ? result : describeDivergence(result);
+}
+
 function describeDivergence(d: Divergence): string {
+  const field = (m: Message | undefined) => JSON.stringify(m?.[d.kind === 'differ' ? (d.field as keyof Message) : 'method']);
   switch (d.kind) {
     case 'we-reject': return `message ${d.index}: we refuse (${d.ours}), llhttp ${d.theirMessage ? 'takes it' : 'waits or stops'}`;
     case 'we-accept': return `message ${d.index}: llhttp refuses (${d.theirs}), we take it`;
     case 'we-wait': return `after message ${d.index}: llhttp refuses (${d.theirs}), we wait for more`;
-    case 'differ': return `message ${d.index}: both take it, ${d.field} differs: ours ${JSON.stringify(d.ourMessage?.[d.field as never])}, ` +
-      `llhttp ${JSON.stringify(d.theirMessage?.[d.field as never])}`;
+    case 'differ':
+      return `message ${d.index}: both take it, ${d.field} differs: ours ${field(d.ourMessage)}, llhttp ${field(d.theirMessage)}`;
   }
 }
 
@@ -70,7 +76,8 @@ describe(`http parser: differential test against Node's llhttp ${llhttpVersion}`
       `${all.length} inputs (${[...outcomes].map(([n, o]) => `${n} ${o.length}`).join(', ')})`,
       `both accept ${count((o) => o.result === 'both-accept')}, both reject ${count((o) => o.result === 'both-reject')}, ` +
         `both incomplete ${count((o) => o.result === 'both-incomplete')}, ` +
-        `intentional differences ${count((o) => o.explainedBy !== null)}, unexplained ${count((o) => typeof o.result !== 'string' && o.explainedBy === null)}`,
+        `intentional differences ${count((o) => o.explainedBy !== null)}, ` +
+        `unexplained ${count((o) => typeof o.result !== 'string' && o.explainedBy === null)}`,
       ...INTENTIONAL_DIFFERENCES.map((d) => `  ${d.kind.padEnd(16)} ${d.id.padEnd(28)} ${count((o) => o.explainedBy === d.id)}`),
     ];
     console.log(lines.map((l) => `      ${l}`).join('\n'));
@@ -80,13 +87,14 @@ describe(`http parser: differential test against Node's llhttp ${llhttpVersion}`
     const generated = outcomes.get('generated') ?? [];
     assert.ok(generated.length > 1000, `only ${generated.length} generated inputs`);
     const differing = generated.filter((o) => o.result !== 'both-accept' && o.result !== 'both-incomplete');
-    assert.deepEqual(differing.map((o) => `${o.input.name}: ${typeof o.result === 'string' ? o.result : describeDivergence(o.result)}`), []);
+    assert.deepEqual(differing.map((o) => `${o.input.name}: ${describeResult(o.result)}`), []);
     assert.ok(generated.filter((o) => o.result === 'both-accept').length > 1000);
   });
 
   it('explains every divergence on the smuggling cases, the mutations and the fuzz corpus by an intentional difference', () => {
     const unexplained = [...outcomes.values()].flat().filter((o) => typeof o.result !== 'string' && o.explainedBy === null);
-    const report = unexplained.slice(0, 25).map((o) => `${o.input.name}\n    ${describeDivergence(o.result as Divergence)}\n    ${show(o.input.bytes)}`);
+    const report = unexplained.slice(0, 25)
+      .map((o) => `${o.input.name}\n    ${describeResult(o.result)}\n    ${show(o.input.bytes)}`);
     assert.equal(unexplained.length, 0, `${unexplained.length} unexplained divergences, the first:\n${report.join('\n')}`);
   });
 
@@ -105,7 +113,7 @@ describe(`http parser: differential test against Node's llhttp ${llhttpVersion}`
       const outcome = smuggling.get(name);
       assert.ok(outcome !== undefined, `no smuggling case named ${name}`);
       const refused = outcome.result === 'both-reject' || (typeof outcome.result !== 'string' && outcome.result.kind === 'we-reject');
-      assert.ok(refused, `${name}: ${typeof outcome.result === 'string' ? outcome.result : describeDivergence(outcome.result)}`);
+      assert.ok(refused, `${name}: ${describeResult(outcome.result)}`);
     }
   });
 

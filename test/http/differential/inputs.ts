@@ -16,11 +16,14 @@ export interface Input {
 }
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
-const HOST = 'Host: example.test\r\n';
+const HOST = 'Host: example.test';
 
 function request(method: string, target: string, version: string, fields: string[], body = ''): string {
   return `${method} ${target} HTTP/${version}\r\n${fields.map((f) => `${f}\r\n`).join('')}\r\n${body}`;
 }
+
+/** A second request on the same connection, to show where the first one ended. */
+const SECOND = request('GET', '/2', '1.1', [HOST]);
 
 const chunked = (...pieces: string[]) => pieces.map((p) => `${p.length.toString(16)}\r\n${p}\r\n`).join('') + '0\r\n\r\n';
 
@@ -48,8 +51,9 @@ export function generatedInputs(): Input[] {
     for (const target of targets) {
       for (const version of ['1.1', '1.0']) {
         for (const [setName, fields] of fieldSets) {
-          const all = version === '1.1' ? [HOST.trimEnd(), ...fields] : fields;
-          inputs.push({ name: `generated ${method} ${target} HTTP/${version} ${setName}`, bytes: bytes(request(method, target, version, all)) });
+          const all = version === '1.1' ? [HOST, ...fields] : fields;
+          const name = `generated ${method} ${target} HTTP/${version} ${setName}`;
+          inputs.push({ name, bytes: bytes(request(method, target, version, all)) });
         }
       }
     }
@@ -67,10 +71,10 @@ export function generatedInputs(): Input[] {
     ['chunked leading zeros', ['Transfer-Encoding: chunked'], '0003\r\nabc\r\n000\r\n\r\n'],
     ['transfer-encoding case', ['Transfer-Encoding: Chunked'], chunked('xyz')],
   ];
-  const follower = request('GET', '/next', '1.1', [HOST.trimEnd()]);
+  const follower = request('GET', '/next', '1.1', [HOST]);
   for (const method of ['POST', 'PUT', 'GET']) {
     for (const [name, fields, body] of bodies) {
-      const first = request(method, '/upload', '1.1', [HOST.trimEnd(), ...fields], body);
+      const first = request(method, '/upload', '1.1', [HOST, ...fields], body);
       inputs.push({ name: `generated ${method} ${name}`, bytes: bytes(first) });
       inputs.push({ name: `generated ${method} ${name}, pipelined`, bytes: bytes(first + follower) });
       // Cut short: every framing must agree on how much more it is waiting for.
@@ -79,14 +83,14 @@ export function generatedInputs(): Input[] {
   }
   inputs.push({ name: 'generated http/1.0 keep-alive pipeline',
     bytes: bytes(request('GET', '/1', '1.0', ['Connection: keep-alive']) + request('GET', '/2', '1.0', [])) });
-  inputs.push({ name: 'generated leading empty lines', bytes: bytes('\r\n\r\n' + request('GET', '/', '1.1', [HOST.trimEnd()])) });
-  inputs.push({ name: 'generated close then more', bytes: bytes(request('GET', '/', '1.1', [HOST.trimEnd(), 'Connection: close']) + follower) });
+  inputs.push({ name: 'generated leading empty lines', bytes: bytes('\r\n\r\n' + request('GET', '/', '1.1', [HOST])) });
+  inputs.push({ name: 'generated close then more', bytes: bytes(request('GET', '/', '1.1', [HOST, 'Connection: close']) + follower) });
   return inputs;
 }
 
 /** The requests behind known smuggling and desync attacks, and the other inputs parsers are known to disagree on. */
 export function smugglingInputs(): Input[] {
-  const post = (fields: string[], body = '') => request('POST', '/', '1.1', [HOST.trimEnd(), ...fields], body);
+  const post = (fields: string[], body = '') => request('POST', '/', '1.1', [HOST, ...fields], body);
   const te = (value: string, body = chunked('abc')) => post([`Transfer-Encoding: ${value}`], body);
   const cases: [string, string][] = [
     ['CL.TE', post(['Content-Length: 6', 'Transfer-Encoding: chunked'], '0\r\n\r\nX')],
@@ -105,7 +109,8 @@ export function smugglingInputs(): Input[] {
     ['Content-Length 2^64', post(['Content-Length: 18446744073709551616'], '')],
     ['Content-Length with a tab after', post(['Content-Length: 3\t'], 'abc')],
     ['Content-Length with a vertical tab', post(['Content-Length: 3\x0b'], 'abc')],
-    ['Content-Length in a GET with a pipelined follower', request('GET', '/', '1.1', [HOST.trimEnd(), 'Content-Length: 21'], request('GET', '/x', '1.0', []))],
+    ['Content-Length in a GET with a pipelined follower',
+      request('GET', '/', '1.1', [HOST, 'Content-Length: 21'], request('GET', '/x', '1.0', []))],
     ['TE chunked twice in one line', te('chunked, chunked')],
     ['TE chunked on two lines', post(['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'], chunked('abc'))],
     ['TE gzip then chunked', te('gzip, chunked')],
@@ -123,8 +128,8 @@ export function smugglingInputs(): Input[] {
     ['TE with an underscore', post(['Transfer_Encoding: chunked'], chunked('abc'))],
     ['TE obs-folded', post(['Transfer-Encoding:', ' chunked'], chunked('abc'))],
     ['TE in HTTP/1.0', request('POST', '/', '1.0', ['Transfer-Encoding: chunked'], chunked('abc'))],
-    ['obs-fold', request('GET', '/', '1.1', [HOST.trimEnd(), 'X-Folded: a', ' b'])],
-    ['obs-fold with a tab', request('GET', '/', '1.1', [HOST.trimEnd(), 'X-Folded: a', '\tb'])],
+    ['obs-fold', request('GET', '/', '1.1', [HOST, 'X-Folded: a', ' b'])],
+    ['obs-fold with a tab', request('GET', '/', '1.1', [HOST, 'X-Folded: a', '\tb'])],
     ['bare LF everywhere', 'GET / HTTP/1.1\nHost: example.test\n\n'],
     ['bare LF ending the request line', 'GET / HTTP/1.1\nHost: example.test\r\n\r\n'],
     ['bare LF ending a field', 'GET / HTTP/1.1\r\nHost: example.test\nX: y\r\n\r\n'],
@@ -142,7 +147,7 @@ export function smugglingInputs(): Input[] {
     ['no Host in HTTP/1.1', 'GET / HTTP/1.1\r\n\r\n'],
     ['two Hosts', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'],
     ['empty Host', 'GET / HTTP/1.1\r\nHost:\r\n\r\n'],
-    ['Expect other than 100-continue', request('PUT', '/', '1.1', [HOST.trimEnd(), 'Expect: 200-ok', 'Content-Length: 0'])],
+    ['Expect other than 100-continue', request('PUT', '/', '1.1', [HOST, 'Expect: 200-ok', 'Content-Length: 0'])],
     ['Expect in HTTP/1.0', request('PUT', '/', '1.0', ['Expect: 100-continue', 'Content-Length: 0'])],
     ['two spaces after the method', 'GET  / HTTP/1.1\r\nHost: example.test\r\n\r\n'],
     ['tab after the method', 'GET\t/ HTTP/1.1\r\nHost: example.test\r\n\r\n'],
@@ -163,13 +168,13 @@ export function smugglingInputs(): Input[] {
     ['target with a quote and angle brackets', 'GET /"<a>" HTTP/1.1\r\nHost: example.test\r\n\r\n'],
     ['CONNECT authority-form', 'CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n'],
     ['CONNECT then bytes', 'CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n\r\n\x16\x03\x01'],
-    ['upgrade then bytes', request('GET', '/ws', '1.1', [HOST.trimEnd(), 'Connection: upgrade', 'Upgrade: websocket'], '\x81\x05hello')],
-    ['upgrade with a body', request('GET', '/ws', '1.1', [HOST.trimEnd(), 'Connection: upgrade', 'Upgrade: x', 'Content-Length: 2'], 'ab\x81\x00')],
-    ['Upgrade without Connection: upgrade', request('GET', '/', '1.1', [HOST.trimEnd(), 'Upgrade: websocket'], '') + request('GET', '/2', '1.1', [HOST.trimEnd()])],
-    ['Connection: close, then a second request', request('GET', '/', '1.1', [HOST.trimEnd(), 'Connection: close']) + request('GET', '/2', '1.1', [HOST.trimEnd()])],
-    ['Connection: keep-alive, close', request('GET', '/', '1.1', [HOST.trimEnd(), 'Connection: keep-alive, close']) + request('GET', '/2', '1.1', [HOST.trimEnd()])],
-    ['Connection: CLOSE', request('GET', '/', '1.1', [HOST.trimEnd(), 'Connection: CLOSE']) + request('GET', '/2', '1.1', [HOST.trimEnd()])],
-    ['Connection: closed', request('GET', '/', '1.1', [HOST.trimEnd(), 'Connection: closed']) + request('GET', '/2', '1.1', [HOST.trimEnd()])],
+    ['upgrade then bytes', request('GET', '/ws', '1.1', [HOST, 'Connection: upgrade', 'Upgrade: websocket'], '\x81\x05hello')],
+    ['upgrade with a body', request('GET', '/ws', '1.1', [HOST, 'Connection: upgrade', 'Upgrade: x', 'Content-Length: 2'], 'ab\x81\x00')],
+    ['Upgrade without Connection: upgrade', request('GET', '/', '1.1', [HOST, 'Upgrade: websocket'], '') + SECOND],
+    ['Connection: close, then a second request', request('GET', '/', '1.1', [HOST, 'Connection: close']) + SECOND],
+    ['Connection: keep-alive, close', request('GET', '/', '1.1', [HOST, 'Connection: keep-alive, close']) + SECOND],
+    ['Connection: CLOSE', request('GET', '/', '1.1', [HOST, 'Connection: CLOSE']) + SECOND],
+    ['Connection: closed', request('GET', '/', '1.1', [HOST, 'Connection: closed']) + SECOND],
     ['chunk size overflowing 64 bits', te('chunked', 'fffffffffffffffff\r\nabc\r\n0\r\n\r\n')],
     ['chunk size past 2^53', te('chunked', '20000000000000\r\nabc\r\n0\r\n\r\n')],
     ['chunk size 2^53 - 1', te('chunked', '1fffffffffffff\r\nabc')],
@@ -198,9 +203,9 @@ export function smugglingInputs(): Input[] {
     ['trailer without a colon', te('chunked', '0\r\nNoColon\r\n\r\n')],
     ['trailer with Content-Length', te('chunked', '0\r\nContent-Length: 5\r\n\r\n')],
     ['trailer with a space before the colon', te('chunked', '0\r\nX : y\r\n\r\n')],
-    ['a 9 KiB field line', request('GET', '/', '1.1', [HOST.trimEnd(), `X-Big: ${'b'.repeat(9 * 1024)}`])],
-    ['a 9 KiB request line', request('GET', `/${'a'.repeat(9 * 1024)}`, '1.1', [HOST.trimEnd()])],
-    ['101 fields', request('GET', '/', '1.1', [HOST.trimEnd(), ...Array.from({ length: 100 }, (_, i) => `X-${i}: ${i}`)])],
+    ['a 9 KiB field line', request('GET', '/', '1.1', [HOST, `X-Big: ${'b'.repeat(9 * 1024)}`])],
+    ['a 9 KiB request line', request('GET', `/${'a'.repeat(9 * 1024)}`, '1.1', [HOST])],
+    ['101 fields', request('GET', '/', '1.1', [HOST, ...Array.from({ length: 100 }, (_, i) => `X-${i}: ${i}`)])],
     ['a TLS ClientHello', '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03'],
     ['an HTTP/2 preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
   ];
@@ -222,7 +227,8 @@ export function mutatedInputs(bases: Input[]): Input[] {
           replaced[i] = c;
           inputs.push({ name: `${base.name}, byte ${i} replaced by 0x${c.toString(16)}`, bytes: replaced });
         }
-        inputs.push({ name: `${base.name}, 0x${c.toString(16)} inserted at ${i}`, bytes: Buffer.concat([b.subarray(0, i), Buffer.of(c), b.subarray(i)]) });
+        const inserted = Buffer.concat([b.subarray(0, i), Buffer.of(c), b.subarray(i)]);
+        inputs.push({ name: `${base.name}, 0x${c.toString(16)} inserted at ${i}`, bytes: inserted });
       }
       inputs.push({ name: `${base.name}, byte ${i} deleted`, bytes: Buffer.concat([b.subarray(0, i), b.subarray(i + 1)]) });
     }
@@ -232,14 +238,13 @@ export function mutatedInputs(bases: Input[]): Input[] {
 
 /** The requests the mutations start from: every framing, and fields that steer framing and connections. */
 export function mutationBases(): Input[] {
-  const h = HOST.trimEnd();
   const bases: [string, string][] = [
-    ['GET', request('GET', '/a?b=c', '1.1', [h, 'Accept: */*', 'Connection: keep-alive']) + request('GET', '/2', '1.1', [h])],
+    ['GET', request('GET', '/a?b=c', '1.1', [HOST, 'Accept: */*', 'Connection: keep-alive']) + SECOND],
     ['HTTP/1.0', request('GET', '/', '1.0', ['Connection: keep-alive', 'X: y']) + request('HEAD', '/2', '1.0', [])],
-    ['POST content-length', request('POST', '/p', '1.1', [h, 'Content-Length: 5'], 'hello') + request('GET', '/2', '1.1', [h])],
-    ['POST chunked', request('POST', '/c', '1.1', [h, 'Transfer-Encoding: chunked'], '5;e=v\r\nhello\r\n0\r\nT: v\r\n\r\n') + request('GET', '/2', '1.1', [h])],
-    ['upgrade', request('GET', '/ws', '1.1', [h, 'Connection: Upgrade', 'Upgrade: websocket']) + 'rest'],
-    ['expect', request('PUT', '/e', '1.1', [h, 'Expect: 100-continue', 'Content-Length: 2'], 'ok')],
+    ['POST content-length', request('POST', '/p', '1.1', [HOST, 'Content-Length: 5'], 'hello') + SECOND],
+    ['POST chunked', request('POST', '/c', '1.1', [HOST, 'Transfer-Encoding: chunked'], '5;e=v\r\nhello\r\n0\r\nT: v\r\n\r\n') + SECOND],
+    ['upgrade', request('GET', '/ws', '1.1', [HOST, 'Connection: Upgrade', 'Upgrade: websocket']) + 'rest'],
+    ['expect', request('PUT', '/e', '1.1', [HOST, 'Expect: 100-continue', 'Content-Length: 2'], 'ok')],
   ];
   return bases.map(([name, text]) => ({ name: `mutation of ${name}`, bytes: bytes(text) }));
 }
@@ -250,13 +255,16 @@ export function mutationBases(): Input[] {
  */
 export function corpusInputs(root: string): Input[] {
   const read = (dir: string) => readdirSync(join(root, dir)).sort().map((name) => ({ name, bytes: readFileSync(join(root, dir, name)) }));
-  const prefix = bytes(request('POST', '/', '1.1', [HOST.trimEnd(), 'Transfer-Encoding: chunked']));
+  const prefix = bytes(request('POST', '/', '1.1', [HOST, 'Transfer-Encoding: chunked']));
   return [
     ...read('request_head').map(({ name, bytes: b }) => ({ name: `corpus request_head/${name}`, bytes: b })),
     ...read('chunk_size').map(({ name, bytes: b }) => ({
       name: `corpus chunk_size/${name}`,
       bytes: Buffer.concat([prefix, b, bytes('abcdefghijklmnopqrstuvwxyz'.repeat(2) + '\r\n0\r\n\r\n')]),
     })),
-    ...read('trailers').map(({ name, bytes: b }) => ({ name: `corpus trailers/${name}`, bytes: Buffer.concat([prefix, bytes('0\r\n'), b]) })),
+    ...read('trailers').map(({ name, bytes: b }) => ({
+      name: `corpus trailers/${name}`,
+      bytes: Buffer.concat([prefix, bytes('0\r\n'), b]),
+    })),
   ];
 }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,8 @@ inline void CheckFailure(http::Result result, int32_t reason) {
   FUZZ_CHECK_MSG(reason > 0 && reason < static_cast<int32_t>(http::Reason::kCount), std::to_string(reason));
   FUZZ_CHECK_MSG(-result == StatusOf(static_cast<http::Reason>(reason)),
                  "status " + std::to_string(-result) + " for reason " + std::to_string(reason));
+  // Each reason has its own message for the client (the fallback is for numbers that are no reason).
+  FUZZ_CHECK(std::strcmp(http::ReasonMessage(static_cast<http::Reason>(reason)), "unknown parse error") != 0);
 }
 
 // The prefix lengths the stability checks parse: all of them for short inputs; for long ones, those that cut the
