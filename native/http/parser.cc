@@ -53,6 +53,14 @@ LineScan FindLineEnd(const uint8_t* data, size_t size, size_t from, size_t* cr) 
   return LineScan::kLine;
 }
 
+// How long the unfinished line data[from, size) is so far, for the limits: a final CR is not counted, because it
+// may be the start of the line's CRLF, which a complete line's length does not include either. (Counting it
+// refused a line of exactly the limit when the CR and the LF arrived apart.)
+size_t PendingLineLength(const uint8_t* data, size_t size, size_t from) {
+  size_t n = size - from;
+  return n > 0 && data[size - 1] == '\r' ? n - 1 : n;
+}
+
 Result Fail(int32_t* reason_slot, Reason reason, int status) {
   *reason_slot = static_cast<int32_t>(reason);
   return -status;
@@ -171,7 +179,9 @@ Result ParseFields(const uint8_t* data, size_t size, size_t pos, size_t head_sta
     LineScan scan = FindLineEnd(data, size, pos, &cr);
     if (scan == LineScan::kIncomplete) {
       // The limits hold for what has arrived too: a field line or a head that can only grow past them fails now.
-      if (size - pos > limits.max_header_line) return Fail(out, Reason::kHeaderLineTooLong, 431);
+      if (PendingLineLength(data, size, pos) > limits.max_header_line) {
+        return Fail(out, Reason::kHeaderLineTooLong, 431);
+      }
       if (size - head_start > limits.max_head) return Fail(out, Reason::kHeadTooLarge, 431);
       return 0;
     }
@@ -226,6 +236,44 @@ Result ParseFields(const uint8_t* data, size_t size, size_t pos, size_t head_sta
   }
 }
 
+size_t SkipBws(const uint8_t* data, size_t i, size_t end) {
+  while (i < end && (data[i] == ' ' || data[i] == '\t')) i++;
+  return i;
+}
+
+// Whether data[i, end) is chunk extensions (RFC 9112 7.1.1):
+//   *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), chunk-ext-val = token / quoted-string
+// They are ignored, but only well-formed ones are: a lax reading of a chunk line (whitespace after the size, a
+// value that is neither a token nor a quoted string) is where parsers in a chain can disagree about it.
+bool IsChunkExtensions(const uint8_t* data, size_t i, size_t end) {
+  while (i < end) {
+    i = SkipBws(data, i, end);
+    if (i == end || data[i] != ';') return false;
+    i = SkipBws(data, i + 1, end);
+    size_t name = i;
+    while (i < end && IsTokenChar(data[i])) i++;
+    if (i == name) return false;
+    size_t equals = SkipBws(data, i, end);
+    if (equals == end || data[equals] != '=') continue;  // no value: the next extension (or the end) must follow
+    i = SkipBws(data, equals + 1, end);
+    if (i < end && data[i] == '"') {
+      // quoted-string: qdtext is a value character other than '"' and '\'; a quoted-pair escapes one.
+      for (i++;; i++) {
+        if (i == end) return false;
+        if (data[i] == '"') break;
+        if (data[i] == '\\' && ++i == end) return false;
+        if (!IsValueChar(data[i])) return false;
+      }
+      i++;
+    } else {
+      size_t value = i;
+      while (i < end && IsTokenChar(data[i])) i++;
+      if (i == value) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 const char* ReasonMessage(Reason reason) {
@@ -268,7 +316,7 @@ Result ParseRequestHead(const uint8_t* data, size_t size, const Limits& limits, 
   size_t cr = 0;
   LineScan scan = FindLineEnd(data, size, start, &cr);
   if (scan == LineScan::kIncomplete) {
-    if (size - start > limits.max_request_line) return Fail(out, Reason::kTargetTooLong, 414);
+    if (PendingLineLength(data, size, start) > limits.max_request_line) return Fail(out, Reason::kTargetTooLong, 414);
     // Fail early on what cannot become a request line: the method must be a token.
     for (size_t i = start; i < size && data[i] != ' ' && data[i] != '\r'; i++) {
       if (!IsTokenChar(data[i])) return Fail(out, Reason::kBadMethod, 400);
@@ -339,9 +387,10 @@ Result ParseChunkSize(const uint8_t* data, size_t size, uint64_t* chunk_size, in
   size_t cr = 0;
   LineScan scan = FindLineEnd(data, size, 0, &cr);
   if (scan == LineScan::kIncomplete) {
-    if (size > kMaxLine) return Fail(reason, Reason::kChunkSizeLineTooLong, 400);
+    if (PendingLineLength(data, size, 0) > kMaxLine) return Fail(reason, Reason::kChunkSizeLineTooLong, 400);
     for (size_t i = 0; i < size; i++) {
-      if (data[i] == ';' || data[i] == '\r') break;
+      // The size ends at extensions, their whitespace or the CR; what follows is judged once the line is whole.
+      if (data[i] == ';' || data[i] == ' ' || data[i] == '\t' || data[i] == '\r') break;
       bool hex = (data[i] >= '0' && data[i] <= '9') || (Lower(data[i]) >= 'a' && Lower(data[i]) <= 'f');
       if (!hex) return Fail(reason, Reason::kBadChunkSize, 400);
     }
@@ -361,13 +410,7 @@ Result ParseChunkSize(const uint8_t* data, size_t size, uint64_t* chunk_size, in
     value = (value << 4) | static_cast<uint64_t>(digit);
   }
   if (i == 0 || value > kMaxContentLength) return Fail(reason, Reason::kBadChunkSize, 400);
-  // What follows the size may only be extensions: BWS ";" name [ "=" value ], with no control characters.
-  size_t rest = i;
-  while (rest < cr && (data[rest] == ' ' || data[rest] == '\t')) rest++;
-  if (rest < cr && data[rest] != ';') return Fail(reason, Reason::kBadChunkSize, 400);
-  for (size_t k = rest; k < cr; k++) {
-    if (!IsValueChar(data[k])) return Fail(reason, Reason::kBadChunkSize, 400);
-  }
+  if (!IsChunkExtensions(data, i, cr)) return Fail(reason, Reason::kBadChunkSize, 400);
   *chunk_size = value;
   return static_cast<Result>(cr + 2);
 }

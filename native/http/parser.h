@@ -13,7 +13,8 @@
 //     between a field name and its colon, control characters in values, non-token methods and field names;
 //   - Content-Length with Transfer-Encoding, differing Content-Lengths, a Transfer-Encoding whose last coding
 //     is not chunked (400) or that has codings we cannot decode before it (501), Transfer-Encoding in HTTP/1.0;
-//   - HTTP/1.1 without exactly one Host; an Expect other than 100-continue (417).
+//   - HTTP/1.1 without exactly one Host; an Expect other than 100-continue (417);
+//   - a chunk-size line other than hex digits and well-formed extensions (RFC 9112 7.1.1).
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,7 @@
 // Unit tests for the strict HTTP/1.1 request parser (native/http/parser.cc): what it accepts, what it refuses with
 // which status, that limits hold on incomplete input, and that every prefix of a valid head is "incomplete".
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -180,6 +181,58 @@ TEST(chunk_size_lines) {
   CHECK_EQ(chunk("10\n", &size), -400);
   CHECK_EQ(chunk("fffffffffffffffff\r\n", &size), -400);  // past 2^53
   CHECK_EQ(chunk("1;" + std::string(5000, 'e'), &size), -400);
+}
+
+// Found by the fuzzer (test/native/fuzz): while a line was incomplete its final CR counted towards the limit, so
+// a line of exactly the limit was refused when its CR and LF arrived in different reads.
+TEST(a_line_of_exactly_the_limit_is_accepted_when_its_crlf_arrives_split) {
+  http::Limits limits;
+  limits.max_request_line = 32;
+  limits.max_header_line = 16;
+  std::string request_line = "GET /" + std::string(32 - 14, 'a') + " HTTP/1.1";
+  std::string field = "X: " + std::string(16 - 3, 'b');
+  CHECK_EQ(request_line.size(), size_t{32});
+  CHECK_EQ(field.size(), size_t{16});
+  std::string head = request_line + "\r\nHost: h\r\n" + field + "\r\n\r\n";
+  CHECK_EQ(Status(head, limits), static_cast<int32_t>(head.size()));
+  CHECK_EQ(Status(request_line + "\r", limits), 0);
+  CHECK_EQ(Status(request_line + "\r\nHost: h\r\n" + field + "\r", limits), 0);
+  // One byte more is refused, complete or not.
+  CHECK_EQ(Status(request_line + "a\r", limits), -414);
+  CHECK_EQ(Status(request_line + "\r\nHost: h\r\n" + field + "b\r", limits), -431);
+
+  uint64_t size = 0;
+  int32_t reason = 0;
+  std::string chunk = "1;" + std::string(4096 - 2, 'e');
+  std::string cr = chunk + "\r";
+  CHECK_EQ(http::ParseChunkSize(reinterpret_cast<const uint8_t*>(cr.data()), cr.size(), &size, &reason), 0);
+  std::string whole = chunk + "\r\n";
+  CHECK_EQ(http::ParseChunkSize(reinterpret_cast<const uint8_t*>(whole.data()), whole.size(), &size, &reason),
+           static_cast<int32_t>(whole.size()));
+}
+
+// Found by the differential test against llhttp (test/http/parser-differential.test.ts): anything after the size
+// that started with ';' passed, and so did whitespace with nothing after it.
+TEST(chunk_extensions_follow_the_grammar) {
+  auto status = [](const std::string& line) {
+    uint64_t size = 0;
+    int32_t reason = 0;
+    std::string text = line + "\r\n";
+    return http::ParseChunkSize(reinterpret_cast<const uint8_t*>(text.data()), text.size(), &size, &reason);
+  };
+  for (const char* ok : {"5;a", "5;a=b", "5;a=b;c;d=\"e\"", "5 ; a = b", "5\t;a=\"\"", "5;a=\"x \\\" y\"",
+                         "5;a=\"caf\xc3\xa9\"", "5;a=b;c"}) {
+    CHECK_EQ(status(ok), static_cast<int32_t>(std::strlen(ok) + 2));
+  }
+  for (const char* bad : {"3 ", "3\t", "3;", "3;;a", "3;=b", "3;a=", "3;a ", "3;a=b ", "3;a=b c", "3;a=\"x",
+                          "3;a=\"x\\", "3;a=\"\\\x01\"", "3;a=\x7f", "3;a=caf\xc3\xa9", "3 x", "3;a,b"}) {
+    CHECK_EQ(status(bad), -400);
+  }  // Found by the replay of the fuzz corpus: whitespace after the size was refused while the line was incomplete,
+  // although a whole line may have it before extensions.
+  uint64_t size = 0;
+  int32_t reason = 0;
+  const uint8_t prefix[] = {'5', ' ', '\t'};
+  CHECK_EQ(http::ParseChunkSize(prefix, sizeof prefix, &size, &reason), 0);
 }
 
 TEST(trailers) {
