@@ -9,85 +9,17 @@
  * Needs wrk (`apt-get install -y wrk`); says so and exits 1 when it is missing. Nothing is pinned: the servers'
  * processes and wrk share the machine's cores, so compare the ratio, not the absolute figures.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { backend } from '../lib/runtime/config';
 import { environmentLine, fmt, median, options, printTable, record } from './harness';
+import { failures, hasWrk, startServer, stopServer as stop, wrk, type WrkResult } from './wrk';
 
 const opts = options({ runs: 3, seconds: 5, processes: 4, connections: 100, reloads: 3, warmup: 1 });
 const VERDANT = join(__dirname, '..', '..', 'bin', 'verdant.js');
 /** The controller's lines once every worker of the first generation serves; the port is group 1. */
 const VERDANT_READY = /listening on http:\/\/127\.0\.0\.1:(\d+)[\s\S]*generation 1 ready/;
-
-interface WrkResult {
-  requests: number;
-  perSecond: number;
-  /** Socket errors (connect, read, write, timeout) and non-2xx/3xx responses. */
-  connectErrors: number;
-  readErrors: number;
-  writeErrors: number;
-  timeouts: number;
-  non2xx: number;
-}
-
-function hasWrk(): boolean {
-  const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
-  return probe.error === undefined;
-}
-
-function parseWrk(out: string): WrkResult {
-  const number = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
-  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    requests: number(/(\d+) requests in/),
-    perSecond: number(/Requests\/sec:\s+([\d.]+)/),
-    connectErrors: Number(errors?.[1] ?? 0),
-    readErrors: Number(errors?.[2] ?? 0),
-    writeErrors: Number(errors?.[3] ?? 0),
-    timeouts: Number(errors?.[4] ?? 0),
-    non2xx: number(/Non-2xx or 3xx responses: (\d+)/),
-  };
-}
-
-/** Runs wrk against `port` for `seconds`; its parsed output. */
-function wrk(port: number, seconds: number): Promise<WrkResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${opts.connections}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(parseWrk(out)) : reject(new Error(`wrk exited with ${code}: ${out}`))));
-  });
-}
-
-/** Starts a server process and resolves with it and its port once a line of its output matches `ready`. */
-function startServer(command: string[], ready: RegExp, stream: 'stdout' | 'stderr'): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  const output = () => text;
-  child.stderr!.on('data', (d) => (text += d));
-  child.stdout!.on('data', (d) => (text += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command.join(' ')} did not start:\n${text}`)), 20000);
-    child[stream]!.on('data', () => {
-      const match = ready.exec(text);
-      if (match === null) return;
-      clearTimeout(timer);
-      resolve({ child, port: Number(match[1]), output });
-    });
-    child.on('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}:\n${text}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
 
 const CLUSTER_SERVER = `'use strict';
 const cluster = require('node:cluster');
@@ -120,15 +52,15 @@ async function throughput(dir: string): Promise<void> {
       name: `verdant serve --processes ${n}`,
       ...(await startServer([process.execPath, VERDANT, 'serve', app, '--port', '0', '--host', '127.0.0.1', '--processes', n], VERDANT_READY, 'stderr')),
     },
-    { name: `node cluster, ${n} workers`, ...(await startServer([process.execPath, join(dir, 'cluster.js'), n], /READY (\d+)/, 'stdout')) },
+    { name: `node cluster, ${n} workers`, ...(await startServer([process.execPath, join(dir, 'cluster.js'), n], /READY (\d+)/)) },
   ];
   const rates: number[][] = servers.map(() => []);
   try {
-    for (const server of servers) await wrk(server.port, opts.warmup);
+    for (const server of servers) await wrk(server.port, { connections: opts.connections, seconds: opts.warmup });
     for (let run = 0; run < opts.runs; run++) {
       for (const [i, server] of servers.entries()) {
-        const result = await wrk(server.port, opts.seconds);
-        const errors = result.connectErrors + result.readErrors + result.writeErrors + result.timeouts + result.non2xx;
+        const result = await wrk(server.port, { connections: opts.connections, seconds: opts.seconds });
+        const errors = failures(result);
         if (errors > 0) console.log(`  (${server.name}, run ${run + 1}: ${errors} errors)`);
         rates[i].push(result.perSecond);
       }
@@ -159,7 +91,7 @@ async function reloadUnderLoad(dir: string): Promise<boolean> {
   let result: WrkResult;
   const reloadTimes: number[] = [];
   try {
-    const load = wrk(server.port, seconds);
+    const load = wrk(server.port, { connections: opts.connections, seconds });
     for (let i = 0; i < opts.reloads; i++) {
       await new Promise((r) => setTimeout(r, 1000));
       const generation = i + 2;
