@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Serve, appSource, get, scratchDir, sleepMs, startLoad, writeApp, type LoadResult } from './support';
+import { appSource, get, sleepMs, startLoad, useScratchApp, writeApp, type LoadResult } from './support';
 
 function assertNoFailures(result: LoadResult): void {
   assert.deepEqual(
@@ -19,27 +19,11 @@ const tails = (result: LoadResult, n: number) => result.versions.map((v) => v.sl
 
 describe('verdant serve: replacing workers under load', function () {
   this.timeout(40000);
-  let dir: string;
-  let app: string;
-  const running: Serve[] = [];
-  const serve = (args: string[]) => {
-    const s = new Serve(args, { cwd: dir });
-    running.push(s);
-    return s;
-  };
-
-  beforeEach(() => {
-    dir = scratchDir();
-    app = path.join(dir, 'app.js');
-    writeApp(app, appSource(1));
-  });
-  afterEach(() => {
-    running.splice(0).forEach((s) => s.kill());
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratchApp();
+  const serve = (args: string[]) => scratch.serve(args);
 
   it('SIGHUP under constant load: no request fails, no connection is refused, and the new code answers', async () => {
-    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '2']).ready();
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2']).ready();
     const load = startLoad(s.port, { keepAlive: 4, fresh: 2 });
     await sleepMs(300);
     for (const version of [2, 3]) {
@@ -47,7 +31,7 @@ describe('verdant serve: replacing workers under load', function () {
       const slow = get(s.port, '/slow?ms=700', { agent: false });
       await sleepMs(100);
       const mark = s.stderr.length;
-      writeApp(app, appSource(version));
+      writeApp(scratch.app, appSource(version));
       s.child.kill('SIGHUP');
       await s.waitFor(new RegExp(`generation ${version} ready`), 20000, mark);
       // Both workers of the old generation have drained and exited.
@@ -68,7 +52,7 @@ describe('verdant serve: replacing workers under load', function () {
   });
 
   it('recycles workers past --max-requests (new one first, then the old one drains) without failures', async () => {
-    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--max-requests', '150', '--status-path', '/status']).ready();
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--max-requests', '150', '--status-path', '/status']).ready();
     const load = startLoad(s.port, { keepAlive: 3, fresh: 1 });
     await s.waitFor(/worker \d+ reached max-requests: starting its replacement/, 20000);
     await s.waitFor(/stopping worker \d+ \(generation 1, max-requests\)/, 20000);
@@ -90,7 +74,7 @@ describe('verdant serve: replacing workers under load', function () {
   });
 
   it('recycles a worker past --max-age, and kills a worker that does not stop within --graceful-timeout', async () => {
-    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--max-age', '1', '--graceful-timeout', '0.5']).ready();
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--max-age', '1', '--graceful-timeout', '0.5']).ready();
     const [, old] = await s.waitFor(/worker (\d+) reached max-age: starting its replacement/, 10000);
     await s.waitFor(new RegExp(`worker ${old} \\(generation 1\\) exited \\(code 0\\)`), 10000);
     assert.equal((await get(s.port, '/')).status, 200);
@@ -107,17 +91,17 @@ describe('verdant serve: replacing workers under load', function () {
   });
 
   it('--reload reloads when a file in the app directory changes, and ignores its own access log', async () => {
-    const log = path.join(dir, 'access.log');
-    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--reload', '--access-log', log]).ready();
+    const log = path.join(scratch.dir, 'access.log');
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--reload', '--access-log', log]).ready();
     for (let i = 0; i < 3; i++) await get(s.port, '/');
     await sleepMs(500);
     assert.doesNotMatch(s.stderr, /reloading/, 'writing the access log is no change');
-    fs.mkdirSync(path.join(dir, 'lib'));
+    fs.mkdirSync(path.join(scratch.dir, 'lib'));
     await s.waitFor(/a file changed: reloading, starting generation 2/, 10000);
     await s.waitFor(/generation 2 ready/, 10000);
-    writeApp(path.join(dir, 'lib', 'helper.js'), 'module.exports = 1;\n'); // in a directory created after the start
+    writeApp(path.join(scratch.dir, 'lib', 'helper.js'), 'module.exports = 1;\n'); // in a directory created after the start
     await s.waitFor(/generation 3 ready/, 10000);
-    writeApp(app, appSource(7));
+    writeApp(scratch.app, appSource(7));
     await s.waitFor(/generation 4 ready/, 10000);
     assert.equal((JSON.parse((await get(s.port, '/')).body) as { version: number }).version, 7);
     assert.deepEqual(await s.stop(), { code: 0, signal: null });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { Serve, appSource, get, runToEnd, scratchDir, sleepMs, writeApp } from './support';
+import { appSource, get, runToEnd, sleepMs, useScratchApp, writeApp } from './support';
 
 /** Whether `pid` is a process that still runs (not gone, not a zombie). */
 function isRunning(pid: number): boolean {
@@ -21,27 +21,11 @@ function isRunning(pid: number): boolean {
 
 describe('verdant serve', function () {
   this.timeout(30000);
-  let dir: string;
-  let app: string;
-  const running: Serve[] = [];
-  const serve = (args: string[]) => {
-    const s = new Serve(args, { cwd: dir });
-    running.push(s);
-    return s;
-  };
-
-  beforeEach(() => {
-    dir = scratchDir();
-    app = path.join(dir, 'app.js');
-    writeApp(app, appSource(1));
-  });
-  afterEach(() => {
-    running.splice(0).forEach((s) => s.kill());
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = useScratchApp();
+  const serve = (args: string[]) => scratch.serve(args);
 
   it('spreads requests over its worker processes, answers the status path itself, sizes the tpool', async () => {
-    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--threads', '3', '--status-path', '/_verdant/status']).ready();
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--threads', '3', '--status-path', '/_verdant/status']).ready();
     // Requests that keep a worker's CPU busy for a moment, 4 at a time on fresh connections: a busy worker is
     // not accepting, so the other one takes the next connection from the shared queue.
     const pids = new Set<number>();
@@ -87,9 +71,9 @@ describe('verdant serve', function () {
   });
 
   it('replaces a worker that is killed, refuses a second launcher on its port or pid file, and SIGTERM drains in-flight requests, exits 0 and removes the pid file', async () => {
-    const pidFile = path.join(dir, 'serve.pid');
-    const log = path.join(dir, 'access.log');
-    const s = await serve([app, '--port=0', '--host=127.0.0.1', '--processes=2', `--pid-file=${pidFile}`, `--access-log=${log}`, '--status-path=/status']).ready();
+    const pidFile = path.join(scratch.dir, 'serve.pid');
+    const log = path.join(scratch.dir, 'access.log');
+    const s = await serve([scratch.app, '--port=0', '--host=127.0.0.1', '--processes=2', `--pid-file=${pidFile}`, `--access-log=${log}`, '--status-path=/status']).ready();
     assert.equal(fs.readFileSync(pidFile, 'utf8').trim(), String(s.pid));
     const workers = () => get(s.port, '/status').then((r) => (JSON.parse(r.body) as { workers: { pid: number; state: string }[] }).workers);
     const before = await workers();
@@ -106,8 +90,8 @@ describe('verdant serve', function () {
 
     // A second launcher on the same port, or with the same pid file, stops before starting anything.
     const [busyPort, takenPidFile] = await Promise.all([
-      runToEnd([app, '--port', String(s.port), '--host', '127.0.0.1', '--processes', '1']),
-      runToEnd([app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--pid-file', pidFile]),
+      runToEnd([scratch.app, '--port', String(s.port), '--host', '127.0.0.1', '--processes', '1']),
+      runToEnd([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--pid-file', pidFile]),
     ]);
     assert.equal(busyPort.code, 1);
     assert.match(busyPort.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${s.port}: bind EADDRINUSE`));
@@ -131,7 +115,7 @@ describe('verdant serve', function () {
   });
 
   it('leaves no worker behind when the controller itself is killed', async () => {
-    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--status-path', '/status']).ready();
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--status-path', '/status']).ready();
     const doc = JSON.parse((await get(s.port, '/status')).body) as { workers: { pid: number }[] };
     const pids = doc.workers.map((w) => w.pid);
     assert.equal(pids.length, 2);
@@ -144,8 +128,8 @@ describe('verdant serve', function () {
   });
 
   it('reports an app that throws at load, retries with a growing delay, and serves once the code is fixed', async () => {
-    writeApp(app, appSource(1, "throw new Error('boom at load');"));
-    const s = serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '2']);
+    writeApp(scratch.app, appSource(1, "throw new Error('boom at load');"));
+    const s = serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2']);
     await s.waitFor(/could not start:\n.*threw while loading: Error: boom at load/, 10000);
     await sleepMs(2500);
     const attempts = (s.stderr.match(/could not start/g) ?? []).length;
@@ -155,7 +139,7 @@ describe('verdant serve', function () {
     assert.match(s.stderr, /starting a replacement in \d+(\.\d+)? s/);
     const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(s.stderr)![1]);
 
-    writeApp(app, appSource(2));
+    writeApp(scratch.app, appSource(2));
     s.child.kill('SIGHUP'); // retry now rather than after the delay
     await s.waitFor(/generation 2 ready/, 10000);
     assert.equal((JSON.parse((await get(port, '/')).body) as { version: number }).version, 2);
@@ -163,7 +147,7 @@ describe('verdant serve', function () {
   });
 
   it('serves an ES module exporting an object with a fetch method, and logs to stdout with --access-log -', async () => {
-    const esm = path.join(dir, 'app.mjs');
+    const esm = path.join(scratch.dir, 'app.mjs');
     writeApp(esm, 'export default { greeting: "hi", fetch(req) { return new Response(`${this.greeting} ${new URL(req.url).pathname}`); } };\n');
     const s = await serve([esm, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--access-log', '-']).ready();
     const answer = await get(s.port, '/esm');
@@ -174,11 +158,11 @@ describe('verdant serve', function () {
   });
 
   it('serves HTTPS with --tls-cert and --tls-key', async () => {
-    const cert = path.join(dir, 'cert.pem');
-    const key = path.join(dir, 'key.pem');
+    const cert = path.join(scratch.dir, 'cert.pem');
+    const key = path.join(scratch.dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert,
       '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const s = await serve([app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--tls-cert', cert, '--tls-key', key]).ready();
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '1', '--tls-cert', cert, '--tls-key', key]).ready();
     assert.match(s.stderr, /listening on https:\/\/127\.0\.0\.1:/);
     const body = await new Promise<string>((resolve, reject) => {
       https.get({ host: '127.0.0.1', port: s.port, path: '/', ca: fs.readFileSync(cert), agent: false }, (res) => {
@@ -193,18 +177,18 @@ describe('verdant serve', function () {
 
   it('exits with code 2 and names the problem for bad flags and a missing app file (1 for a host that does not resolve)', async () => {
     const cases: [string[], RegExp][] = [
-      [[app, '--prot', '80'], /unknown flag --prot/],
-      [[app, '--processes', 'four'], /--processes takes an integer, not "four"/],
-      [[app, '--port', '70000'], /--port takes an integer >= 0 and <= 65535, not 70000/],
-      [[path.join(dir, 'missing.js')], /no such app file: .*missing\.js/],
-      [[app, '--tls-cert', app], /--tls-cert needs --tls-key/],
+      [[scratch.app, '--prot', '80'], /unknown flag --prot/],
+      [[scratch.app, '--processes', 'four'], /--processes takes an integer, not "four"/],
+      [[scratch.app, '--port', '70000'], /--port takes an integer >= 0 and <= 65535, not 70000/],
+      [[path.join(scratch.dir, 'missing.js')], /no such app file: .*missing\.js/],
+      [[scratch.app, '--tls-cert', scratch.app], /--tls-cert needs --tls-key/],
     ];
     const results = await Promise.all(cases.map(([args]) => runToEnd(args)));
     results.forEach((r, i) => {
       assert.equal(r.code, 2, `${cases[i][0].join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, cases[i][1]);
     });
-    const unresolvable = await runToEnd([app, '--host', 'nosuch.invalid', '--port', '0']);
+    const unresolvable = await runToEnd([scratch.app, '--host', 'nosuch.invalid', '--port', '0']);
     assert.equal(unresolvable.code, 1, 'not a usage error: the name might resolve another time');
     assert.match(unresolvable.stderr, /^verdant serve: cannot listen on nosuch\.invalid:0: getaddrinfo /);
     const help = await runToEnd(['--help']);

@@ -215,3 +215,36 @@ export function runToEnd(args: string[], timeout = 15000): Promise<{ code: numbe
     return { code, stdout: serve.stdout, stderr: serve.stderr };
   });
 }
+
+/** A test's scratch directory with the fixture app (version 1) in it, and the servers it started. */
+export interface ScratchApp {
+  dir: string;
+  /** The app file, `dir`/app.js. */
+  app: string;
+  /** Starts `verdant serve args` in `dir`; it is killed after the test. */
+  serve(args: string[]): Serve;
+}
+
+/** Registers the hooks that give every test of the calling `describe` a fresh {@link ScratchApp}. */
+export function useScratchApp(): ScratchApp {
+  const running: Serve[] = [];
+  const scratch: ScratchApp = {
+    dir: '',
+    app: '',
+    serve(args) {
+      const s = new Serve(args, { cwd: scratch.dir });
+      running.push(s);
+      return s;
+    },
+  };
+  beforeEach(() => {
+    scratch.dir = scratchDir();
+    scratch.app = path.join(scratch.dir, 'app.js');
+    writeApp(scratch.app, appSource(1));
+  });
+  afterEach(() => {
+    running.splice(0).forEach((s) => s.kill());
+    fs.rmSync(scratch.dir, { recursive: true, force: true });
+  });
+  return scratch;
+}
