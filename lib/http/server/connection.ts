@@ -25,6 +25,8 @@ export interface RequestInfo {
   remotePort: number;
   /** The client's address: the peer's, or X-Forwarded-For's when the peer is a trusted proxy. */
   client: string;
+  /** The request's HTTP version. */
+  httpVersion: '1.0' | '1.1';
   /** The connection's socket (a TlsSocket under TLS). */
   socket: Connection;
   /**
@@ -140,6 +142,7 @@ export function serveConnection(sock: Connection, peer: SocketAddress, ctx: Serv
         remoteAddress,
         remotePort,
         client,
+        httpVersion: head.versionMinor === 1 ? '1.1' : '1.0',
         socket: sock,
         takeOver: () => {
           taken = true;

@@ -3,6 +3,7 @@
  * until a whole message has arrived, and returns null once the connection has closed.
  *
  * Organization:
+ * - {@link upgradeWebSocket}: a WebSocket from a request of the green HTTP server (`http.serve`), in its handler;
  * - {@link acceptWebSocket}: the server side of the handshake, on a request parsed by an HTTP server or by
  *   {@link readUpgradeRequest} (a small head reader for standalone servers);
  * - {@link connectWebSocket}: the client, for ws: and wss: URLs;
@@ -27,6 +28,7 @@
 export { WebSocket } from './websocket';
 export type { WebSocketOptions, WebSocketInit, SendOptions, Message, MessageData, WebSocketState } from './websocket';
 export { acceptWebSocket, acceptKey } from './handshake';
+export { upgradeWebSocket } from './upgrade';
 export type { AcceptOptions } from './handshake';
 export { readUpgradeRequest } from './head';
 export type { UpgradeRequest, ReadRequest, ReadUpgradeRequestOptions } from './head';
