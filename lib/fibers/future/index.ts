@@ -30,5 +30,7 @@ const Future = FutureClass as typeof FutureClass & {
   FutureNotReadyError: typeof FutureNotReadyError;
 };
 Object.assign(Future, { wrap, installFunctionFuture, FutureResolvedError, FutureNotReadyError });
+/** A future of a `T`. */
+type Future<T = any> = FutureClass<T>;
 
 export = Future;

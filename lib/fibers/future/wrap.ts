@@ -12,8 +12,8 @@ type AnyFunction = (...args: any[]) => any;
  *   callback's value (with `multi`, of the array of all the callback's values after the error). Functions hanging
  *   off the wrapped function (as in `request.get`) are reachable on it, wrapped with the suffix, through its
  *   prototype;
- * - an object: returns an object inheriting from it with, for every function it has (own or inherited, data
- *   properties only: getters are not called), a `<name><suffix>` method wrapped as above.
+ * - an object: returns an object inheriting from it with, for every enumerable function it has (own or
+ *   inherited), a `<name><suffix>` method wrapped as above.
  *
  * A TypeError for anything else.
  */
@@ -49,12 +49,12 @@ function wrapObject(target: object, multi: boolean, suffix: string, withMembers 
   return wrapped;
 }
 
-// The value of a data property found along the prototype chain; undefined for accessors, which are not invoked
-// (some modules' getters print deprecation warnings or load things).
+// The property's value, as node-fibers read it (getters included: module namespaces and lazy exports are
+// accessors); a getter that throws just means there is nothing to wrap.
 function dataProperty(target: object, name: string): unknown {
-  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o)) {
-    const descriptor = Object.getOwnPropertyDescriptor(o, name);
-    if (descriptor !== undefined) return 'value' in descriptor ? descriptor.value : undefined;
+  try {
+    return (target as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
