@@ -73,6 +73,10 @@ export interface FiberConstructor {
   poolSize: number;
   /** How many times a fiber has been started (each `run()` of an unstarted fiber), in this thread. */
   readonly fibersCreated: number;
+  readonly FiberRunningError: typeof FiberRunningError;
+  readonly FiberNotYieldingError: typeof FiberNotYieldingError;
+  readonly NoFiberError: typeof NoFiberError;
+  readonly FiberZombieError: typeof FiberZombieError;
 }
 
 const enum State {
@@ -278,6 +282,11 @@ Object.defineProperties(Fiber, {
     enumerable: true,
   },
   fibersCreated: { get: () => created, configurable: true, enumerable: true },
+  // The error classes, for `instanceof` (non-enumerable: node-fibers' Fiber had no such members).
+  FiberRunningError: { value: FiberRunningError, configurable: true, writable: true },
+  FiberNotYieldingError: { value: FiberNotYieldingError, configurable: true, writable: true },
+  NoFiberError: { value: NoFiberError, configurable: true, writable: true },
+  FiberZombieError: { value: FiberZombieError, configurable: true, writable: true },
 });
 
 // node-fibers' default pool size, unless the application configured verdant's pool already.

@@ -331,6 +331,24 @@ describe('fibers: Fiber', () => {
   });
 
   describe('with green threads', () => {
+    it('a fiber run from the main stack that blocks in the hub goes on by itself; run() returned undefined', async () => {
+      const f = Fiber(() => {
+        sleep(0.005);
+        return `finished ${Fiber.yield('after sleep')}`;
+      });
+      assert.equal(f.run(), undefined);
+      assert.throws(() => f.run(), FiberRunningError);
+      await new Promise((r) => setTimeout(r, 30));
+      assert.equal(f.started, true);
+      assert.equal(f.run('x'), 'finished x');
+    });
+
+    it('the error classes hang off Fiber, non-enumerable', () => {
+      assert.equal(Fiber.FiberRunningError, FiberRunningError);
+      assert.equal(Fiber.NoFiberError, NoFiberError);
+      assert.ok(!Object.keys(Fiber).includes('FiberZombieError'));
+    });
+
     it('a fiber run from a green thread may block in verdant (sleep) and yield back to it', () =>
       spawn(() => {
         const f = Fiber((ms: number) => {
