@@ -8,28 +8,13 @@
  * Prints ns per round trip (median and range over the runs) and the ratios fiber/greenlet and future/greenlet
  * (medians of the per-run ratios). VERDANT_BACKEND=threads runs the portable backend.
  */
-import { Greenlet, backend } from '../lib';
+import { backend } from '../lib';
 import Fiber = require('../lib/fibers');
 import Future = require('../lib/fibers/future');
 import { environmentLine, fmt, fmtSummary, median, nowNs, options, printTable, record, setRecordBackend, summarize } from './harness';
+import { closeGreenletEcho, greenletRoundTrips } from './greenlet-echo';
 
 const opts = options({ runs: 7, iters: 200_000, warmup: 50_000 });
-
-// --- greenlet: echoes back whatever it is switched to; a round trip is two switches.
-const echo = new Greenlet((first: number) => {
-  const main = echo.parent!;
-  let value = first;
-  for (;;) value = (main.switch(value + 1) as number) ?? 0;
-});
-
-function greenletRoundTrips(n: number): number {
-  let acc = 0;
-  const t0 = nowNs();
-  for (let i = 0; i < n; i++) acc = echo.switch(acc) as number;
-  const dt = nowNs() - t0;
-  if (acc !== n) throw new Error(`greenlet echo returned ${acc}, expected ${n}`);
-  return dt / n;
-}
 
 // --- fiber: the same echo with run() and Fiber.yield().
 const fiberEcho = Fiber((first: number) => {
@@ -108,7 +93,7 @@ function main(): void {
 
 try {
   main();
-  echo.close();
+  closeGreenletEcho();
   fiberEcho.reset();
   waiter.reset();
   process.exit(0);
