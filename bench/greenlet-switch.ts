@@ -7,7 +7,7 @@
  * Prints ns per round trip (median and range over the runs) and the ratio verdant / async (median of the
  * per-run ratios). VERDANT_BACKEND=threads runs the portable backend.
  */
-import { Greenlet, backend, stats } from '../lib';
+import { backend, stats } from '../lib';
 import {
   consume,
   environmentLine,
@@ -21,24 +21,9 @@ import {
   setRecordBackend,
   summarize,
 } from './harness';
+import { closeGreenletEcho, greenletRoundTrips } from './greenlet-echo';
 
 const opts = options({ runs: 7, iters: 200_000, warmup: 50_000 });
-
-// --- verdant: one greenlet that echoes back whatever it is switched to; a round trip is two switches.
-const echo = new Greenlet((first: number) => {
-  const main = echo.parent!;
-  let value = first;
-  for (;;) value = (main.switch(value + 1) as number) ?? 0;
-});
-
-function greenletRoundTrips(n: number): number {
-  let acc = 0;
-  const t0 = nowNs();
-  for (let i = 0; i < n; i++) acc = echo.switch(acc) as number;
-  const dt = nowNs() - t0;
-  if (acc !== n) throw new Error(`greenlet echo returned ${acc}, expected ${n}`);
-  return dt / n;
-}
 
 // --- async/await: two async functions hand a value back and forth through fresh promises. One round trip =
 // ping → pong + pong → ping (two hand-offs, two new promises, two awaits), as in the anchors' node_micro.js.
@@ -130,7 +115,7 @@ async function main(): Promise<void> {
 }
 
 main()
-  .then(() => echo.close())
+  .then(() => closeGreenletEcho())
   .then(
   () => process.exit(0),
   (error) => {

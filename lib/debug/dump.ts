@@ -7,7 +7,7 @@
  * parking costs nothing extra whether or not anyone ever dumps, and the stack is the one of the moment; a dump
  * costs two switches per suspended green thread (pass `{ stacks: false }` to skip them).
  */
-import { Greenlet, getCurrent } from '../runtime/greenlet';
+import { Greenlet, getCurrent, outsideOwnAsyncScopes } from '../runtime/greenlet';
 import { liveGreenThreads, spawnSites } from '../runtime/greenthread';
 import { phaseOf, timers, waitReasonOf } from '../runtime/hub';
 import { native } from '../runtime/native';
@@ -67,7 +67,8 @@ export function dumpGreenThreads(options: DumpOptions = {}): GreenThreadInfo[] {
   const notes = timerNotes();
   const threads = [...liveGreenThreads].filter((g) => !g.dead);
   if (!liveGreenThreads.has(current)) threads.unshift(current);
-  return threads.map((g) => {
+  // The peeks switch out of the caller and back: its own async scopes must be off Node's stack meanwhile.
+  return outsideOwnAsyncScopes(() => threads.map((g) => {
     const state = stateOf(g, current);
     let stack: string | null = null;
     if (state === 'running') {
@@ -83,7 +84,7 @@ export function dumpGreenThreads(options: DumpOptions = {}): GreenThreadInfo[] {
       spawnedAt: spawnSites.get(g) ?? null,
       stack,
     };
-  });
+  }));
 }
 
 function stateOf(g: Greenlet, current: Greenlet): GreenThreadState {

@@ -18,8 +18,9 @@ export class GreenletExit extends Error {
 
 /**
  * A greenlet could not be started or switched to: no stack could be mapped for it (the process-wide budget
- * under `vm.max_map_count` is used up, or mmap failed), or the switch is not allowed from here (for example,
- * out of an async scope the greenlet entered itself). Transient when caused by resource exhaustion.
+ * under `vm.max_map_count` is used up, or mmap failed), or the switch is not allowed from here (out of an async
+ * scope the greenlet entered itself, on a Node where verdant cannot carry such scopes across switches: see
+ * docs/internals.md, "Async context"). Transient when caused by resource exhaustion.
  */
 export class GreenletError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -26,6 +26,7 @@ import { GreenletError, GreenletExit } from './errors';
 import { applyDefaults } from './config';
 import { native } from './native';
 import { sharedState, HUB_SWITCH, MAIN_IN_HUB } from './shared-state';
+import { depthFields, initAsyncStack, popAbove, pushBack, stackLengthIndex, type SavedScopes } from './async-stack';
 
 /** What a switch carries: a value to return from the pending switch, or an error to throw there. */
 const enum Transfer {
@@ -71,6 +72,14 @@ let bootstrap: (this: Greenlet) => Greenlet;
 let isDead: (g: Greenlet) => boolean;
 let parentOf: (g: Greenlet) => Greenlet | null;
 let createMain: () => Greenlet;
+let leaveAsyncScopes: (g: Greenlet) => void;
+let enterAsyncScopes: (g: Greenlet) => void;
+
+// Node's async-hooks stack (lib/runtime/async-stack.ts): found and validated once, here on the thread's own stack
+// before any greenlet exists. Read into constants because they are read on every switch.
+initAsyncStack();
+const asyncDepth = depthFields;
+const STACK_LENGTH = stackLengthIndex;
 
 /**
  * A stackful coroutine. Not started until it is first switched to.
@@ -80,6 +89,10 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
   #parent: Greenlet | null;
   #started = false;
   #dead = false;
+  // The async-hooks stack depth when this greenlet last gained control, and the entries above it that it took off
+  // the stack when it last switched out (lib/runtime/async-stack.ts).
+  #asyncBase = 0;
+  #asyncSaved: SavedScopes | null = null;
   /** @internal */
   [waitReason]: string | undefined = undefined;
 
@@ -204,6 +217,7 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
   static #bootstrap(this: Greenlet): Greenlet {
     current = this;
     this.#started = true;
+    this.#asyncBase = asyncDepth[STACK_LENGTH];
     let kind = transferKind;
     let value = transferValue;
     transferValue = undefined;
@@ -250,6 +264,22 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
     isDead = (g) => g.#dead;
     parentOf = (g) => g.#parent;
     createMain = () => new Greenlet(MAIN as never);
+    // A greenlet switching out takes the async scopes it entered itself (those above its base) off Node's stack,
+    // so that whatever runs next finds the stack as it was when this greenlet gained control; it puts them back
+    // when it gains control again, on top of whatever stack it finds then. Main is the bottom of every stack
+    // and is left alone. When the mechanism is off, the depth always reads 0 and nothing happens here: the native
+    // guard then refuses the switch. Tested by test/runtime/async-scopes.test.ts.
+    leaveAsyncScopes = (g) => {
+      if (asyncDepth[STACK_LENGTH] > g.#asyncBase) g.#asyncSaved = popAbove(g.#asyncBase);
+    };
+    enterAsyncScopes = (g) => {
+      g.#asyncBase = asyncDepth[STACK_LENGTH];
+      const saved = g.#asyncSaved;
+      if (saved !== null) {
+        g.#asyncSaved = null;
+        pushBack(saved);
+      }
+    };
   }
 }
 
@@ -268,12 +298,16 @@ function switchTo(target: Greenlet, kind: Transfer, value: unknown): unknown {
   if (tracer !== null) callTracer(kind === Transfer.Throw ? 'throw' : 'switch', origin, target);
   transferKind = kind;
   transferValue = value;
+  const green = origin !== main;
+  if (green) leaveAsyncScopes(origin);
   // Whoever runs next may be main resuming in the hub, where no switch() of ours returns to set this.
   current = target;
   try {
     nativeSwitch(target);
   } finally {
+    // Also when the switch was refused: the scopes go back where they were.
     current = origin;
+    if (green) enterAsyncScopes(origin);
   }
   return receiveTransfer();
 }
@@ -297,6 +331,7 @@ export function receiveTransfer(): unknown {
  * must read main while main runs, and nothing is transferred.
  */
 export function leaveForHub(): void {
+  leaveAsyncScopes(current);
   current = main;
   transferKind = Transfer.Value;
   transferValue = undefined;
@@ -305,6 +340,23 @@ export function leaveForHub(): void {
 /** @internal The parked greenlet `g` has control again. */
 export function resumedFromHub(g: Greenlet): void {
   current = g;
+  enterAsyncScopes(g);
+}
+
+/**
+ * @internal Runs `fn` with the current greenlet's own async scopes taken off Node's stack, as if it had switched
+ * out; for native code that switches out and back without running any of our JavaScript between (the stack
+ * peeks of lib/debug/dump.ts).
+ */
+export function outsideOwnAsyncScopes<T>(fn: () => T): T {
+  const self = current;
+  if (self === main) return fn();
+  leaveAsyncScopes(self);
+  try {
+    return fn();
+  } finally {
+    enterAsyncScopes(self);
+  }
 }
 
 // An error nobody can receive, raised as an uncaught exception from a fresh tick (Node prints it and exits,

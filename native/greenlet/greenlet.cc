@@ -87,7 +87,9 @@ bool Runtime::SwitchTo(Greenlet* target) {
   Greenlet* from = current_;
   // A greenlet that switches out while inside an async scope it entered itself (runInAsyncScope, an
   // EventEmitterAsyncResource...) would leave its entry on Node's single async-hooks stack, and whatever runs next
-  // pops the wrong entry: Node aborts the process. Refuse the switch instead, at the switch site.
+  // pops the wrong entry: Node aborts the process. lib/runtime/async-stack.ts normally takes such entries off the
+  // stack before every switch (and puts them back on resume), so this only fires where that mechanism is off:
+  // refuse the switch then, at the switch site. Tested by test/stress/eventloop.test.ts.
   if (!from->is_main && node::AsyncHooksGetExecutionAsyncId(isolate_) != from->async_id_on_entry) {
     ThrowGreenletError(
         "cannot switch out of a greenlet while it is inside an async scope it entered itself "

@@ -2,7 +2,7 @@
 // thread with its state, what it waits on and its stack of the moment, taken by switching into it and back
 // without disturbing it.
 import { strict as assert } from 'node:assert';
-import { AsyncResource } from 'node:async_hooks';
+import { AsyncResource, executionAsyncResource } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -216,12 +216,17 @@ describe('debug: dumpGreenThreads', () => {
       assert.deepEqual(parked.map((gt) => gt.wait()), [0, 1, 2]);
     }));
 
-  it('inside an async scope of its own the caller cannot switch out: stacks are null, nothing throws', () =>
+  it('inside an async scope of its own the caller still peeks at the other stacks, and stays in its scope', () =>
     spawn(() => {
       const sleeper = named(spawn(function scopedSleeper() { sleep(5); }), 'scoped-sleeper');
       sleep(0.01);
-      const inside = new AsyncResource('dump').runInAsyncScope(() => dumpGreenThreads());
-      assert.equal(entry(inside, 'scoped-sleeper').stack, null);
+      const resource = new AsyncResource('dump');
+      const inside = resource.runInAsyncScope(() => {
+        const dump = dumpGreenThreads();
+        assert.equal(executionAsyncResource(), resource);
+        return dump;
+      });
+      assert.match(entry(inside, 'scoped-sleeper').stack!, /at scopedSleeper/);
       assert.equal(entry(inside, 'scoped-sleeper').state, 'waiting');
       assert.match(entry(dumpGreenThreads(), 'scoped-sleeper').stack!, /at scopedSleeper/);
       kill(sleeper);

@@ -485,23 +485,19 @@ describe('Greenlet', () => {
   });
 
   describe('async context', () => {
-    it('refuses to switch out of an async scope the greenlet entered itself', async () => {
-      const { AsyncResource } = await import('node:async_hooks');
-      const g = new Greenlet(() => {
-        const resource = new AsyncResource('verdant-test');
-        let refused: unknown;
+    it('carries an async scope the greenlet entered itself across a switch (test/runtime/async-scopes.test.ts has the rest)', async () => {
+      const { AsyncResource, executionAsyncResource } = await import('node:async_hooks');
+      const resource = new AsyncResource('verdant-test');
+      const g = new Greenlet(() =>
         resource.runInAsyncScope(() => {
-          try {
-            main.switch('inside scope');
-          } catch (error) {
-            refused = error;
-          }
-        });
-        return refused;
-      });
-      const result = g.switch();
-      assert.ok(result instanceof GreenletError);
-      assert.match((result as Error).message, /async scope/);
+          main.switch('inside scope');
+          return executionAsyncResource() === resource;
+        }),
+      );
+      assert.equal(g.switch(), 'inside scope');
+      assert.notEqual(executionAsyncResource(), resource);
+      assert.equal(g.switch(), true);
+      resource.emitDestroy();
     });
   });
 

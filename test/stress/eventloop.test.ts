@@ -1,6 +1,6 @@
 /**
  * Greenlets and Node's event loop: resumed from timers, immediates, nextTick and promise reactions; uncaught
- * errors reaching 'uncaughtException'; AsyncLocalStorage per greenlet; the async-scope switch guard.
+ * errors reaching 'uncaughtException'; AsyncLocalStorage per greenlet; async scopes carried across switches.
  */
 import { strict as assert } from 'node:assert';
 import { AsyncLocalStorage, AsyncResource, executionAsyncId } from 'node:async_hooks';
@@ -258,40 +258,60 @@ describe('stress: greenlets and the event loop', function () {
     });
   });
 
-  describe('the async-scope guard', () => {
-    it("switching out inside the greenlet's own runInAsyncScope throws a catchable Error at the switch site", async () => {
-      const log: string[] = [];
+  describe('async scopes entered by a greenlet', () => {
+    it("switching out inside the greenlet's own runInAsyncScope carries the scope: it is gone outside and back on resume", async () => {
       const g = new Greenlet(() => {
         const resource = new AsyncResource('verdant-stress');
         const idOutside = executionAsyncId();
-        resource.runInAsyncScope(() => {
-          assert.notEqual(executionAsyncId(), idOutside);
-          try {
-            main.switch('from inside the scope');
-            log.push('switched (wrong)');
-          } catch (e) {
-            log.push(`refused: ${(e as Error).message.slice(0, 40)}`);
-          }
+        const seen = resource.runInAsyncScope(() => {
+          const inside = executionAsyncId();
+          assert.notEqual(inside, idOutside);
+          const v = main.switch('from inside the scope');
+          return [v, executionAsyncId() === inside];
         });
-        assert.equal(executionAsyncId(), idOutside);
-        // Outside the scope, switching works.
-        const v = main.switch('after the scope');
         resource.emitDestroy();
-        return v;
+        // Out of the scope: in the context of whoever resumed this greenlet last.
+        return [...seen, executionAsyncId()];
       });
-      assert.equal(g.switch(), 'after the scope');
-      assert.equal(log.length, 1);
-      assert.match(log[0], /^refused: cannot switch out of a greenlet/);
-      assert.equal(g.switch('done'), 'done');
+      const idMain = executionAsyncId();
+      assert.equal(g.switch(), 'from inside the scope');
+      assert.equal(executionAsyncId(), idMain);
+      // Resumed from a timer callback: a different base under the scope, and the scope on top of it.
+      const r = await new Promise((res) => setTimeout(() => res([g.switch('resumed'), executionAsyncId()]), 2));
+      const [[value, sameScope, idAfterScope], idTimer] = r as [[string, boolean, number], number];
+      assert.deepEqual([value, sameScope, idAfterScope], ['resumed', true, idTimer]);
       // The process keeps working: timers, promises, other greenlets.
-      const r = await spawn(() => awaitSync(new Promise((res) => setTimeout(() => res('still fine'), 2))));
-      assert.equal(r, 'still fine');
+      const still = await spawn(() => awaitSync(new Promise((res) => setTimeout(() => res('still fine'), 2))));
+      assert.equal(still, 'still fine');
     });
 
-    it('an uncaught guard error ends the greenlet and reaches the parent', () => {
-      const g = new Greenlet(() => new AsyncResource('x').runInAsyncScope(() => main.switch()));
-      assert.throws(() => g.switch(), /cannot switch out of a greenlet/);
-      assert.ok(g.dead);
+    it('with the mechanism off (VERDANT_ASYNC_STACK=off) the guard refuses such a switch with a catchable error', () => {
+      const r = runChild(
+        `
+        const { Greenlet, GreenletError } = require(VERDANT);
+        const { asyncStackSupport } = require(VERDANT.replace(/index\.js$/, 'runtime/async-stack.js'));
+        const { AsyncResource } = require('node:async_hooks');
+        const main = Greenlet.getMain();
+        const g = new Greenlet(() => {
+          let refused = null;
+          new AsyncResource('x').runInAsyncScope(() => {
+            try { main.switch('wrong'); } catch (e) { refused = e; }
+          });
+          return refused;
+        });
+        const e = g.switch();
+        console.log(JSON.stringify(asyncStackSupport()), e instanceof GreenletError, e.message.slice(0, 40));
+        const h = new Greenlet(() => new AsyncResource('y').runInAsyncScope(() => main.switch()));
+        try { h.switch(); console.log('not refused'); } catch (err) { console.log('uncaught reaches parent', h.dead); }
+        `,
+        { env: { VERDANT_ASYNC_STACK: 'off' } },
+      );
+      assert.equal(r.status, 0, describeChild(r));
+      assert.equal(
+        r.stdout,
+        '{"saved":false,"reason":"VERDANT_ASYNC_STACK=off"} true cannot switch out of a greenlet while it\n' +
+          'uncaught reaches parent true\n',
+      );
     });
 
     it("no false positive: a greenlet resumed inside main's own async scope may switch back", () => {

@@ -1,0 +1,36 @@
+/**
+ * `verdant/fibers/future`: a drop-in for node-fibers' `require('fibers/future')`. The module's value is the
+ * `Future` class, with node-fibers' statics (`wait`, `wrap`, `task`, `fromPromise`) and
+ * `installFunctionFuture()`, which defines `Function.prototype.future` (node-fibers defined it on load; verdant
+ * only when asked). docs/fibers.md describes every method.
+ *
+ * Organization: `future.ts` (the class, waiting in fibers and green threads), `wrap.ts` (`Future.wrap`),
+ * `function-future.ts` (`Function.prototype.future`).
+ *
+ * @example
+ * ```js
+ * const Fiber = require('verdant/fibers');
+ * const Future = require('verdant/fibers/future');
+ * const fs = Future.wrap(require('fs'));
+ * Fiber(() => {
+ *   console.log(fs.readFileFuture('package.json', 'utf8').wait().length);
+ * }).run();
+ * ```
+ * @packageDocumentation
+ */
+import { Future as FutureClass, FutureNotReadyError, FutureResolvedError } from './future';
+import { installFunctionFuture } from './function-future';
+import { wrap } from './wrap';
+
+/** The Future class with node-fibers' statics. */
+const Future = FutureClass as typeof FutureClass & {
+  wrap: typeof wrap;
+  installFunctionFuture: typeof installFunctionFuture;
+  FutureResolvedError: typeof FutureResolvedError;
+  FutureNotReadyError: typeof FutureNotReadyError;
+};
+Object.assign(Future, { wrap, installFunctionFuture, FutureResolvedError, FutureNotReadyError });
+/** A future of a `T`. */
+type Future<T = any> = FutureClass<T>;
+
+export = Future;
