@@ -45,7 +45,19 @@ void Runtime::UnstashAsyncContext(v8::Isolate* isolate, v8::GCType, v8::GCCallba
 
 Runtime::~Runtime() = default;
 
-void Runtime::Shutdown() { backend_->TrimStackPool(); }
+void Runtime::Shutdown() {
+  backend_->TrimStackPool();
+  if constexpr (compat::kHasAsyncContextSlot) {
+    // The environment is going away, with its Locker still held. Disposing the isolate afterwards may collect once
+    // more, no longer locked, and a callback entering V8 then is fatal ("Entering the V8 API without proper
+    // locking", seen with worker threads on Node 24). No JavaScript runs after this point, so the slot can simply
+    // be emptied now, which is what the stash would have protected.
+    isolate_->RemoveGCPrologueCallback(&Runtime::StashAsyncContext, this);
+    isolate_->RemoveGCEpilogueCallback(&Runtime::UnstashAsyncContext, this);
+    stashed_async_context_.Reset();
+    compat::SetAsyncContext(isolate_, v8::Undefined(isolate_));
+  }
+}
 
 void Runtime::AdoptMain(Greenlet* main_record) {
   main_record->runtime = this;

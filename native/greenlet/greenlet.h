@@ -72,7 +72,8 @@ class Runtime {
   Greenlet* current() const { return current_; }
   void set_current(Greenlet* g) { current_ = g; }
 
-  // The environment is going away: give back pooled stacks. The runtime itself stays allocated, because weak
+  // The environment is going away: give back pooled stacks and drop the GC callbacks (the isolate may collect
+  // once more when disposed, unlocked). The runtime itself stays allocated, because weak
   // callbacks of greenlet wrappers may still run during the isolate's teardown and reach it.
   void Shutdown();
 
