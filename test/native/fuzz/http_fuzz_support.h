@@ -145,6 +145,27 @@ inline bool EqualsIgnoreCase(const uint8_t* p, size_t n, const char* lower) {
   return i == n && lower[i] == '\0';
 }
 
+// One parse of a field section's parser (ParseRequestHead, ParseTrailers) with its output slots.
+struct Parsed {
+  http::Result result = 0;
+  std::vector<int32_t> out;
+
+  // How many leading slots a success fills: the fixed ones and those of its fields, not the unused field slots.
+  size_t UsedSlots() const {
+    return http::kSlotHeaders + http::kFieldSlots * static_cast<size_t>(out[http::kSlotHeaderCount]);
+  }
+};
+
+// Runs `parser(data, size, limits, out)` into output slots poisoned first, so that a slot the parser should have
+// written but did not shows up as a mismatch.
+template <typename Parser>
+Parsed ParseIntoPoisoned(Parser parser, const uint8_t* data, size_t size, const http::Limits& limits) {
+  Parsed p;
+  p.out.assign(http::OutputSlots(limits.max_headers), -0x5a5a5a5);
+  p.result = parser(data, size, limits, p.out.data());
+  return p;
+}
+
 // A parsed field, as offsets into the input (checked to lie within it).
 struct Field {
   size_t name = 0, name_len = 0, value = 0, value_len = 0;

@@ -19,25 +19,17 @@ namespace {
 
 using namespace verdant::fuzz;
 
-struct Head {
-  http::Result result = 0;
-  std::vector<int32_t> out;
-};
+using Head = Parsed;
 
 Head Parse(const uint8_t* data, size_t size, const http::Limits& limits) {
-  Head h;
-  // Poisoned, so a slot the parser should have written but did not shows up as a mismatch.
-  h.out.assign(http::OutputSlots(limits.max_headers), -0x5a5a5a5);
-  h.result = http::ParseRequestHead(data, size, limits, h.out.data());
-  return h;
+  return ParseIntoPoisoned(http::ParseRequestHead, data, size, limits);
 }
 
 // The slots that describe a successful parse (the unused header slots are not part of it).
 bool SameHead(const Head& a, const Head& b) {
   if (a.result != b.result) return false;
   if (a.result <= 0) return a.out[http::kSlotReason] == b.out[http::kSlotReason];
-  size_t used = http::kSlotHeaders + http::kFieldSlots * static_cast<size_t>(a.out[http::kSlotHeaderCount]);
-  return std::memcmp(a.out.data(), b.out.data(), used * sizeof(int32_t)) == 0;
+  return std::memcmp(a.out.data(), b.out.data(), a.UsedSlots() * sizeof(int32_t)) == 0;
 }
 
 std::string Span(const uint8_t* data, const int32_t* out, int slot) {

@@ -12,25 +12,18 @@ namespace {
 
 using namespace verdant::fuzz;
 
-struct Trailers {
-  http::Result result = 0;
-  std::vector<int32_t> out;
-};
+using Trailers = Parsed;
 
 Trailers Parse(const uint8_t* data, size_t size, const http::Limits& limits) {
-  Trailers t;
-  t.out.assign(http::OutputSlots(limits.max_headers), -0x5a5a5a5);
-  t.result = http::ParseTrailers(data, size, limits, t.out.data());
-  return t;
+  return ParseIntoPoisoned(http::ParseTrailers, data, size, limits);
 }
 
 bool SameTrailers(const Trailers& a, const Trailers& b) {
   if (a.result != b.result || a.out[http::kSlotReason] != b.out[http::kSlotReason]) return false;
   if (a.result <= 0) return true;
-  size_t used = http::kSlotHeaders + http::kFieldSlots * static_cast<size_t>(a.out[http::kSlotHeaderCount]);
   return a.out[http::kSlotHeaderCount] == b.out[http::kSlotHeaderCount] &&
          std::memcmp(a.out.data() + http::kSlotHeaders, b.out.data() + http::kSlotHeaders,
-                     (used - http::kSlotHeaders) * sizeof(int32_t)) == 0;
+                     (a.UsedSlots() - http::kSlotHeaders) * sizeof(int32_t)) == 0;
 }
 
 bool IsFieldReason(http::Reason r) {
