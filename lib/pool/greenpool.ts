@@ -184,12 +184,15 @@ export class GreenPool {
     const gt = spawn(fn, ...args);
     this.#threads.add(gt);
     // The slot comes back however the thread ends: returns, throws, is killed (also before it started).
-    onFinish(gt, () => {
-      this.#threads.delete(gt);
-      this.#settle();
-    });
+    onFinish(gt, this.#release);
     return gt;
   }
+
+  // One callback for all the pool's threads, rather than a closure per thread that it holds while it runs.
+  readonly #release = (gt: GreenThread<any>): void => {
+    this.#threads.delete(gt);
+    this.#settle();
+  };
 
   #idle(): boolean {
     return this.#threads.size === 0 && this.#spawners.length === 0;

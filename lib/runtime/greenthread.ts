@@ -34,9 +34,11 @@ export const liveGreenThreads = new Set<Greenlet>();
 /** Where each live green thread was spawned, when {@link settings.captureSpawnSites} is on. */
 export const spawnSites = new WeakMap<Greenlet, string>();
 let nextId = 1;
+/** The extra arguments of a link that has none. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 let finishUnstarted: (gt: GreenThread, error: unknown) => void;
-let watchFinish: (gt: GreenThread<any>, callback: () => void) => void;
+let watchFinish: (gt: GreenThread<any>, callback: (gt: GreenThread<any>) => void) => void;
 
 /**
  * A green thread: runs `fn(...args)` on a greenlet started by the hub. Create it with {@link spawn} or
@@ -50,8 +52,11 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
   #finished = false;
   #failed = false;
   #result: unknown;
-  #waiters: Greenlet[] = [];
-  #links: Array<[LinkCallback<T, any[]>, unknown[]]> = [];
+  // Both made on first use, since most green threads never get a waiter and get one link (a pool's): an idle
+  // connection's green thread holds them for as long as it is parked.
+  #waiters: Greenlet[] | null = null;
+  // Flat pairs: callback, its extra arguments, callback, arguments...
+  #links: Array<LinkCallback<T, any[]> | readonly unknown[]> | null = null;
   // Someone will see the outcome (wait, link, then): a failure is then not reported on its own.
   #observed = false;
 
@@ -84,11 +89,15 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
     this.#failed = failed;
     this.#result = result;
     liveGreenThreads.delete(this);
-    for (const waiter of this.#waiters) wake(waiter);
-    this.#waiters = [];
+    const waiters = this.#waiters;
     const links = this.#links;
-    this.#links = [];
-    for (const [callback, args] of links) callLink(callback, this, args);
+    this.#waiters = this.#links = null;
+    if (waiters !== null) for (const waiter of waiters) wake(waiter);
+    if (links !== null) {
+      for (let i = 0; i < links.length; i += 2) {
+        callLink(links[i] as LinkCallback<T, any[]>, this, links[i + 1] as unknown[]);
+      }
+    }
     if (failed && !this.#observed && !(result instanceof GreenletExit)) {
       // Like an unhandled rejection, but not fatal: eventlet and gevent print it and go on.
       console.error(`verdant: ${describeGreenlet(this)} failed and nobody waits for it:`, result);
@@ -111,12 +120,12 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
     if (!this.#finished) {
       const self = requireGreen('GreenThread.wait()');
       if (self === this) throw new GreenletError('a green thread cannot wait for itself to finish');
-      this.#waiters.push(self);
+      (this.#waiters ??= []).push(self);
       try {
         while (!this.#finished) park('GreenThread.wait');
       } finally {
-        const i = this.#waiters.indexOf(self);
-        if (i >= 0) this.#waiters.splice(i, 1);
+        const i = this.#waiters?.indexOf(self) ?? -1;
+        if (i >= 0) this.#waiters!.splice(i, 1);
       }
     }
     if (this.#failed) throw this.#result;
@@ -131,23 +140,30 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
   link<A extends unknown[]>(callback: LinkCallback<T, A>, ...args: A): void {
     if (typeof callback !== 'function') throw new TypeError('link takes a function');
     this.#observed = true;
-    this.#whenFinished(callback, args);
+    this.#whenFinished(callback, args.length === 0 ? NO_ARGS : args);
   }
 
-  #whenFinished(callback: LinkCallback<T, any[]>, args: unknown[]): void {
+  #whenFinished(callback: LinkCallback<T, any[]>, args: readonly unknown[]): void {
     if (this.#finished) {
       callLink(callback, this, args);
+    } else if (this.#links === null) {
+      this.#links = [callback, args];
     } else {
-      this.#links.push([callback, args]);
+      this.#links.push(callback, args);
     }
   }
 
   /** Removes a callback added with `link`; false if it was not linked. */
   unlink(callback: LinkCallback<T, any[]>): boolean {
-    const i = this.#links.findIndex(([cb]) => cb === callback);
-    if (i < 0) return false;
-    this.#links.splice(i, 1);
-    return true;
+    const links = this.#links;
+    if (links === null) return false;
+    for (let i = 0; i < links.length; i += 2) {
+      if (links[i] === callback) {
+        links.splice(i, 2);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Kills the green thread: see {@link kill}. */
@@ -172,31 +188,27 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
     this.#observed = true;
     const settled = new Promise<T>((resolve, reject) => {
       const settle = () => (this.#failed ? reject(this.#result) : resolve(this.#result as T));
-      if (this.#finished) {
-        settle();
-      } else {
-        this.#links.push([settle, []]);
-      }
+      this.#whenFinished(settle, NO_ARGS);
     });
     return settled.then(onFulfilled, onRejected);
   }
 
   static {
     finishUnstarted = (gt, error) => gt.#finish(true, error);
-    watchFinish = (gt, callback) => gt.#whenFinished(callback, []);
+    watchFinish = (gt, callback) => gt.#whenFinished(callback, NO_ARGS);
   }
 }
 
 /**
- * @internal Calls `callback()` when `gt` finishes (at once if it has), as {@link GreenThread.link} does, but
+ * @internal Calls `callback(gt)` when `gt` finishes (at once if it has), as {@link GreenThread.link} does, but
  * without counting as someone who sees the outcome: a failure that nobody waits for is still reported. For the
  * bookkeeping of libraries (a pool freeing the thread's slot), which must not silence the thread's errors.
  */
-export function onFinish(gt: GreenThread<any>, callback: () => void): void {
+export function onFinish(gt: GreenThread<any>, callback: (gt: GreenThread<any>) => void): void {
   watchFinish(gt, callback);
 }
 
-function callLink<T>(callback: LinkCallback<T, any[]>, gt: GreenThread<T>, args: unknown[]): void {
+function callLink<T>(callback: LinkCallback<T, any[]>, gt: GreenThread<T>, args: readonly unknown[]): void {
   try {
     callback(gt, ...args);
   } catch (error) {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import {
   BlockedForeverError,
   ConcurrentWaitError,
+  Event,
   Greenlet,
   GreenletExit,
   GreenThread,
@@ -118,6 +119,26 @@ describe('hub: green threads', () => {
       gt.wait();
       gt.link((t) => calls.push(['late', t.wait()]));
       assert.deepEqual(calls, [['a', 7], ['late', 7]]);
+    }));
+
+  it('links run once each, in the order they were added; unlinking one in the middle keeps the others', () =>
+    spawn(() => {
+      const calls: string[] = [];
+      const gate = new Event();
+      const gt = spawn(() => gate.wait());
+      const middle = () => calls.push('middle');
+      gt.link(() => calls.push('first'));
+      const settled = gt.then(() => calls.push('then'));
+      gt.link(middle);
+      gt.link((_t, a: string, b: string) => calls.push(`last ${a}${b}`), 'x', 'y');
+      gt.link(middle);
+      assert.equal(gt.unlink(middle), true); // the first of the two
+      gate.send(null);
+      gt.wait();
+      wait(settled);
+      // then()'s callbacks run in a microtask, whenever that comes; the links in the finishing thread, in order.
+      assert.deepEqual(calls.filter((c) => c !== 'then'), ['first', 'last xy', 'middle']);
+      assert.equal(calls.filter((c) => c === 'then').length, 1);
     }));
 
   it('spawnAfter starts after the delay; cancel before the start means it never runs', () =>
