@@ -149,7 +149,9 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
     } else if (this.#links === null) {
       this.#links = [callback, args];
     } else {
-      this.#links.push(callback, args);
+      // concat makes an array of the exact size; push would grow it to 22 slots for a second link (a pool's
+      // spawnN thread has two), held for as long as the thread lives.
+      this.#links = this.#links.concat([callback, args]);
     }
   }
 
