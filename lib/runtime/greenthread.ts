@@ -52,8 +52,8 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
   #finished = false;
   #failed = false;
   #result: unknown;
-  // Both made on first use, since most green threads never get a waiter and get one link (a pool's): an idle
-  // connection's green thread holds them for as long as it is parked.
+  // Both made on first use: most green threads never get a waiter, and get one or two links (a pool's slot
+  // release, spawnN's failure report), which an idle connection's green thread holds for as long as it is parked.
   #waiters: Greenlet[] | null = null;
   // Flat pairs: callback, its extra arguments, callback, arguments...
   #links: Array<LinkCallback<T, any[]> | readonly unknown[]> | null = null;
@@ -95,7 +95,7 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
     if (waiters !== null) for (const waiter of waiters) wake(waiter);
     if (links !== null) {
       for (let i = 0; i < links.length; i += 2) {
-        callLink(links[i] as LinkCallback<T, any[]>, this, links[i + 1] as unknown[]);
+        callLink(links[i] as LinkCallback<T, any[]>, this, links[i + 1] as readonly unknown[]);
       }
     }
     if (failed && !this.#observed && !(result instanceof GreenletExit)) {

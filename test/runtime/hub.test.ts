@@ -40,7 +40,14 @@ function fifo(dir: string, name: string): number {
 function fifos(dir: string, names: string[]): number[] {
   const files = names.map((name) => path.join(dir, name));
   execFileSync('mkfifo', files);
-  return files.map((file) => fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_NONBLOCK));
+  const fds: number[] = [];
+  try {
+    for (const file of files) fds.push(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_NONBLOCK));
+  } catch (error) {
+    for (const fd of fds) fs.closeSync(fd);
+    throw error;
+  }
+  return fds;
 }
 
 function readAvailable(fd: number): string {
