@@ -8,6 +8,7 @@
         "native/greenlet/greenlet.cc",
         "native/greenlet/bindings.cc",
         "native/greenlet/fcontext_backend.cc",
+        "native/platform/fcontext.S",
         "native/greenlet/threads_backend.cc",
         "native/greenlet/elf_symbols.cc",
         "native/greenlet/internals_x86_64.cc",
@@ -37,7 +38,7 @@
       
       "cflags_cc!": ["-std=gnu++17"],
       "cflags_cc": ["-std=gnu++20", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
-      "libraries": ["-lboost_context", "-lpthread"],
+      "libraries": ["-lpthread"],
       "conditions": [
         ["OS=='mac'", {
           "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "gnu++20", "OTHER_CPLUSPLUSFLAGS": ["-fno-exceptions"] }

@@ -5,7 +5,7 @@
 // Prints figures in ns, median of several runs. No assertions on timing: the CI machine is noisy.
 //
 //   build-native/context_switch [runs]
-#include <boost/context/detail/fcontext.hpp>
+#include "platform/fcontext.h"
 
 #include <algorithm>
 #include <chrono>
@@ -17,7 +17,7 @@
 
 #include "greenlet/stack.h"
 
-namespace ctx = boost::context::detail;
+namespace ctx = verdant::fcontext;
 using verdant::detail::Stack;
 using verdant::detail::StackAllocator;
 
@@ -39,19 +39,19 @@ void Bouncer(ctx::transfer_t t) {
   uint64_t n = 0;
   for (;;) {
     n++;
-    t = ctx::jump_fcontext(t.fctx, reinterpret_cast<void*>(n));
+    t = jump_fcontext(t.fctx, reinterpret_cast<void*>(n));
   }
 }
 
 // ns per round trip over `iters` round trips.
 double RoundTrip(const Stack& s, uint64_t iters) {
-  ctx::fcontext_t c = ctx::make_fcontext(reinterpret_cast<void*>(s.top), s.usable_size(), Bouncer);
+  ctx::fcontext_t c = make_fcontext(reinterpret_cast<void*>(s.top), s.usable_size(), Bouncer);
   // Warm up (first entry, page faults on the coroutine stack).
-  for (int i = 0; i < 1000; i++) c = ctx::jump_fcontext(c, nullptr).fctx;
+  for (int i = 0; i < 1000; i++) c = jump_fcontext(c, nullptr).fctx;
   auto t0 = Clock::now();
   uint64_t last = 0;
   for (uint64_t i = 0; i < iters; i++) {
-    ctx::transfer_t t = ctx::jump_fcontext(c, nullptr);
+    ctx::transfer_t t = jump_fcontext(c, nullptr);
     c = t.fctx;
     last = reinterpret_cast<uintptr_t>(t.data);
   }

@@ -1,5 +1,5 @@
 // The fast backend: every greenlet of an isolate runs on the isolate's own OS thread, on a machine stack of its
-// own, switched with boost.context's jump_fcontext. V8 is kept consistent by making each greenlet a V8 "thread":
+// own, switched with boost.context's jump_fcontext (native/platform/fcontext.h). V8 is kept consistent by making each greenlet a V8 "thread":
 // switching out is a v8::Unlocker (V8 archives the thread lazily), switching in ends the target's Unlocker (or,
 // on its first entry, is its v8::Locker): V8 restores its handle scopes, ThreadLocalTop, StackGuard, Debug state.
 // What V8 keys its threads by is a C++ thread_local, so before each jump we write the target's V8 thread id into
@@ -11,8 +11,6 @@
 // idle connection costs. On the relay those pages are shared by all greenlets. The relay also frees the stack
 // of a finished greenlet, which cannot free its own while standing on it.
 // See ../../shared/design/greenlet-mechanism.md and docs/internals.md.
-#include <boost/context/detail/fcontext.hpp>
-
 #include <cstdlib>
 #include <new>
 #include <vector>
@@ -21,16 +19,17 @@
 #include "greenlet/greenlet.h"
 #include "greenlet/internals.h"
 #include "greenlet/stack.h"
+#include "platform/fcontext.h"
 
 namespace verdant::detail {
-namespace {
 
-namespace bctx = boost::context::detail;
+#if VERDANT_HAVE_FCONTEXT
+namespace {
 
 struct Fiber {
   Stack stack;
   // Where the greenlet was suspended (valid while it is not running).
-  bctx::fcontext_t context = nullptr;
+  fcontext::fcontext_t context = nullptr;
   // Its V8 thread id; 0 until V8 hands one out on first entry.
   int v8_thread_id = 0;
   AsanStack asan;
@@ -82,8 +81,8 @@ class FcontextBackend final : public Backend {
       delete fiber;
       return false;
     }
-    fiber->context = bctx::make_fcontext(reinterpret_cast<void*>(fiber->stack.top),
-                                         fiber->stack.usable_size(), &FcontextBackend::Entry);
+    fiber->context = make_fcontext(reinterpret_cast<void*>(fiber->stack.top), fiber->stack.usable_size(),
+                                   &FcontextBackend::Entry);
     if (!free_thread_ids_.empty()) {
       fiber->v8_thread_id = free_thread_ids_.back();
       free_thread_ids_.pop_back();
@@ -130,29 +129,29 @@ class FcontextBackend final : public Backend {
 
   bool StartRelay(std::string* why) {
     if (!relay_stacks_.Allocate(kRelayStackSize, &relay_stack_, why)) return false;
-    relay_context_ = bctx::make_fcontext(reinterpret_cast<void*>(relay_stack_.top), relay_stack_.usable_size(),
-                                         &FcontextBackend::RelayLoop);
+    relay_context_ = make_fcontext(reinterpret_cast<void*>(relay_stack_.top), relay_stack_.usable_size(),
+                                   &FcontextBackend::RelayLoop);
     relay_asan_.bottom = reinterpret_cast<const void*>(relay_stack_.base);
     relay_asan_.size = relay_stack_.usable_size();
     return true;
   }
 
   // `from` is null when the jumper is finished and will never be resumed.
-  bctx::transfer_t JumpToRelay(AsanStack* from, Hop* hop) {
+  fcontext::transfer_t JumpToRelay(AsanStack* from, Hop* hop) {
     AsanBeforeSwitch(from, relay_asan_);
-    return bctx::jump_fcontext(relay_context_, hop);
+    return jump_fcontext(relay_context_, hop);
   }
 
   // First thing on a greenlet's stack after the relay jumped to it: the relay's context is where it will take
   // the next hop.
-  void LandFromRelay(Greenlet* self, bctx::transfer_t back) {
+  void LandFromRelay(Greenlet* self, fcontext::transfer_t back) {
     AsanAfterSwitch(&FiberOf(self)->asan, nullptr);
     relay_context_ = back.fctx;
   }
 
   // The relay's whole life: take a hop, settle the greenlet that left, hand the isolate to the target, jump
   // there; the next hop resumes here. Never returns.
-  static void RelayLoop(bctx::transfer_t arrival) {
+  static void RelayLoop(fcontext::transfer_t arrival) {
     for (;;) {
       const Hop hop = *static_cast<Hop*>(arrival.data);  // copied: a finished jumper's stack is freed below
       auto* self = static_cast<FcontextBackend*>(hop.to->runtime->backend());
@@ -172,7 +171,7 @@ class FcontextBackend final : public Backend {
         unlocker->~Unlocker();  // V8 relocks, archives whoever ran last, restores the target's thread.
       }
       AsanBeforeSwitch(&self->relay_asan_, target->asan);
-      arrival = bctx::jump_fcontext(target->context, self);  // Entry finds its backend in the data
+      arrival = jump_fcontext(target->context, self);  // Entry finds its backend in the data
     }
   }
 
@@ -186,7 +185,7 @@ class FcontextBackend final : public Backend {
 
   // The bottom frame of every greenlet stack; the relay's first jump here starts the greenlet. Never returns: a
   // finished greenlet hops to the next one, and the relay frees this stack.
-  static void Entry(bctx::transfer_t first) {
+  static void Entry(fcontext::transfer_t first) {
     auto* self_backend = static_cast<FcontextBackend*>(first.data);
     Runtime* runtime = self_backend->runtime_;
     Greenlet* self = runtime->current();
@@ -218,7 +217,7 @@ class FcontextBackend final : public Backend {
   // The relay has a stack of its own, outside the greenlets' pool, counts and budget.
   StackAllocator relay_stacks_{StackAllocator::Budget::kExempt};
   Stack relay_stack_;
-  bctx::fcontext_t relay_context_ = nullptr;
+  fcontext::fcontext_t relay_context_ = nullptr;
   AsanStack relay_asan_;
 };
 
@@ -233,5 +232,14 @@ std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate* isolate, std::string
   if (!ResolveV8Internals(isolate, &internals, why)) return nullptr;
   return std::make_unique<FcontextBackend>(isolate, internals);
 }
+
+#else  // no fcontext for this target
+
+std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate*, std::string* why) {
+  *why = "no fcontext stack switch for this architecture";
+  return nullptr;
+}
+
+#endif
 
 }  // namespace verdant::detail

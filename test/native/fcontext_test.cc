@@ -1,6 +1,6 @@
 // Raw boost.context (make_fcontext / jump_fcontext) on stacks from verdant's StackAllocator: the mechanism the
 // fcontext backend is built on, tested without Node or V8.
-#include <boost/context/detail/fcontext.hpp>
+#include "platform/fcontext.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -12,7 +12,7 @@
 #include "greenlet/asan.h"
 #include "greenlet/stack.h"
 
-namespace ctx = boost::context::detail;
+namespace ctx = verdant::fcontext;
 using verdant::detail::AsanAfterSwitch;
 using verdant::detail::AsanBeforeSwitch;
 using verdant::detail::AsanStack;
@@ -32,7 +32,7 @@ ctx::transfer_t Jump(ctx::fcontext_t to, void* data, const void* to_bottom, size
   AsanStack target = to_bottom == nullptr ? g_main_stack : AsanStack{to_bottom, to_size, nullptr};
   AsanStack self;
   AsanBeforeSwitch(final_jump ? nullptr : &self, target);
-  ctx::transfer_t t = ctx::jump_fcontext(to, data);
+  ctx::transfer_t t = jump_fcontext(to, data);
   AsanAfterSwitch(&self, nullptr);
   return t;
 }
@@ -44,7 +44,7 @@ void OnEntry() {
 }
 
 ctx::fcontext_t Make(const Stack& s, void (*fn)(ctx::transfer_t)) {
-  return ctx::make_fcontext(reinterpret_cast<void*>(s.top), s.usable_size(), fn);
+  return make_fcontext(reinterpret_cast<void*>(s.top), s.usable_size(), fn);
 }
 
 const void* Bottom(const Stack& s) { return reinterpret_cast<const void*>(s.base); }
