@@ -13,6 +13,17 @@ const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'fibers');
 const REGISTER = path.join(ROOT, 'dist', 'lib', 'fibers', 'register.js');
 const SYNCHRONIZE_EXAMPLES = path.join(ROOT, 'node_modules', 'synchronize', 'examples');
 
+// `npm pack` of a package as this repository's install left it in node_modules, into `dir`: the tarball's name.
+function packInstalled(name: string, dir: string): string {
+  const r = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir, path.join(ROOT, 'node_modules', name)], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, npm_config_cache: path.join(dir, '.npm-cache') },
+  });
+  assert.equal(r.status, 0, `npm pack ${name} failed:\n${r.stdout}\n${r.stderr}`);
+  return JSON.parse(r.stdout)[0].filename;
+}
+
 interface Run {
   status: number | null;
   out: string;
@@ -132,28 +143,23 @@ describe('fibers: old code on verdant, unmodified', function () {
 
     before(function () {
       // A fresh project as docs/fibers.md describes it: verdant, the two packages that depend on fibers, and
-      // fibers overridden to a copy of the shim. Offline: npm takes synchronize and wait.for from its cache (this
-      // repository's own install put them there) and links verdant from this checkout.
+      // fibers overridden to a copy of the shim. Hermetic: synchronize and wait.for are packed from this
+      // repository's own node_modules (the versions its lockfile pins) and installed from those tarballs, verdant is
+      // linked from this checkout, and npm runs offline, so nothing depends on what npm's cache happens to hold.
       project = fs.mkdtempSync(path.join(os.tmpdir(), 'verdant-fibers-project-'));
       fs.cpSync(path.join(ROOT, 'compat', 'fibers'), path.join(project, 'fibers-shim'), { recursive: true });
-      const rootPackage = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+      const dependencies: Record<string, string> = { verdant: `file:${ROOT}` };
+      for (const name of ['synchronize', 'wait.for']) {
+        dependencies[name] = `file:./${packInstalled(name, project)}`;
+      }
       fs.writeFileSync(
         path.join(project, 'package.json'),
-        JSON.stringify({
-          name: 'old-fibers-app',
-          private: true,
-          dependencies: {
-            verdant: `file:${ROOT}`,
-            synchronize: rootPackage.devDependencies.synchronize,
-            'wait.for': rootPackage.devDependencies['wait.for'],
-          },
-          overrides: { fibers: 'file:./fibers-shim' },
-        }),
+        JSON.stringify({ name: 'old-fibers-app', private: true, dependencies, overrides: { fibers: 'file:./fibers-shim' } }),
       );
       const npm = spawnSync(
         'npm',
         ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
-        { cwd: project, encoding: 'utf8', timeout: 90_000 },
+        { cwd: project, encoding: 'utf8', timeout: 90_000, env: { ...process.env, npm_config_cache: path.join(project, '.npm-cache') } },
       );
       assert.equal(npm.status, 0, `npm install failed:\n${npm.stdout}\n${npm.stderr}`);
       for (const name of Object.keys(EXPECTED)) fs.copyFileSync(path.join(FIXTURES, name), path.join(project, name));
