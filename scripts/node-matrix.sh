@@ -7,7 +7,9 @@
 #   --versions "22.23.3 24.21.0 26.10.0"   Node versions (default). "system" means the `node` on PATH, built
 #                                          against $VERDANT_SYSTEM_NODEDIR (default /usr, i.e. /usr/include/node).
 #                                          A version may name its own backends: "22.23.3:default" (or
-#                                          "26.10.0:default+threads") runs only those for it.
+#                                          "26.10.0:default+threads") runs only those for it, and a backend
+#                                          may name one suite: "system:default/stress" runs only the stress
+#                                          suite (for a line whose mocha run happens elsewhere, e.g. npm test).
 #   --backends "default threads"           "default" leaves VERDANT_BACKEND unset; anything else is exported.
 #   --stress "<command>"                   stress runner run per version/backend (default: scripts/stress.sh if it
 #                                          exists); --no-stress to skip it.
@@ -252,14 +254,23 @@ for spec in $VERSIONS; do
     continue
   fi
 
-  for backend in $backends; do
-    if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then
-      log "$label_v/$backend: no mocha test files (dist/test/**/*.test.js): counted as 1 failure"
-      record 0 1 "$label_v/$backend mocha"
-    else
-      run_mocha "$node" "$vdir/verdant.node" "$backend" "$label_v/$backend mocha"
+  for entry in $backends; do
+    backend="${entry%%/*}" only=""
+    [ "$entry" != "$backend" ] && only="${entry#*/}"
+    if [ -n "$only" ] && [ "$only" != mocha ] && [ "$only" != stress ]; then
+      log "$label_v/$entry: unknown suite \"$only\" (mocha or stress): counted as 1 failure"
+      record 0 1 "$label_v/$entry"
+      continue
     fi
-    if [ -n "$STRESS" ]; then
+    if [ "$only" != stress ]; then
+      if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then
+        log "$label_v/$backend: no mocha test files (dist/test/**/*.test.js): counted as 1 failure"
+        record 0 1 "$label_v/$backend mocha"
+      else
+        run_mocha "$node" "$vdir/verdant.node" "$backend" "$label_v/$backend mocha"
+      fi
+    fi
+    if [ -n "$STRESS" ] && [ "$only" != mocha ]; then
       run_stress "$node" "$vdir/verdant.node" "$backend" "$label_v/$backend stress"
     fi
   done
