@@ -10,9 +10,8 @@
 //   greenlet_set_entry(fn: (this: GreenletHandle) => GreenletHandle, errorClass: typeof GreenletError): void
 #include "greenlet/bindings.h"
 
-#include <pthread.h>
-
 #include "greenlet/greenlet.h"
+#include "platform/posix.h"
 #include "v8_methods.h"
 #include "v8_compat.h"
 
@@ -104,14 +103,9 @@ void InitGreenletBindings(v8::Isolate* isolate, v8::Local<v8::Context> context, 
 }
 
 uintptr_t ComputeMainStackLimit(bool is_main_thread, double stack_size_kb) {
-  pthread_attr_t attr;
-  void* lowest = nullptr;
-  size_t size = 0;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
-  pthread_attr_getstack(&attr, &lowest, &size);
-  pthread_attr_destroy(&attr);
-  uintptr_t low = reinterpret_cast<uintptr_t>(lowest);
-  uintptr_t top = low + size;
+  uintptr_t low, top;
+  if (!posix::CurrentThreadStack(&low, &top)) return 0;
+  uintptr_t size = top - low;
   if (is_main_thread) {
     // V8 set main's limit to (its stack position at start-up - --stack-size); the top of the mapping is a few
     // KiB above that position, well inside the 8 MiB the kernel gives main.

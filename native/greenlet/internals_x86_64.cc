@@ -7,12 +7,11 @@
 
 #if defined(__x86_64__) && defined(__linux__)
 
-#include <pthread.h>
-
 #include <cstdio>
 
 #include "greenlet/elf_symbols.h"
 #include "greenlet/x86_64_decode.h"
+#include "platform/posix.h"
 
 namespace verdant::detail {
 
@@ -215,14 +214,8 @@ bool ResolveStackSlot(v8::Isolate* isolate, const ElfSymbols& elf, const ElfSymb
   if (value != expected) {
     return Fail(why, "stack-start slot holds " + Hex(value) + ", base::Stack::GetStackStart() is " + Hex(expected));
   }
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) != 0) return Fail(why, "pthread_getattr_np failed");
-  void* stack_addr = nullptr;
-  size_t stack_size = 0;
-  int rc = pthread_attr_getstack(&attr, &stack_addr, &stack_size);
-  pthread_attr_destroy(&attr);
-  if (rc != 0) return Fail(why, "pthread_attr_getstack failed");
-  uintptr_t lo = reinterpret_cast<uintptr_t>(stack_addr), hi = lo + stack_size;
+  uintptr_t lo, hi;
+  if (!posix::CurrentThreadStack(&lo, &hi)) return Fail(why, "cannot read this thread's stack bounds");
   uintptr_t sp = CurrentSp();
   if (!(value > sp && value <= hi && sp >= lo)) {
     return Fail(why, "stack-start slot value " + Hex(value) + " is not above sp " + Hex(sp) +

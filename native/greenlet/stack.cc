@@ -1,8 +1,8 @@
 #include "greenlet/stack.h"
 
 #include "greenlet/asan.h"
+#include "platform/posix.h"
 
-#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -11,14 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-
-#ifndef MAP_STACK
-#define MAP_STACK 0
-#endif
-#ifndef MAP_NORESERVE
-#define MAP_NORESERVE 0
-#endif
-
 
 namespace verdant::detail {
 
@@ -68,20 +60,13 @@ std::string StackBudgetExhausted(const char* what) {
 
 StackAllocator::StackAllocator(Budget budget) : counted_(budget == Budget::kCounted) {
   stats_.max_stacks = StackBudget();
-  pthread_attr_t attr;
-  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-    void* lowest = nullptr;
-    size_t size = 0;
-    if (pthread_attr_getstack(&attr, &lowest, &size) == 0) {
-      thread_stack_top_ = reinterpret_cast<uintptr_t>(lowest) + size;
-    }
-    pthread_attr_destroy(&attr);
-  }
+  uintptr_t low;
+  posix::CurrentThreadStack(&low, &thread_stack_top_);
 }
 
 void* StackAllocator::MapBelowThreadStack(size_t total) {
   const int prot = PROT_READ | PROT_WRITE;
-  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK;
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | posix::kStackMapFlags;
   // The kernel hands out the highest free hole that fits. When that hole lies above this thread's stack (a
   // worker's stack is an ordinary mapping, with holes above it once other mappings go away), keep the mapping as
   // an inaccessible filler so the kernel cannot offer that space again, and ask again: the holes above are finite,

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "greenlet/greenlet.h"
+#include "platform/posix.h"
 
 namespace verdant::detail {
 namespace {
@@ -162,14 +163,8 @@ class ThreadsBackend final : public Backend {
   // The greenlet gets the JS stack it asked for, like on the fcontext backend, even when the C library handed the
   // thread a larger cached stack; never less than the margin above the bottom.
   static uintptr_t OwnStackLimit(size_t js_stack_size, size_t margin) {
-    pthread_attr_t attr;
-    void* lowest = nullptr;
-    size_t size = 0;
-    pthread_getattr_np(pthread_self(), &attr);
-    pthread_attr_getstack(&attr, &lowest, &size);
-    pthread_attr_destroy(&attr);
-    uintptr_t low = reinterpret_cast<uintptr_t>(lowest);
-    uintptr_t top = low + size;
+    uintptr_t low = 0, top = 0;
+    posix::CurrentThreadStack(&low, &top);
     uintptr_t wanted = top - js_stack_size;
     return wanted > low + margin ? wanted : low + margin;
   }

@@ -28,6 +28,7 @@
 
 #include "io/sockaddr.h"
 #include "io/arguments.h"
+#include "platform/posix.h"
 
 namespace verdant::detail {
 namespace {
@@ -90,12 +91,12 @@ v8::Local<v8::Array> FdPair(v8::Isolate* isolate, const int fds[2]) {
   })
 
 void Socket(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  SetResult(info, socket(IntArg(info, 0), IntArg(info, 1) | SOCK_NONBLOCK | SOCK_CLOEXEC, IntArg(info, 2)));
+  SetResult(info, posix::Socket(IntArg(info, 0), IntArg(info, 1), IntArg(info, 2)));
 }
 
 void SocketPair(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int fds[2];
-  if (socketpair(IntArg(info, 0), IntArg(info, 1) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) return SetResult(info, -1);
+  if (posix::SocketPair(IntArg(info, 0), IntArg(info, 1), fds) != 0) return SetResult(info, -1);
   info.GetReturnValue().Set(FdPair(info.GetIsolate(), fds));
 }
 
@@ -103,7 +104,7 @@ void SocketPair(const v8::FunctionCallbackInfo<v8::Value>& info) {
 // (O_NONBLOCK belongs to the open file, which a child's dup2 would share).
 void Pipe(const v8::FunctionCallbackInfo<v8::Value>& info) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return SetResult(info, -1);
+  if (posix::Pipe(fds) != 0) return SetResult(info, -1);
   info.GetReturnValue().Set(FdPair(info.GetIsolate(), fds));
 }
 
@@ -129,7 +130,7 @@ void Connect(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void Listen(const v8::FunctionCallbackInfo<v8::Value>& info) { SetResult(info, listen(IntArg(info, 0), IntArg(info, 1))); }
 
 void Accept(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  SetResult(info, RETRY_EINTR(accept4(IntArg(info, 0), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)));
+  SetResult(info, RETRY_EINTR(posix::Accept(IntArg(info, 0))));
 }
 
 void Recv(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -138,12 +139,12 @@ void Recv(const v8::FunctionCallbackInfo<v8::Value>& info) {
   if (ByteRange(info, 1, &data, &size)) SetResult(info, RETRY_EINTR(recv(IntArg(info, 0), data, size, IntArg(info, 4))));
 }
 
-// MSG_NOSIGNAL: a write to a reset peer is EPIPE, not a SIGPIPE that kills the process.
+// kMsgNoSignal: a write to a reset peer is EPIPE, not a SIGPIPE that kills the process.
 void Send(const v8::FunctionCallbackInfo<v8::Value>& info) {
   char* data;
   size_t size;
   if (ByteRange(info, 1, &data, &size)) {
-    SetResult(info, RETRY_EINTR(send(IntArg(info, 0), data, size, IntArg(info, 4) | MSG_NOSIGNAL)));
+    SetResult(info, RETRY_EINTR(send(IntArg(info, 0), data, size, IntArg(info, 4) | posix::kMsgNoSignal)));
   }
 }
 
@@ -179,7 +180,8 @@ void SendTo(const v8::FunctionCallbackInfo<v8::Value>& info) {
   size_t size;
   SockAddr to;
   if (!ByteRange(info, 1, &data, &size) || !AddressArgs(info, 5, &to)) return;
-  SetResult(info, RETRY_EINTR(sendto(IntArg(info, 0), data, size, IntArg(info, 4) | MSG_NOSIGNAL, to.get(), to.length)));
+  SetResult(info, RETRY_EINTR(sendto(IntArg(info, 0), data, size, IntArg(info, 4) | posix::kMsgNoSignal, to.get(),
+                                     to.length)));
 }
 
 void Shutdown(const v8::FunctionCallbackInfo<v8::Value>& info) { SetResult(info, shutdown(IntArg(info, 0), IntArg(info, 1))); }
@@ -227,8 +229,9 @@ void SetConstants(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Loca
       {"SO_REUSEADDR", SO_REUSEADDR}, {"SO_REUSEPORT", SO_REUSEPORT}, {"SO_KEEPALIVE", SO_KEEPALIVE},
       {"SO_BROADCAST", SO_BROADCAST}, {"SO_RCVBUF", SO_RCVBUF}, {"SO_SNDBUF", SO_SNDBUF}, {"SO_ERROR", SO_ERROR},
       {"SO_TYPE", SO_TYPE}, {"SO_RCVLOWAT", SO_RCVLOWAT}, {"SO_SNDLOWAT", SO_SNDLOWAT},
-      {"TCP_NODELAY", TCP_NODELAY}, {"TCP_KEEPIDLE", TCP_KEEPIDLE}, {"TCP_KEEPINTVL", TCP_KEEPINTVL},
-      {"TCP_KEEPCNT", TCP_KEEPCNT}, {"IPV6_V6ONLY", IPV6_V6ONLY}, {"IP_TTL", IP_TTL},
+      {"TCP_NODELAY", TCP_NODELAY}, {"TCP_KEEPIDLE", posix::kTcpKeepIdle},
+      {"TCP_KEEPINTVL", posix::kTcpKeepIntvl}, {"TCP_KEEPCNT", posix::kTcpKeepCnt},
+      {"IPV6_V6ONLY", IPV6_V6ONLY}, {"IP_TTL", IP_TTL},
       {"MSG_PEEK", MSG_PEEK}, {"MSG_OOB", MSG_OOB}, {"MSG_WAITALL", MSG_WAITALL}, {"MSG_DONTWAIT", MSG_DONTWAIT},
       {"SHUT_RD", SHUT_RD}, {"SHUT_WR", SHUT_WR}, {"SHUT_RDWR", SHUT_RDWR},
       {"EAGAIN", EAGAIN}, {"EWOULDBLOCK", EWOULDBLOCK}, {"EINPROGRESS", EINPROGRESS}, {"EINTR", EINTR},
