@@ -9,6 +9,7 @@
         "native/greenlet/bindings.cc",
         "native/greenlet/fcontext_backend.cc",
         "native/platform/fcontext.S",
+        "native/platform/glibc_floor.cc",
         "native/greenlet/threads_backend.cc",
         "native/greenlet/elf_symbols.cc",
         "native/greenlet/internals_x86_64.cc",
@@ -40,6 +41,12 @@
       "cflags_cc": ["-std=gnu++20", "-fno-exceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
       "libraries": ["-lpthread"],
       "conditions": [
+        ["OS=='linux'", {
+          # One binary for every Linux of its architecture: glibc 2.28 and later (platform/glibc_floor.h), no
+          # libstdc++ or libgcc_s of the system's (linked in, their symbols kept inside verdant.node).
+          "cflags_cc": ["-include", "platform/glibc_floor.h"],
+          "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL"]
+        }],
         ["OS=='mac'", {
           "xcode_settings": { "CLANG_CXX_LANGUAGE_STANDARD": "gnu++20", "OTHER_CPLUSPLUSFLAGS": ["-fno-exceptions"] }
         }]

@@ -6,11 +6,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 
 #include "debug/stack_format.h"
 #include "greenlet/greenlet.h"
+#include "platform/posix.h"
 
 namespace verdant::detail {
 namespace {
@@ -53,9 +53,11 @@ Watchdog::Watchdog(Runtime* runtime, uv_loop_t* loop, const Settings& settings)
       loop_(loop),
       settings_(settings),
       // Four samples per maxBlockingTime: an episode is noticed at most a quarter late.
-      period_ns_(std::clamp<uint64_t>(settings.max_blocking_ns / 4, 1000000, 250000000)) {}
+      period_ns_(std::clamp<uint64_t>(settings.max_blocking_ns / 4, 1000000, 250000000)) {
+  uv_cond_init(&wake_);
+}
 
-Watchdog::~Watchdog() = default;
+Watchdog::~Watchdog() { uv_cond_destroy(&wake_); }
 
 Watchdog* Watchdog::Start(Runtime* runtime, const Settings& settings, v8::Local<v8::Context> context,
                           v8::Local<v8::Function> reporter, std::string* why) {
@@ -106,11 +108,8 @@ Watchdog* Watchdog::Start(Runtime* runtime, const Settings& settings, v8::Local<
     return nullptr;
   }
   w->thread_started_ = true;
-#ifdef __linux__
-  // Named, so that it is recognisable in ps, top and debuggers (15 characters at most), from here so that the
-  // name is there as soon as enable() returns.
-  pthread_setname_np(w->thread_, "verdant-watchdg");
-#endif
+  // Named from here, so that the name is there as soon as enable() returns.
+  posix::NameThread(w->thread_, "verdant-watchdg");
   return w;
 }
 
@@ -126,10 +125,10 @@ void Watchdog::Stop(bool teardown, std::function<void()> closed, v8::Local<v8::A
   if (stopped_) return;
   stopped_ = true;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<UvMutex> lock(mutex_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  uv_cond_broadcast(&wake_);
   if (thread_started_) uv_thread_join(&thread_);
   {
     std::lock_guard<std::mutex> lock(registry_mutex);
@@ -180,9 +179,9 @@ void Watchdog::Run() {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
-  std::unique_lock<std::mutex> lock(mutex_);
+  std::unique_lock<UvMutex> lock(mutex_);
   while (!stopping_) {
-    wake_.wait_for(lock, std::chrono::nanoseconds(period_ns_));
+    uv_cond_timedwait(&wake_, mutex_.get(), period_ns_);  // A timeout, a wake-up or a spurious return.
     if (stopping_) break;
     Actions actions = Sample(uv_hrtime());
     lock.unlock();
@@ -293,7 +292,7 @@ void Watchdog::CaptureStack(uint64_t episode) {
   uint64_t beats = Beats();
   uint64_t idle = uv_metrics_idle_time(loop_);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<UvMutex> lock(mutex_);
     if (stopping_ || episode_ != episode || stack_state_ != StackState::kRequested) return;
     // The thread made progress since the episode was detected: the JS running now is not what blocked it.
     if (beats != last_beats_ || idle != last_idle_) return;
@@ -309,7 +308,7 @@ void Watchdog::CaptureStack(uint64_t episode) {
   }
   uint64_t now = uv_hrtime();
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<UvMutex> lock(mutex_);
     if (episode_ != episode || stack_state_ != StackState::kRequested) return;
     stack_state_ = StackState::kCaptured;
     captured_ns_ = now;
@@ -338,7 +337,7 @@ void Watchdog::ReportArgs(const Report& report, uint64_t now, v8::Local<v8::Valu
 void Watchdog::Deliver() {
   std::vector<std::unique_ptr<Report>> reports;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<UvMutex> lock(mutex_);
     reports.swap(pending_);
   }
   if (reports.empty() || stopped_) return;
@@ -362,7 +361,7 @@ void Watchdog::Deliver() {
 v8::Local<v8::Array> Watchdog::TakePending() {
   std::vector<std::unique_ptr<Report>> reports;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<UvMutex> lock(mutex_);
     reports.swap(pending_);
   }
   uint64_t now = uv_hrtime();

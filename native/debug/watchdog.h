@@ -27,7 +27,6 @@
 #include <v8.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -112,9 +111,26 @@ class Watchdog {
   // Loop turns, counted on the loop thread, read by the watchdog thread.
   std::atomic<uint64_t> turns_{0};
 
+  // libuv's mutex, so that the thread can wait on wake_ with uv_cond_timedwait: a wait on the monotonic clock
+  // wherever libuv runs, without glibc's pthread_cond_clockwait (2.30+, see platform/glibc_floor.h), which
+  // std::condition_variable's timed waits need.
+  class UvMutex {
+   public:
+    UvMutex() { uv_mutex_init(&mutex_); }
+    ~UvMutex() { uv_mutex_destroy(&mutex_); }
+    UvMutex(const UvMutex&) = delete;
+    UvMutex& operator=(const UvMutex&) = delete;
+    void lock() { uv_mutex_lock(&mutex_); }
+    void unlock() { uv_mutex_unlock(&mutex_); }
+    uv_mutex_t* get() { return &mutex_; }
+
+   private:
+    uv_mutex_t mutex_;
+  };
+
   // Everything below is guarded by mutex_ (the watchdog thread and the JS thread both use it).
-  std::mutex mutex_;
-  std::condition_variable wake_;
+  UvMutex mutex_;
+  uv_cond_t wake_;
   bool stopping_ = false;
   uint64_t last_beats_ = 0;
   uint64_t last_idle_ = 0;

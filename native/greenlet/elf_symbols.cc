@@ -7,7 +7,6 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -59,13 +58,14 @@ bool ElfSymbols::MapAndParse(const char* path, std::string* why) {
     *why = std::string("cannot open ") + path;
     return false;
   }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(Elf64_Ehdr))) {
+  // Its size from lseek rather than fstat, whose symbol needs glibc 2.33 (platform/glibc_floor.h).
+  off_t end = lseek(fd, 0, SEEK_END);
+  if (end < static_cast<off_t>(sizeof(Elf64_Ehdr))) {
     close(fd);
-    *why = std::string("cannot stat or too small: ") + path;
+    *why = std::string("cannot size or too small: ") + path;
     return false;
   }
-  size_t size = static_cast<size_t>(st.st_size);
+  size_t size = static_cast<size_t>(end);
   void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
   if (map == MAP_FAILED) {
