@@ -2,11 +2,14 @@
  * Loads the native addon and describes its surface. Internal: lib/ validates every argument before calling it.
  *
  * The addon is looked up at `$VERDANT_ADDON` (used by the Node matrix script to test one build per Node line),
- * then at the node-gyp (or cmake-js) build output of this package.
+ * then by node-gyp-build: the node-gyp (or cmake-js) build output of this package, then its prebuilt binaries.
  * @internal
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+
+/** node-gyp-build (it ships no types): where the addon for this platform, architecture and ABI is. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeGypBuild: { path(packageDir: string): string } = require('node-gyp-build');
 
 /** The native side of a greenlet; lib/runtime/greenlet.ts's `Greenlet` extends it. */
 export interface GreenletHandle {
@@ -206,14 +209,33 @@ function addonPath(): string {
   const explicit = process.env.VERDANT_ADDON;
   if (explicit) return explicit;
   const root = join(__dirname, '..', '..', '..');
-  for (const candidate of ['build/Release/verdant.node', 'build/Debug/verdant.node']) {
-    const full = join(root, candidate);
-    if (existsSync(full)) return full;
+  try {
+    // A source build (build/Release, build/Debug) first, then the package's prebuilds/<platform>-<arch>/ binary
+    // for this Node ABI and libc.
+    return nodeGypBuild.path(root);
+  } catch (error) {
+    throw new AddonNotFoundError(root, error instanceof Error ? error.message : String(error));
   }
-  throw new Error(
-    `verdant: the native addon is not built (looked in ${join(root, 'build/Release')}); run \`npm install\` or ` +
-      '`npm run build` in the package directory',
-  );
+}
+
+/**
+ * Neither a prebuilt binary for this platform, architecture and Node version nor a source build of the addon was
+ * found. The message names what was looked for and how to build it.
+ */
+export class AddonNotFoundError extends Error {
+  constructor(
+    /** The package directory that was searched. */
+    readonly packageDir: string,
+    /** node-gyp-build's account of what it looked for. */
+    readonly detail: string,
+  ) {
+    super(
+      `verdant: no native addon for this system (${detail.trim()}). There is no prebuilt binary for it in ` +
+        `${join(packageDir, 'prebuilds')} and no source build in ${join(packageDir, 'build')}: build one with ` +
+        '`npm rebuild verdant --build-from-source` (needs a C++ compiler, make and python3).',
+    );
+    this.name = 'AddonNotFoundError';
+  }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
