@@ -50,8 +50,8 @@ run() {
     ${backend:+VERDANT_BACKEND=$backend} \
     "$NODE" --expose-gc node_modules/mocha/bin/mocha.js --no-config --timeout 300000 \
     --reporter "$ROOT/scripts/mocha-counts-reporter.js" "$@" 2>&1 | tee "$log" | grep -E "^ +[0-9]+ (passing|failing|pending)"
-  # Name the failures: the lines after mocha's "N failing" summary.
-  sed -n '/^ *[0-9]* failing/,$p' "$log" | grep -E "^ +[0-9]+\) |Error" | head -20
+  # The failures as mocha reports them (title, assertion, stack), from its "N failing" summary on.
+  sed -n '/^ *[0-9]* failing/,$p' "$log" | head -80
   if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$log"; then
     grep -E -A20 "ERROR: AddressSanitizer|runtime error:" "$log" | head -40
     record 0 1 "$label $backend: sanitizer report"
