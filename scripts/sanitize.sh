@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The addon under AddressSanitizer + UndefinedBehaviorSanitizer, inside a real node: builds a sanitized copy of
-# the addon (in a scratch directory, so build/ is untouched), then runs the core and debug mocha suites and a reduced GC
-# stress file with the sanitizer runtimes preloaded, on both backends. The fcontext backend reports its stack
+# the addon (in a scratch directory, so build/ is untouched), then runs, with the sanitizer runtimes preloaded,
+# every mocha suite on the fcontext backend, the suites that switch greenlets on the threads backend, and a
+# reduced GC stress file on both. The fcontext backend reports its stack
 # switches to ASan (native/greenlet/asan.h); leak detection is off because V8 and Node do not free everything at
 # exit.
 #
@@ -27,12 +28,12 @@ record() {
 }
 
 echo "== building the addon with -fsanitize=address,undefined ($("$NODE" -v))"
-cp -r native binding.gyp "$WORK/"
-ln -s "$ROOT/node_modules" "$WORK/node_modules"
-if ! (cd "$WORK" && PATH="$(dirname "$(command -v "$NODE")"):$PATH" npm_config_nodedir="$NODEDIR" \
-      CXXFLAGS="-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-      LDFLAGS="-fsanitize=address,undefined" \
-      node_modules/.bin/node-gyp rebuild --nodedir="$NODEDIR" >"$WORK/build.log" 2>&1); then
+# shellcheck source=lib/addon.sh
+. "$ROOT/scripts/lib/addon.sh"
+ADDON="$WORK/verdant.node"
+if ! addon_build "$NODEDIR" "$(node_arch)" "$ADDON" "$WORK/build.log" \
+     CXXFLAGS="-fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+     LDFLAGS="-fsanitize=address,undefined"; then
   tail -30 "$WORK/build.log"
   record 0 1 "build"
   exit 1
@@ -46,7 +47,7 @@ run() {
   echo "== $label (${backend:-fcontext})"
   env LD_PRELOAD="$asan:$ubsan" ASAN_OPTIONS="detect_leaks=0:abort_on_error=0" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    VERDANT_ADDON="$WORK/build/Release/verdant.node" VERDANT_MOCHA_COUNTS="$counts" \
+    VERDANT_ADDON="$ADDON" VERDANT_MOCHA_COUNTS="$counts" \
     ${backend:+VERDANT_BACKEND=$backend} \
     "$NODE" --expose-gc node_modules/mocha/bin/mocha.js --no-config --timeout 300000 \
     --reporter "$ROOT/scripts/mocha-counts-reporter.js" "$@" 2>&1 | tee "$log" | grep -E "^ +[0-9]+ (passing|failing|pending)"
@@ -65,9 +66,15 @@ run() {
   record "$p" "$f" "$label ${backend:-fcontext}"
 }
 
+# fcontext, the default backend: every suite. The threads backend differs only in how greenlets switch, so it
+# runs the suites that switch in every way there is (greenlets, green threads and the hub, their sync and pool
+# primitives, fibers, the watchdog's stack capture, sockets); the rest switch the same way through these.
 mapfile -t SUITES < <(find dist/test -name '*.test.js' -not -path 'dist/test/stress/*' | sort)
+mapfile -t SWITCHING < <(find dist/test/runtime dist/test/sync dist/test/pool dist/test/fibers dist/test/debug dist/test/net \
+                           -name '*.test.js' | sort)
+run core "" "${SUITES[@]}"
+run switching threads "${SWITCHING[@]}"
 for backend in "" threads; do
-  run core "$backend" "${SUITES[@]}"
   [ -f dist/test/stress/gc.test.js ] && STRESS_SCALE=0.2 run "gc stress" "$backend" dist/test/stress/gc.test.js
 done
 exit "$failed"

@@ -4,7 +4,8 @@
 # without a compiler.
 #
 #   scripts/setup-system.sh          # what `npm install` and `npm test` in this repository need
-#   scripts/setup-system.sh --ci     # and what .ci/run adds: clang's libFuzzer, libkqueue where Debian has it
+#   scripts/setup-system.sh --ci     # and what .ci/run adds: clang's libFuzzer, debootstrap (a Debian root with no
+#                                    # compiler for the install test), libkqueue where Debian has it
 #
 # What each package is for:
 #   g++ make python3      node-gyp, building the addon from native/
@@ -42,6 +43,8 @@ if [ "$ci" = 1 ]; then
   # Apart, and not fatal: a missing optional package fails only what needs it, which says so.
   echo "setup-system: clang with libFuzzer (the HTTP parser fuzzers)"
   apt_install clang libclang-rt-dev || apt_install clang || echo "setup-system: clang not installable: the fuzz phase will fail"
+  echo "setup-system: debootstrap (the install test's Debian root with no compiler)"
+  apt_install debootstrap || echo "setup-system: debootstrap not installable: the install test will fail"
   # Debian 12 has no libkqueue-dev; where it exists the native tests also run the kqueue poller.
   apt_install libkqueue-dev 2>/dev/null || echo "setup-system: libkqueue-dev not installable: the native tests cover epoll only"
 fi

@@ -55,7 +55,7 @@ addon_build() {
   local nodedir="$1" arch="$2" out="$3" logfile="$4"
   shift 4
   local scratch rc
-  scratch="$(mktemp -d "${TMPDIR:-/tmp}/verdant-addon.XXXXXX")" || return 1
+  mkdir -p "$(dirname "$logfile")" && scratch="$(mktemp -d "${TMPDIR:-/tmp}/verdant-addon.XXXXXX")" || return 1
   cp -r "$ROOT/native" "$ROOT/binding.gyp" "$scratch/" && ln -s "$ROOT/node_modules" "$scratch/node_modules" || return 1
   local prefix cross=()
   if ! prefix="$(toolchain_prefix "$arch")"; then
