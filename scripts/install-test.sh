@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
-# Installs a packed verdant tarball the way a user does, on a system with no compiler, and runs a first program
-# with it (test/install/smoke.js: load, backend, greenlet ping-pong, green echo).
+# Installs a packed verdant tarball the way a user does and runs a first program with it
+# (test/install/smoke.js: load, backend, greenlet ping-pong, green echo). Three ways:
 #
-# The system is a minimal Debian root made with debootstrap (--variant=minbase: no compiler, no make, no python),
-# holding only the official Node binary of the release under test and the npm client: `npm install` there can only
-# succeed through a prebuilt binary. The root is made once and kept in $VERDANT_ROOTFS (default .rootfs/ in the
-# repository; delete it to make it anew).
+#   scripts/install-test.sh TARBALL [--node "20.20.2 24.21.0"]                  # this machine's architecture
+#   scripts/install-test.sh TARBALL --arch arm64 [--node "20.20.2 24.21.0"]     # another one, under qemu-user
+#   scripts/install-test.sh TARBALL --from-source                               # the fallback build
 #
-#   scripts/install-test.sh TARBALL [--node "20.20.2 24.21.0"] [--backend fcontext]
-#   scripts/install-test.sh TARBALL --from-source
+# - This machine's architecture: in a minimal Debian root made with debootstrap (--variant=minbase: no compiler,
+#   no make, no python) holding only the official Node binary of the release under test and the npm client, so
+#   `npm install` can only succeed through a prebuilt binary. The root is made once and kept in $VERDANT_ROOTFS
+#   (default .rootfs/ in the repository; delete it to make it anew). Needs root and debootstrap.
+# - Another architecture (arm64 on x86-64): npm and the program run on that architecture's official Node under
+#   qemu-user, with Debian's cross libraries (/usr/aarch64-linux-gnu) as its root. This machine has a compiler, so
+#   the test checks that npm built nothing (no build/ in the installed package): a fallback build would have made
+#   an x86-64 binary that the arm64 Node cannot load.
+# - --from-source: this machine's Node and `npm install --build-from-source`, which needs the compiler.
 #
-# --from-source installs on this machine instead, with its Node and `npm install --build-from-source`: the
-# fallback build a user without a fitting prebuild gets (needs the compiler that the root lacks).
-#
-# Needs root (chroot, mounts) and debootstrap. Prints the install time per Node release and `passed=N failed=N` at
-# the end (one test per release); appends that line to $VERDANT_COUNTS when set. Exit status: 0 if all passed.
+# --backend names the backend the program must get (default: fcontext on x64, threads elsewhere, where the fast
+# backend is not validated yet). Prints the install time per Node release and `passed=N failed=N` at the end (one
+# test per release); appends that line to $VERDANT_COUNTS when set. Exit status: 0 if all passed.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/addon.sh
 . "$ROOT/scripts/lib/addon.sh"
 
-TARBALL="" VERSIONS="$(node_versions | tr '\n' ' ')" BACKEND=fcontext FROM_SOURCE=0
+TARBALL="" VERSIONS="$(node_versions | tr '\n' ' ')" ARCH="$(node_arch)" BACKEND="" MODE=prebuilt
 while [ $# -gt 0 ]; do
   case "$1" in
-    --from-source) FROM_SOURCE=1; shift ;;
+    --from-source) MODE=source; shift ;;
+    --arch) ARCH="$2"; shift 2 ;;
     --node) VERSIONS="$2"; shift 2 ;;
     --backend) BACKEND="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -32,6 +37,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -f "$TARBALL" ] || { echo "install-test: no tarball given (see --help)" >&2; exit 2; }
+if [ -z "$BACKEND" ]; then
+  if [ "$ARCH" = x64 ]; then BACKEND=fcontext; else BACKEND=threads; fi
+fi
+NPM_CLI="$(readlink -f "$(command -v npm)")"    # the npm client: only the installer, the same for every release
+NPM_DIR="$(dirname "$(dirname "$NPM_CLI")")"
+
 log() { printf '[install-test] %s\n' "$*"; }
 
 # counted PASSED FAILED LABEL: the closing line, also appended to $VERDANT_COUNTS.
@@ -41,24 +52,28 @@ counted() {
   [ "$2" -eq 0 ]
 }
 
-if [ "$FROM_SOURCE" = 1 ]; then
+# new_app DIR: an empty project with the smoke program.
+new_app() {
+  rm -rf "$1" && mkdir -p "$1" && cp "$ROOT/test/install/smoke.js" "$1/smoke.js" &&
+    echo '{"name":"app","private":true}' >"$1/package.json"
+}
+
+# --- from source, on this machine ----------------------------------------------------------------------------
+from_source() {
+  local app
   app="$(mktemp -d "${TMPDIR:-/tmp}/verdant-from-source.XXXXXX")"
-  trap 'rm -rf "$app"' EXIT
-  cp "$ROOT/test/install/smoke.js" "$app/smoke.js"
-  echo '{"name":"app","private":true}' >"$app/package.json"
-  start=$SECONDS
+  new_app "$app"
+  local start=$SECONDS
   if (cd "$app" && npm install --build-from-source --no-audit --no-fund --loglevel=error "$TARBALL") &&
-     [ -f "$app/node_modules/verdant/build/Release/verdant.node" ] && (cd "$app" && node smoke.js "$BACKEND"); then
+     [ -f "$app/node_modules/verdant/build/Release/verdant.node" ] && (cd "$app" && node smoke.js fcontext); then
     log "built from source with node $(node -v) in $((SECONDS - start)) s; smoke test passed"
-    counted 1 0 "install from source"; exit
+    rm -rf "$app"; counted 1 0 "install from source"; return
   fi
   log "npm install --build-from-source or its smoke test FAILED"
-  counted 0 1 "install from source"; exit
-fi
-[ "$(id -u)" -eq 0 ] || { echo "install-test: needs root (debootstrap, chroot)" >&2; exit 2; }
-command -v debootstrap >/dev/null || { echo "install-test: needs debootstrap (apt-get install debootstrap)" >&2; exit 2; }
+  rm -rf "$app"; counted 0 1 "install from source"
+}
 
-ARCH="$(node_arch)"
+# --- this machine's architecture, in a Debian root with no compiler ----------------------------------------------
 ROOTFS="${VERDANT_ROOTFS:-$ROOT/.rootfs}/bookworm-minbase-$ARCH"
 
 make_rootfs() {
@@ -70,65 +85,114 @@ make_rootfs() {
   touch "$ROOTFS/.complete"
 }
 
-# The CA certificates this machine adds to Node's (NODE_EXTRA_CA_CERTS: a network whose TLS goes through a proxy
-# of its own), for npm in the root; none when this machine adds none.
-EXTRA_CA=()
+# The certificate authorities this machine's npm trusts beyond Node's own (a network whose TLS goes through a
+# proxy of its own): NODE_EXTRA_CA_CERTS and npm's cafile setting, carried into the root; none when it has none.
+ROOT_ENV=() CA_COPIES=()
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
-  EXTRA_CA=("NODE_EXTRA_CA_CERTS=/etc/verdant-extra-ca.pem")
+  ROOT_ENV+=("NODE_EXTRA_CA_CERTS=/etc/verdant-extra-ca.pem") CA_COPIES+=("$NODE_EXTRA_CA_CERTS:/etc/verdant-extra-ca.pem")
+fi
+npm_cafile="$(npm config get cafile 2>/dev/null)"
+if [ -n "$npm_cafile" ] && [ -f "$npm_cafile" ]; then
+  ROOT_ENV+=("npm_config_cafile=/etc/verdant-npm-ca.pem") CA_COPIES+=("$npm_cafile:/etc/verdant-npm-ca.pem")
 fi
 
 unmount_root() { umount -R "$ROOTFS/proc" "$ROOTFS/dev" "$ROOTFS/sys" 2>/dev/null; }
-trap unmount_root EXIT
 
-# in_root CMD...: runs a shell command in the root with /proc, /dev and /sys mounted, and this machine's DNS.
+# in_root CMD: runs a shell command in the root with /proc, /dev and /sys mounted, and this machine's DNS.
 in_root() {
   local rc
   cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
-  [ ${#EXTRA_CA[@]} -gt 0 ] && cp "$NODE_EXTRA_CA_CERTS" "$ROOTFS/etc/verdant-extra-ca.pem"
+  local copy
+  for copy in "${CA_COPIES[@]}"; do cp "${copy%%:*}" "$ROOTFS${copy#*:}"; done
   mount -t proc proc "$ROOTFS/proc" && mount --rbind /dev "$ROOTFS/dev" && mount --rbind /sys "$ROOTFS/sys" ||
     { log "cannot mount /proc, /dev, /sys in the root"; unmount_root; return 1; }
   chroot "$ROOTFS" /usr/bin/env -i HOME=/root PATH=/opt/node/bin:/usr/bin:/bin TMPDIR=/tmp LANG=C.UTF-8 \
-    npm_config_update_notifier=false "${EXTRA_CA[@]}" /bin/sh -c "$1"
+    npm_config_update_notifier=false "${ROOT_ENV[@]}" /bin/sh -c "$1"
   rc=$?
   unmount_root
   return "$rc"
 }
 
-passed=0 failed=0
-if ! make_rootfs; then
-  log "cannot make the Debian root: counted as 1 failure"
-  failed=1
-else
-  # The npm client is this machine's, copied in: it is only the installer, the same for every release.
-  npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
-  for v in $VERSIONS; do
-    label="node $v linux-$ARCH"
-    if ! nodedir="$(node_dist "$v" "$ARCH")"; then log "$label: cannot fetch node"; failed=$((failed + 1)); continue; fi
-    rm -rf "$ROOTFS/opt/node" "$ROOTFS/app" "$ROOTFS/pkg" "$ROOTFS/root/.npm"
-    mkdir -p "$ROOTFS/opt/node/bin" "$ROOTFS/opt/node/lib/node_modules" "$ROOTFS/app" "$ROOTFS/pkg"
-    cp "$nodedir/bin/node" "$ROOTFS/opt/node/bin/node"
-    cp -a "$npm_dir" "$ROOTFS/opt/node/lib/node_modules/npm"
-    ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ROOTFS/opt/node/bin/npm"
-    cp "$TARBALL" "$ROOTFS/pkg/verdant.tgz"
-    cp "$ROOT/test/install/smoke.js" "$ROOTFS/app/smoke.js"
-    # The root must hold no compiler, or the test would not show that the prebuilt binary was used.
-    if in_root 'for t in cc gcc g++ c++ clang make python3; do command -v $t && exit 1; done; exit 0' >/dev/null; then
-      start_ns="$(date +%s%N)"
-      if in_root 'cd /app && echo "{\"name\":\"app\",\"private\":true}" >package.json &&
-                  npm install --no-audit --no-fund --loglevel=error /pkg/verdant.tgz'; then
-        took="$(( ($(date +%s%N) - start_ns) / 1000000 ))"
-        if in_root "cd /app && node smoke.js $BACKEND"; then
-          log "$label: installed in $took ms with no compiler; smoke test passed"
-          passed=$((passed + 1))
-        else
-          log "$label: installed in $took ms, but the smoke test FAILED"; failed=$((failed + 1))
-        fi
-      else
-        log "$label: npm install FAILED"; failed=$((failed + 1))
-      fi
+# in_root_release VERSION NODEDIR: installs the tarball with that Node in the root and runs the program.
+in_root_release() {
+  local v="$1" nodedir="$2"
+  rm -rf "$ROOTFS/opt/node" "$ROOTFS/pkg" "$ROOTFS/root/.npm"
+  mkdir -p "$ROOTFS/opt/node/bin" "$ROOTFS/opt/node/lib/node_modules" "$ROOTFS/pkg"
+  cp "$nodedir/bin/node" "$ROOTFS/opt/node/bin/node"
+  cp -a "$NPM_DIR" "$ROOTFS/opt/node/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ROOTFS/opt/node/bin/npm"
+  cp "$TARBALL" "$ROOTFS/pkg/verdant.tgz"
+  new_app "$ROOTFS/app" || return 1
+  # The root must hold no compiler, or the test would not show that the prebuilt binary was used.
+  if ! in_root 'for t in cc gcc g++ c++ clang make python3; do command -v $t && exit 1; done; exit 0' >/dev/null; then
+    log "node $v: the root has a compiler; the test would prove nothing"; return 1
+  fi
+  local start_ms
+  start_ms="$(date +%s%3N)"
+  in_root 'cd /app && npm install --no-audit --no-fund --loglevel=error /pkg/verdant.tgz' ||
+    { log "node $v linux-$ARCH: npm install FAILED"; return 1; }
+  log "node $v linux-$ARCH: installed in $(($(date +%s%3N) - start_ms)) ms with no compiler"
+  in_root "cd /app && node smoke.js $BACKEND"
+}
+
+# --- another architecture, under qemu-user -----------------------------------------------------------------------
+# emulated_release VERSION NODEDIR: npm and the program on that release's Node for $ARCH, under qemu.
+emulated_release() {
+  local v="$1" nodedir="$2" prefix qemu work
+  prefix="$(toolchain_prefix "$ARCH")" && [ -n "$prefix" ] || { log "no emulation known for $ARCH"; return 1; }
+  qemu="qemu-${prefix%%-*}"
+  command -v "$qemu" >/dev/null || { log "$qemu missing (Debian's qemu-user)"; return 1; }
+  work="$(mktemp -d "${TMPDIR:-/tmp}/verdant-install-$ARCH.XXXXXX")"
+  # Every `node` npm starts (the package's install step among them) must be the emulated one.
+  mkdir -p "$work/bin"
+  printf '#!/bin/sh\nexec %s -L /usr/%s %s "$@"\n' "$qemu" "${prefix%-}" "$nodedir/bin/node" >"$work/bin/node"
+  chmod +x "$work/bin/node"
+  new_app "$work/app" || return 1
+  local start_ms rc=1
+  start_ms="$(date +%s%3N)"
+  if (cd "$work/app" && PATH="$work/bin:$PATH" node "$NPM_CLI" install --no-audit --no-fund --loglevel=error \
+        --cache "$work/npm-cache" "$TARBALL"); then
+    log "node $v linux-$ARCH: installed in $(($(date +%s%3N) - start_ms)) ms under emulation"
+    if [ -e "$work/app/node_modules/verdant/build" ]; then
+      log "node $v linux-$ARCH: npm built the addon from source instead of using the prebuilt binary"
     else
-      log "$label: the root has a compiler; the test would prove nothing"; failed=$((failed + 1))
+      (cd "$work/app" && PATH="$work/bin:$PATH" node smoke.js "$BACKEND") && rc=0
     fi
-  done
+  else
+    log "node $v linux-$ARCH: npm install FAILED"
+  fi
+  rm -rf "$work"
+  return "$rc"
+}
+
+# --- main ------------------------------------------------------------------------------------------------------
+if [ "$MODE" = source ]; then from_source; exit; fi
+
+native=1
+[ "$ARCH" = "$(node_arch)" ] || native=0
+if [ "$native" = 1 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "install-test: needs root (debootstrap, chroot)" >&2; exit 2; }
+  command -v debootstrap >/dev/null || { echo "install-test: needs debootstrap (apt-get install debootstrap)" >&2; exit 2; }
+  trap unmount_root EXIT
+  if ! make_rootfs; then
+    log "cannot make the Debian root"
+    counted 0 1 "install with no compiler, linux-$ARCH"; exit
+  fi
 fi
-counted "$passed" "$failed" "install with no compiler, linux-$ARCH"
+passed=0 failed=0
+for v in $VERSIONS; do
+  if ! nodedir="$(node_dist "$v" "$ARCH")"; then
+    log "node $v linux-$ARCH: cannot fetch node"; failed=$((failed + 1)); continue
+  fi
+  if [ "$native" = 1 ]; then in_root_release "$v" "$nodedir"; else emulated_release "$v" "$nodedir"; fi
+  if [ $? -eq 0 ]; then
+    log "node $v linux-$ARCH: smoke test passed"; passed=$((passed + 1))
+  else
+    log "node $v linux-$ARCH: FAILED"; failed=$((failed + 1))
+  fi
+done
+if [ "$native" = 1 ]; then
+  counted "$passed" "$failed" "install with no compiler, linux-$ARCH"
+else
+  counted "$passed" "$failed" "install under emulation, linux-$ARCH"
+fi

@@ -5,7 +5,8 @@
 #
 #   scripts/setup-system.sh          # what `npm install` and `npm test` in this repository need
 #   scripts/setup-system.sh --ci     # and what .ci/run adds: clang's libFuzzer, debootstrap (a Debian root with no
-#                                    # compiler for the install test), libkqueue where Debian has it
+#                                    # compiler for the install test), the arm64 cross compiler and qemu-user (the
+#                                    # arm64 binaries and their test), libkqueue where Debian has it
 #
 # What each package is for:
 #   g++ make python3      node-gyp, building the addon from native/
@@ -45,6 +46,8 @@ if [ "$ci" = 1 ]; then
   apt_install clang libclang-rt-dev || apt_install clang || echo "setup-system: clang not installable: the fuzz phase will fail"
   echo "setup-system: debootstrap (the install test's Debian root with no compiler)"
   apt_install debootstrap || echo "setup-system: debootstrap not installable: the install test will fail"
+  echo "setup-system: g++-aarch64-linux-gnu and qemu-user (arm64 prebuilt binaries, tested under emulation)"
+  apt_install g++-aarch64-linux-gnu qemu-user || echo "setup-system: arm64 tools not installable: the arm64 phase will fail"
   # Debian 12 has no libkqueue-dev; where it exists the native tests also run the kqueue poller.
   apt_install libkqueue-dev 2>/dev/null || echo "setup-system: libkqueue-dev not installable: the native tests cover epoll only"
 fi
