@@ -7,7 +7,8 @@
 #   scripts/install-test.sh TARBALL --from-source                               # the fallback build
 #
 # - This machine's architecture: in a minimal Debian root made with debootstrap (--variant=minbase: no compiler,
-#   no make, no python) holding only the official Node binary of the release under test and the npm client, so
+#   no make, no python) holding only the official Node binary of the release under test (and libatomic1, which
+#   Node 26 links) and the npm client, so
 #   `npm install` can only succeed through a prebuilt binary. The root is made once and kept in $VERDANT_ROOTFS
 #   (default .rootfs/ in the repository; delete it to make it anew). Needs root and debootstrap.
 # - Another architecture (arm64 on x86-64): npm and the program run on that architecture's official Node under
@@ -52,6 +53,21 @@ counted() {
   [ "$2" -eq 0 ]
 }
 
+# The certificate authorities this machine's npm trusts beyond Node's own (a network whose TLS goes through a
+# proxy of its own): NODE_EXTRA_CA_CERTS and npm's cafile setting. An npm run by another Node (the root's, or an
+# emulated one) reads neither this machine's environment nor its global npmrc, so each is passed on: as these
+# paths (HOST_CA_ENV), or copied into the root (ROOT_CA_ENV, CA_COPIES).
+HOST_CA_ENV=() ROOT_CA_ENV=() CA_COPIES=()
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+  HOST_CA_ENV+=("NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS")
+  ROOT_CA_ENV+=("NODE_EXTRA_CA_CERTS=/etc/verdant-extra-ca.pem") CA_COPIES+=("$NODE_EXTRA_CA_CERTS:/etc/verdant-extra-ca.pem")
+fi
+npm_cafile="$(npm config get cafile 2>/dev/null)"
+if [ -n "$npm_cafile" ] && [ -f "$npm_cafile" ]; then
+  HOST_CA_ENV+=("npm_config_cafile=$npm_cafile")
+  ROOT_CA_ENV+=("npm_config_cafile=/etc/verdant-npm-ca.pem") CA_COPIES+=("$npm_cafile:/etc/verdant-npm-ca.pem")
+fi
+
 # new_app DIR: an empty project with the smoke program.
 new_app() {
   rm -rf "$1" && mkdir -p "$1" && cp "$ROOT/test/install/smoke.js" "$1/smoke.js" &&
@@ -76,25 +92,18 @@ from_source() {
 # --- this machine's architecture, in a Debian root with no compiler ----------------------------------------------
 ROOTFS="${VERDANT_ROOTFS:-$ROOT/.rootfs}/bookworm-minbase-$ARCH"
 
-make_rootfs() {
-  [ -f "$ROOTFS/.complete" ] && return 0
-  rm -rf "$ROOTFS" && mkdir -p "$ROOTFS" || return 1
-  log "debootstrap --variant=minbase bookworm $ROOTFS"
-  debootstrap --variant=minbase bookworm "$ROOTFS" http://deb.debian.org/debian >"$ROOTFS.log" 2>&1 ||
-    { tail -20 "$ROOTFS.log"; return 1; }
-  touch "$ROOTFS/.complete"
-}
+# What the root holds beyond minbase: libatomic1, which the official Node 26 binary links (a requirement of Node's,
+# as glibc is). A root made with another list is made anew.
+ROOT_PACKAGES=libatomic1
 
-# The certificate authorities this machine's npm trusts beyond Node's own (a network whose TLS goes through a
-# proxy of its own): NODE_EXTRA_CA_CERTS and npm's cafile setting, carried into the root; none when it has none.
-ROOT_ENV=() CA_COPIES=()
-if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
-  ROOT_ENV+=("NODE_EXTRA_CA_CERTS=/etc/verdant-extra-ca.pem") CA_COPIES+=("$NODE_EXTRA_CA_CERTS:/etc/verdant-extra-ca.pem")
-fi
-npm_cafile="$(npm config get cafile 2>/dev/null)"
-if [ -n "$npm_cafile" ] && [ -f "$npm_cafile" ]; then
-  ROOT_ENV+=("npm_config_cafile=/etc/verdant-npm-ca.pem") CA_COPIES+=("$npm_cafile:/etc/verdant-npm-ca.pem")
-fi
+make_rootfs() {
+  [ "$(cat "$ROOTFS/.complete" 2>/dev/null)" = "$ROOT_PACKAGES" ] && return 0
+  rm -rf "$ROOTFS" && mkdir -p "$ROOTFS" || return 1
+  log "debootstrap --variant=minbase --include=$ROOT_PACKAGES bookworm $ROOTFS"
+  debootstrap --variant=minbase --include="$ROOT_PACKAGES" bookworm "$ROOTFS" http://deb.debian.org/debian \
+    >"$ROOTFS.log" 2>&1 || { tail -20 "$ROOTFS.log"; return 1; }
+  echo "$ROOT_PACKAGES" >"$ROOTFS/.complete"
+}
 
 unmount_root() { umount -R "$ROOTFS/proc" "$ROOTFS/dev" "$ROOTFS/sys" 2>/dev/null; }
 
@@ -107,7 +116,7 @@ in_root() {
   mount -t proc proc "$ROOTFS/proc" && mount --rbind /dev "$ROOTFS/dev" && mount --rbind /sys "$ROOTFS/sys" ||
     { log "cannot mount /proc, /dev, /sys in the root"; unmount_root; return 1; }
   chroot "$ROOTFS" /usr/bin/env -i HOME=/root PATH=/opt/node/bin:/usr/bin:/bin TMPDIR=/tmp LANG=C.UTF-8 \
-    npm_config_update_notifier=false "${ROOT_ENV[@]}" /bin/sh -c "$1"
+    npm_config_update_notifier=false "${ROOT_CA_ENV[@]}" /bin/sh -c "$1"
   rc=$?
   unmount_root
   return "$rc"
@@ -150,8 +159,8 @@ emulated_release() {
   new_app "$work/app" || return 1
   local start_ms rc=1
   start_ms="$(date +%s%3N)"
-  if (cd "$work/app" && PATH="$work/bin:$PATH" node "$NPM_CLI" install --no-audit --no-fund --loglevel=error \
-        --cache "$work/npm-cache" "$TARBALL"); then
+  if (cd "$work/app" && env PATH="$work/bin:$PATH" "${HOST_CA_ENV[@]}" node "$NPM_CLI" install --no-audit --no-fund \
+        --loglevel=error --cache "$work/npm-cache" "$TARBALL"); then
     log "node $v linux-$ARCH: installed in $(($(date +%s%3N) - start_ms)) ms under emulation"
     if [ -e "$work/app/node_modules/verdant/build" ]; then
       log "node $v linux-$ARCH: npm built the addon from source instead of using the prebuilt binary"
