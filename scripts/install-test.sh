@@ -79,8 +79,16 @@ from_source() {
   local app
   app="$(mktemp -d "${TMPDIR:-/tmp}/verdant-from-source.XXXXXX")"
   new_app "$app"
+  # node-gyp needs this Node's headers: where they are installed beside it (Debian's nodejs puts them in
+  # /usr/include/node) and npm is not told already, point it there rather than at a download.
+  local nodedir=()
+  local prefix
+  prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+  if [ -z "$(npm config get nodedir 2>/dev/null | grep -v '^null$\|^undefined$')" ] && [ -f "$prefix/include/node/node.h" ]; then
+    nodedir=("npm_config_nodedir=$prefix")
+  fi
   local start=$SECONDS
-  if (cd "$app" && npm install --build-from-source --no-audit --no-fund --loglevel=error "$TARBALL") &&
+  if (cd "$app" && env "${nodedir[@]}" npm install --build-from-source --no-audit --no-fund --loglevel=error "$TARBALL") &&
      [ -f "$app/node_modules/verdant/build/Release/verdant.node" ] && (cd "$app" && node smoke.js fcontext); then
     log "built from source with node $(node -v) in $((SECONDS - start)) s; smoke test passed"
     rm -rf "$app"; counted 1 0 "install from source"; return
