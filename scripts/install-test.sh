@@ -3,7 +3,8 @@
 # (test/install/smoke.js: load, backend, greenlet ping-pong, green echo). Three ways:
 #
 #   scripts/install-test.sh TARBALL [--node "20.20.2 24.21.0"]                  # this machine's architecture
-#   scripts/install-test.sh TARBALL --arch arm64 [--node "20.20.2 24.21.0"]     # another one, under qemu-user
+#   scripts/install-test.sh TARBALL --arch arm64 [--node "20.20.2 24.21.0"] [--suite runtime]
+#                                                                               # another one, under qemu-user
 #   scripts/install-test.sh TARBALL --from-source                               # the fallback build
 #
 # - This machine's architecture: in a minimal Debian root made with debootstrap (--variant=minbase: no compiler,
@@ -12,9 +13,12 @@
 #   `npm install` can only succeed through a prebuilt binary. The root is made once and kept in $VERDANT_ROOTFS
 #   (default .rootfs/ in the repository; delete it to make it anew). Needs root and debootstrap.
 # - Another architecture (arm64 on x86-64): npm and the program run on that architecture's official Node under
-#   qemu-user, with Debian's cross libraries (/usr/aarch64-linux-gnu) as its root. This machine has a compiler, so
-#   the test checks that npm built nothing (no build/ in the installed package): a fallback build would have made
-#   an x86-64 binary that the arm64 Node cannot load.
+#   qemu-user (registered with binfmt_misc, so that processes it starts are emulated too; needs root), with
+#   Debian's cross libraries (/usr/aarch64-linux-gnu) as its root. This machine has a compiler, so the test checks
+#   that npm built nothing (no build/ in the installed package): a fallback build would have made an x86-64 binary
+#   that the arm64 Node cannot load. --suite then runs one of the repository's compiled test suites
+#   (dist/test/<suite>, from `npm run build:ts`) against the installed package, with mocha's and the tests' own
+#   time limits scaled for emulation (VERDANT_TEST_TIME_SCALE); each of its tests counts.
 # - --from-source: this machine's Node and `npm install --build-from-source`, which needs the compiler.
 #
 # --backend names the backend the program must get (default: fcontext on x64, threads elsewhere, where the fast
@@ -25,19 +29,26 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/addon.sh
 . "$ROOT/scripts/lib/addon.sh"
 
-TARBALL="" VERSIONS="$(node_versions | tr '\n' ' ')" ARCH="$(node_arch)" BACKEND="" MODE=prebuilt
+TARBALL="" VERSIONS="$(node_versions | tr '\n' ' ')" ARCH="$(node_arch)" BACKEND="" MODE=prebuilt SUITE=""
+# How much slower than this machine an emulated CPU is allowed to be, in the suite's time limits.
+EMULATION_TIME_SCALE=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --from-source) MODE=source; shift ;;
     --arch) ARCH="$2"; shift 2 ;;
     --node) VERSIONS="$2"; shift 2 ;;
     --backend) BACKEND="$2"; shift 2 ;;
+    --suite) SUITE="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "install-test: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) TARBALL="$(realpath "$1")"; shift ;;
   esac
 done
 [ -f "$TARBALL" ] || { echo "install-test: no tarball given (see --help)" >&2; exit 2; }
+if [ -n "$SUITE" ]; then
+  [ "$ARCH" != "$(node_arch)" ] && [ "$MODE" = prebuilt ] || { echo "install-test: --suite runs under emulation only (with --arch)" >&2; exit 2; }
+  ls "$ROOT/dist/test/$SUITE/"*.test.js >/dev/null 2>&1 || { echo "install-test: no compiled suite dist/test/$SUITE (npm run build:ts)" >&2; exit 2; }
+fi
 if [ -z "$BACKEND" ]; then
   if [ "$ARCH" = x64 ]; then BACKEND=fcontext; else BACKEND=threads; fi
 fi
@@ -153,33 +164,54 @@ in_root_release() {
 }
 
 # --- another architecture, under qemu-user -----------------------------------------------------------------------
-# emulated_release VERSION NODEDIR: npm and the program on that release's Node for $ARCH, under qemu.
+# emulated_release VERSION NODEDIR: npm, the program and the --suite on that release's Node for $ARCH, under qemu.
 emulated_release() {
-  local v="$1" nodedir="$2" prefix qemu work
-  prefix="$(toolchain_prefix "$ARCH")" && [ -n "$prefix" ] || { log "no emulation known for $ARCH"; return 1; }
-  qemu="qemu-${prefix%%-*}"
-  command -v "$qemu" >/dev/null || { log "$qemu missing (Debian's qemu-user)"; return 1; }
+  local v="$1" nodedir="$2" work
+  emulation_ready "$ARCH" "$nodedir/bin/node" || return 1
   work="$(mktemp -d "${TMPDIR:-/tmp}/verdant-install-$ARCH.XXXXXX")"
-  # Every `node` npm starts (the package's install step among them) must be the emulated one.
-  mkdir -p "$work/bin"
-  printf '#!/bin/sh\nexec %s -L /usr/%s %s "$@"\n' "$qemu" "${prefix%-}" "$nodedir/bin/node" >"$work/bin/node"
-  chmod +x "$work/bin/node"
   new_app "$work/app" || return 1
   local start_ms rc=1
   start_ms="$(date +%s%3N)"
-  if (cd "$work/app" && env PATH="$work/bin:$PATH" "${HOST_CA_ENV[@]}" node "$NPM_CLI" install --no-audit --no-fund \
-        --loglevel=error --cache "$work/npm-cache" "$TARBALL"); then
+  # Every `node` npm starts (the package's install step among them) must be the emulated one.
+  if (cd "$work/app" && env PATH="$nodedir/bin:$PATH" "${HOST_CA_ENV[@]}" node "$NPM_CLI" install --no-audit \
+        --no-fund --loglevel=error --cache "$work/npm-cache" "$TARBALL"); then
     log "node $v linux-$ARCH: installed in $(($(date +%s%3N) - start_ms)) ms under emulation"
     if [ -e "$work/app/node_modules/verdant/build" ]; then
       log "node $v linux-$ARCH: npm built the addon from source instead of using the prebuilt binary"
     else
-      (cd "$work/app" && PATH="$work/bin:$PATH" node smoke.js "$BACKEND") && rc=0
+      (cd "$work/app" && PATH="$nodedir/bin:$PATH" node smoke.js "$BACKEND") && rc=0
     fi
   else
     log "node $v linux-$ARCH: npm install FAILED"
   fi
+  # The suite counts its own tests; the release counts as installed either way.
+  [ "$rc" -eq 0 ] && [ -n "$SUITE" ] && emulated_suite "$v" "$nodedir" "$work/app"
   rm -rf "$work"
   return "$rc"
+}
+
+# emulated_suite VERSION NODEDIR APP: the compiled $SUITE run by the emulated Node against the package installed
+# in APP. The tests reach verdant as `verdant` and through paths relative to dist/test (../../lib, the checkout's
+# bin/): APP gets those as links into the installed package, so that every path ends in the same modules.
+emulated_suite() {
+  local v="$1" nodedir="$2" app="$3" counts="$3/.counts" start=$SECONDS
+  mkdir -p "$app/dist/test" || return 1
+  cp -r "$ROOT/dist/test/$SUITE" "$ROOT/dist/test/support" "$app/dist/test/" || return 1
+  ln -s ../node_modules/verdant/dist/lib "$app/dist/lib" && ln -s node_modules/verdant/bin "$app/bin" || return 1
+  (cd "$app" && env PATH="$nodedir/bin:$PATH" VERDANT_MOCHA_COUNTS="$counts" \
+     VERDANT_TEST_TIME_SCALE="$EMULATION_TIME_SCALE" node "$ROOT/node_modules/mocha/bin/mocha.js" --no-config \
+     -n expose-gc --timeout $((60000 * EMULATION_TIME_SCALE)) --reporter "$ROOT/scripts/mocha-counts-reporter.js" \
+     "dist/test/$SUITE/*.test.js")
+  local line
+  line="$(tail -1 "$counts" 2>/dev/null)"
+  if [ -z "$line" ]; then
+    log "node $v linux-$ARCH: the $SUITE suite did not run to its end"; counted 0 1 "$SUITE suite on node $v linux-$ARCH, emulated"
+    return 1
+  fi
+  log "node $v linux-$ARCH: the $SUITE suite ran in $((SECONDS - start)) s under emulation: $line"
+  local passed failed
+  passed="$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")" failed="$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")"
+  counted "$passed" "$failed" "$SUITE suite on node $v linux-$ARCH, emulated"
 }
 
 # --- main ------------------------------------------------------------------------------------------------------

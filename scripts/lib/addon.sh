@@ -1,5 +1,6 @@
-# Sourced by scripts/prebuild.sh, scripts/node-matrix.sh and scripts/sanitize.sh: fetching an official Node
-# release from npm and building verdant.node against it, away from the checkout's own build/.
+# Sourced by scripts/prebuild.sh, scripts/node-matrix.sh, scripts/sanitize.sh and scripts/install-test.sh: fetching
+# an official Node release from npm, building verdant.node against it away from the checkout's own build/, and
+# running another architecture's Node under emulation.
 #
 # Needs ROOT (the repository) set by the caller, and node_modules installed (node-gyp, node-addon-api).
 
@@ -98,4 +99,36 @@ toolchain_prefix() {
     arm64) echo aarch64-linux-gnu- ;;
     *) return 1 ;;
   esac
+}
+
+# The ELF identification of an architecture's executables, as binfmt_misc matches it (magic:mask), for the
+# architectures that can be emulated here. The mask leaves out the ABI version byte and the lowest bit of e_type
+# (executables and position-independent ones alike).
+binfmt_pattern() {
+  case "$1" in
+    arm64) printf '%s' '\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff' ;;
+    *) return 1 ;;
+  esac
+}
+
+# emulation_ready ARCH NODE: makes programs of ARCH run here as if native, under qemu-user, and checks it by
+# running NODE (that architecture's `node`) -v. A program that starts itself again (mocha with node flags, a test
+# spawning process.execPath) needs this: a wrapper script around qemu covers only the first process. Registers
+# Debian's qemu-user with binfmt_misc (mounting it first) when nothing handles ARCH yet; needs root for that. The
+# guest's libraries come from Debian's cross root (/usr/<triplet>), given to qemu as QEMU_LD_PREFIX, which is
+# exported. Prints why and fails when emulation cannot be had.
+emulation_ready() {
+  local arch="$1" node="$2" prefix qemu pattern
+  prefix="$(toolchain_prefix "$arch")" && [ -n "$prefix" ] || { echo "no emulation is known for $arch" >&2; return 1; }
+  export QEMU_LD_PREFIX="/usr/${prefix%-}"
+  [ -d "$QEMU_LD_PREFIX" ] || { echo "$QEMU_LD_PREFIX missing (Debian's libc6-${arch}-cross)" >&2; return 1; }
+  "$node" -v >/dev/null 2>&1 && return 0
+  qemu="$(command -v "qemu-${prefix%%-*}")" || { echo "qemu-${prefix%%-*} missing (Debian's qemu-user)" >&2; return 1; }
+  pattern="$(binfmt_pattern "$arch")" || { echo "no binfmt pattern for $arch" >&2; return 1; }
+  local misc=/proc/sys/fs/binfmt_misc
+  [ -e "$misc/register" ] || mount -t binfmt_misc binfmt_misc "$misc" 2>/dev/null ||
+    { echo "cannot mount binfmt_misc (needs root)" >&2; return 1; }
+  [ -e "$misc/verdant-$arch" ] || printf ':verdant-%s:M::%s:%s:' "$arch" "$pattern" "$qemu" >"$misc/register" 2>/dev/null ||
+    { echo "cannot register $qemu with binfmt_misc (needs root)" >&2; return 1; }
+  "$node" -v >/dev/null 2>&1 || { echo "$node does not start under $qemu" >&2; return 1; }
 }

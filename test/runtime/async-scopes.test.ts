@@ -13,6 +13,7 @@ import { EventEmitterAsyncResource } from 'node:events';
 import { resolve } from 'node:path';
 import { Greenlet, kill, sleep, spawn } from 'verdant';
 import { asyncStackSupport } from '../../lib/runtime/async-stack';
+import { patience } from '../support/patience';
 
 const main = Greenlet.getMain();
 const VERDANT_ENTRY = resolve(__dirname, '..', '..', 'lib', 'index.js');
@@ -28,7 +29,7 @@ function runChild(source: string, env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, ['-e', `const VERDANT = ${JSON.stringify(VERDANT_ENTRY)};\n${source}`], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
-    timeout: 60_000,
+    timeout: patience(60_000),
   });
   return { status: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
 }

@@ -28,6 +28,7 @@ import {
   withTimeout,
 } from 'verdant';
 import { fdClosed, hubStats, listeners, park, timers, wake } from '../../lib/runtime/hub';
+import { patience } from '../support/patience';
 
 const root = path.join(__dirname, '..', '..', '..');
 
@@ -67,7 +68,7 @@ function runNode(source: string, env: NodeJS.ProcessEnv = {}) {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: patience(30_000),
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -558,7 +559,7 @@ describe('hub: trampoline on real fds', () => {
     }));
 
   it('1000 fds, each with its own waiting green thread, all resume with their data', function () {
-    this.timeout(60_000);
+    this.timeout(patience(60_000));
     return spawn(() => {
       const count = 1000;
       const fds: number[] = [];
@@ -592,7 +593,7 @@ describe('hub: trampoline on real fds', () => {
 
 describe('hub: under load', () => {
   it('10k green threads sleeping and waking, several times each', function () {
-    this.timeout(60_000);
+    this.timeout(patience(60_000));
     return spawn(() => {
       const n = 10_000;
       let wakes = 0;
@@ -681,7 +682,7 @@ describe('hub: process lifetime', () => {
       const file = path.join(dir, 'prog.js');
       fs.writeFileSync(
         file,
-        `const { sleep, getCurrent } = require(${JSON.stringify(root)});
+        `const { sleep, getCurrent } = require(${JSON.stringify(require.resolve('verdant'))});
          sleep(0.01);
          console.log(getCurrent().name, process.argv.slice(2).join(','), require.main === module);
          if (process.argv[2] === 'fail') throw new Error('cli failure');`,
