@@ -9,6 +9,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Connection } from './input';
 import { wait } from '../../runtime/promise';
 import { InvalidResponseError } from './errors';
+import { fastParts, NativeResponse } from './fast-response';
+import { fieldPairs, type FieldPairs } from './fields';
 
 /** A body a handler may return besides what a WHATWG Response holds. */
 export type BodyInit = string | Uint8Array | ReadableStream<Uint8Array> | Iterable<string | Uint8Array> | null;
@@ -137,12 +139,24 @@ function validStatus(status: number): number {
   return status;
 }
 
-function headerLines(headers: Headers): [lines: string, contentLength: string | null] {
+/** A plain response's header fields: pairs as given when they need no conversion, else what Headers makes of them. */
+function plainFields(init: ResponseLike['headers']): FieldPairs | Headers {
+  const pairs = fieldPairs(init);
+  if (pairs !== null) return pairs;
+  try {
+    return new Headers(init);
+  } catch (error) {
+    throw new InvalidResponseError(`the response headers are invalid: ${(error as Error).message}`);
+  }
+}
+
+function headerLines(fields: FieldPairs | Headers): [lines: string, contentLength: string | null] {
   let lines = '';
   let contentLength: string | null = null;
-  for (const [name, value] of headers) {
-    if (FRAMING.has(name)) {
-      if (name === 'content-length') contentLength = value;
+  for (const [name, value] of fields) {
+    const lower = name.toLowerCase();
+    if (FRAMING.has(lower)) {
+      if (lower === 'content-length') contentLength = value;
       continue;
     }
     if (/[\r\n]/.test(value)) throw new InvalidResponseError(`the response header ${name} has a line break in its value`);
@@ -158,9 +172,12 @@ function headerLines(headers: Headers): [lines: string, contentLength: string | 
 export function sendResponse(sock: Connection, result: Response | ResponseLike, exchange: Exchange): Sent {
   let status: number;
   let statusText: string;
-  let headers: Headers;
+  let headers: FieldPairs | Headers;
   let body: BodyInit | undefined;
-  if (result instanceof Response) {
+  const fast = result !== null && typeof result === 'object' ? fastParts(result) : null;
+  if (fast !== null) {
+    ({ status, statusText, headers, body } = fast);
+  } else if (result instanceof NativeResponse) {
     status = validStatus(result.status);
     statusText = result.statusText;
     headers = result.headers;
@@ -168,7 +185,7 @@ export function sendResponse(sock: Connection, result: Response | ResponseLike, 
   } else if (result !== null && typeof result === 'object') {
     status = validStatus(result.status ?? 200);
     statusText = result.statusText ?? '';
-    headers = new Headers(result.headers);
+    headers = plainFields(result.headers);
     body = result.body;
   } else {
     throw new InvalidResponseError(`a handler must return a Response or a { status, headers, body } object, not ${result === null ? 'null' : typeof result}`);
