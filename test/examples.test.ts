@@ -42,6 +42,24 @@ describe('examples', () => {
       }
     }));
 
+  it('server-sent-events.js sends each event as it happens, a second apart', () =>
+    spawn(() => {
+      const { child, port } = startExample('server-sent-events.js');
+      try {
+        const sock = connect(['127.0.0.1', port], { timeout: 10 });
+        sock.sendAll(Buffer.from('GET /ticks?count=2 HTTP/1.1\r\nHost: x\r\n\r\n'));
+        let got = '';
+        while (!got.includes('"tick":1')) got += sock.recv(65536).toString();
+        assert.match(got, /content-type: text\/event-stream\r\n/);
+        assert.doesNotMatch(got, /"tick":2/, 'the second event is a second away');
+        while (!got.endsWith('0\r\n\r\n')) got += sock.recv(65536).toString();
+        assert.match(got, /id: 2\ndata: \{"tick":2,/);
+        sock.close();
+      } finally {
+        child.kill();
+      }
+    }));
+
   it('chat-server.js relays each line to every other participant', () =>
     spawn(() => {
       const { child, port } = startExample('chat-server.js');

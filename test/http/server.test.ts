@@ -2,7 +2,7 @@
 // well-behaved clients never send, Node's http client, and curl. Each test body runs in a green thread.
 import { strict as assert } from 'node:assert';
 import * as nodeHttp from 'node:http';
-import { GreenSocket, connect, sleep, spawn, wait } from 'verdant';
+import { Event, GreenSocket, connect, sleep, spawn, wait } from 'verdant';
 import * as http from '../../lib/http';
 import { subprocess } from '../../lib';
 import { makeTlsFixtures, removeTlsFixtures } from '../net/tls-fixtures';
@@ -223,6 +223,98 @@ describe('http server: requests and responses', () => {
         const curl = subprocess.checkOutput('curl', ['-sS', '-i', `http://127.0.0.1:${port}/x`], { timeout: 20, env: { ...process.env, LD_PRELOAD: '' } }).toString();  // no ASan preload in curl
         assert.match(curl, /^HTTP\/1\.1 200 OK\r\n/);
         assert.match(curl, /hi curl$/);
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+});
+
+describe('http server: streaming responses', () => {
+  /**
+   * Serves a body that yields `first`, then waits until the client has received `first` (or 10 s), then yields
+   * `second`: a server that held `first` back until the next piece came would keep the producer waiting the whole
+   * 10 s. Returns what the client saw: whether the producer was released by the client, and the raw response.
+   */
+  function streamed(makeBody: (clientGotFirst: Event<void>) => http.ResponseLike['body'] | Response): { released: boolean; response: string } {
+    const clientGotFirst = new Event<void>();
+    const { server, port } = start(() => {
+      const body = makeBody(clientGotFirst);
+      return body instanceof Response ? body : { headers: { 'content-type': 'text/plain' }, body };
+    });
+    try {
+      const sock = connect(['127.0.0.1', port]);
+      sock.setTimeout(20);
+      sock.sendAll(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let response = '';
+      for (;;) {
+        const piece = sock.recv(65536).toString('latin1');
+        if (piece === '') break;
+        response += piece;
+        if (response.includes('first') && !clientGotFirst.ready()) clientGotFirst.send();
+        if (response.endsWith('0\r\n\r\n')) break;
+      }
+      sock.close();
+      return { released: clientGotFirst.ready(), response };
+    } finally {
+      server.stop({ timeout: 1 });
+    }
+  }
+
+  /** Waits for the client's word, or at most 10 s; says which. */
+  const waitForClient = (clientGotFirst: Event<void>) => clientGotFirst.wait(10) !== undefined || clientGotFirst.ready();
+
+  it('puts each piece of a ReadableStream on the wire before waiting for the next', () =>
+    spawn(() => {
+      let producerSawClient = false;
+      const { released, response } = streamed((clientGotFirst) => {
+        let step = 0;
+        return new Response(new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (step++ === 0) return controller.enqueue(new TextEncoder().encode('first'));
+            producerSawClient = await new Promise<boolean>((resolve) => spawn(() => resolve(waitForClient(clientGotFirst))));
+            controller.enqueue(new TextEncoder().encode('second'));
+            controller.close();
+          },
+        }));
+      });
+      assert.ok(released && producerSawClient, 'the client had `first` before the producer made `second`');
+      assert.match(response, /transfer-encoding: chunked\r\n[^]*\r\n5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n$/);
+    }));
+
+  it('puts each piece of a generator body on the wire before the generator blocks for the next', () =>
+    spawn(() => {
+      let producerSawClient = false;
+      const { released, response } = streamed((clientGotFirst) => (function* () {
+        yield 'first';
+        producerSawClient = waitForClient(clientGotFirst);
+        yield 'second';
+      })());
+      assert.ok(released && producerSawClient, 'the client had `first` before the generator made `second`');
+      assert.match(response, /\r\n5\r\nfirst\r\n6\r\nsecond\r\n0\r\n\r\n$/);
+    }));
+
+  it('sends server-sent events as they happen, and a one-piece stream with its Content-Length', () =>
+    spawn(() => {
+      const { server, port, base } = start((req) => {
+        if (new URL(req.url).pathname === '/json') return Response.json({ one: 'piece' });
+        return {
+          headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' },
+          body: (function* () {
+            for (let i = 1; i <= 3; i++) {
+              yield `id: ${i}\ndata: tick ${i}\n\n`;
+              sleep(0.05);
+            }
+          })(),
+        };
+      });
+      try {
+        const json = raw(port, 'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        assert.match(json, /content-length: 15\r\n/i, 'a stream of one piece is not chunked');
+        assert.doesNotMatch(json, /transfer-encoding/i);
+        assert.ok(json.endsWith('{"one":"piece"}'));
+        const events = http.get(`${base}/events`);
+        assert.equal(events.headers.get('content-type'), 'text/event-stream');
+        assert.equal(events.text(), 'id: 1\ndata: tick 1\n\nid: 2\ndata: tick 2\n\nid: 3\ndata: tick 3\n\n');
       } finally {
         server.stop({ timeout: 1 });
       }

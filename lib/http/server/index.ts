@@ -4,7 +4,8 @@
 export { serve, HttpServer } from './server';
 export type { HttpServeOptions, StopOptions } from './server';
 export type { Handler, RequestInfo } from './connection';
-export type { ResponseLike, BodyInit } from './response';
+export type { ResponseLike } from './response';
+export type { BodyInit } from './body-source';
 export type { HeadLimits } from './parser';
 export type { AccessLogEntry, AccessLogFormat, AccessLogOption } from './log';
 export { commonFormat, combinedFormat } from './log';

@@ -7,13 +7,10 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Connection } from './input';
-import { wait } from '../../runtime/promise';
+import { cancelBody, PENDING, sourceOf, type BodyInit } from './body-source';
 import { InvalidResponseError } from './errors';
 import { fastParts, NativeResponse } from './fast-response';
 import { fieldPairs, type FieldPairs } from './fields';
-
-/** A body a handler may return besides what a WHATWG Response holds. */
-export type BodyInit = string | Uint8Array | ReadableStream<Uint8Array> | Iterable<string | Uint8Array> | null;
 
 /** What a handler may return instead of a WHATWG `Response`. */
 export interface ResponseLike {
@@ -21,48 +18,6 @@ export interface ResponseLike {
   statusText?: string;
   headers?: ConstructorParameters<typeof Headers>[0];
   body?: BodyInit;
-}
-
-/** Produces the body's pieces one at a time; null at the end. May block the green thread. */
-type Source = () => Uint8Array | null;
-
-const EMPTY: Source = () => null;
-
-function bytes(chunk: unknown): Uint8Array {
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  if (chunk instanceof Uint8Array) return chunk;
-  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  throw new InvalidResponseError(`a response body chunk must be a string or bytes, not ${typeof chunk}`);
-}
-
-function streamSource(stream: ReadableStream<Uint8Array>): Source {
-  const reader = stream.getReader();
-  return () => {
-    const next = wait(reader.read());
-    return next.done ? null : bytes(next.value);
-  };
-}
-
-function sourceOf(body: BodyInit | undefined): Source {
-  if (body === null || body === undefined) return EMPTY;
-  if (typeof body === 'string' || body instanceof Uint8Array) {
-    let piece: Uint8Array | null = bytes(body);
-    return () => {
-      const out = piece;
-      piece = null;
-      return out;
-    };
-  }
-  if (body instanceof ReadableStream) return streamSource(body);
-  if (typeof (body as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    const it = (body as Iterable<string | Uint8Array>)[Symbol.iterator]();
-    return () => {
-      const next = it.next();
-      return next.done ? null : bytes(next.value);
-    };
-  }
-  throw new InvalidResponseError('a response body must be a string, bytes, a ReadableStream or an iterable of chunks');
 }
 
 /**
@@ -94,11 +49,6 @@ function responseBody(response: Response): BodyInit {
     if ((typeof body.source === 'string' || body.source instanceof Uint8Array) && !body.stream.locked) return body.source;
   }
   return response.body;
-}
-
-/** Stops a body source that will not be read to its end (a HEAD response, a failed write). */
-function cancel(body: unknown): void {
-  if (body instanceof ReadableStream && !body.locked) body.cancel().catch(() => {});
 }
 
 let dateSecond = -1;
@@ -198,7 +148,7 @@ export function sendResponse(sock: Connection, result: Response | ResponseLike, 
 
   const bodiless = exchange.method === 'HEAD' || status === 204 || status === 304;
   if (bodiless) {
-    cancel(body);
+    cancelBody(body);
     if (exchange.method === 'HEAD' && declaredLength !== null) head += `content-length: ${declaredLength}\r\n`;
     head += connectionLine(exchange) + '\r\n';
     const out = Buffer.from(head, 'latin1');
@@ -206,15 +156,15 @@ export function sendResponse(sock: Connection, result: Response | ResponseLike, 
     return { status, bytes: 0 };
   }
 
-  const next = sourceOf(body);
-  const first = next();
-  const second = first === null ? null : next();
+  const source = sourceOf(body);
+  const first = source.next();
+  const second = first === null ? null : source.ready();
   if (second === null) {
     // The whole body is one piece: announce its length.
     const size = first === null ? 0 : first.byteLength;
     head += `content-length: ${size}\r\n${connectionLine(exchange)}\r\n`;
     const headBytes = Buffer.from(head, 'latin1');
-    if (first !== null && size > 0 && size <= 16 * 1024) {
+    if (first !== null && size > 0 && size <= COALESCE_LIMIT) {
       sock.sendAll(Buffer.concat([headBytes, first]));
     } else {
       sock.sendAll(headBytes);
@@ -223,26 +173,74 @@ export function sendResponse(sock: Connection, result: Response | ResponseLike, 
     return { status, bytes: size };
   }
 
-  // Several pieces: chunked for HTTP/1.1 clients, delimited by closing the connection for HTTP/1.0 ones.
+  // A body of several pieces, or of one whose end is not known yet: chunked for HTTP/1.1 clients, delimited by
+  // closing the connection for HTTP/1.0 ones. Each piece goes out before the sender waits for the next; pieces
+  // ready together go out in one write.
   const chunked = exchange.versionMinor === 1;
   if (!chunked) exchange.keepAlive = false;
   head += (chunked ? 'transfer-encoding: chunked\r\n' : '') + connectionLine(exchange) + '\r\n';
-  sock.sendAll(Buffer.from(head, 'latin1'));
-  let sent = 0;
-  const write = (piece: Uint8Array): void => {
-    if (piece.byteLength === 0) return;  // an empty chunk would end the body
-    sent += piece.byteLength;
-    if (chunked) {
-      sock.sendAll(Buffer.concat([Buffer.from(`${piece.byteLength.toString(16)}\r\n`, 'latin1'), piece, CRLF]));
-    } else {
-      sock.sendAll(piece);
+  const out = new PieceWriter(sock, chunked, Buffer.from(head, 'latin1'));
+  try {
+    out.add(first!);
+    let piece: Uint8Array | null | typeof PENDING = second;
+    for (;;) {
+      while (piece !== PENDING && piece !== null) {
+        out.add(piece);
+        piece = source.ready();
+      }
+      if (piece === null) break;
+      out.flush();
+      piece = source.next();
+      if (piece === null) break;
     }
-  };
-  write(first!);
-  write(second);
-  for (let piece = next(); piece !== null; piece = next()) write(piece);
-  if (chunked) sock.sendAll(LAST_CHUNK);
-  return { status, bytes: sent };
+  } catch (error) {
+    source.cancel();
+    throw error;
+  }
+  out.end();
+  return { status, bytes: out.sent };
+}
+
+/** Pieces this large or larger are written on their own rather than copied into one write with others. */
+const COALESCE_LIMIT = 16 * 1024;
+
+/** Frames body pieces (as chunks, or as they are) and writes them in as few sends as being prompt allows. */
+class PieceWriter {
+  /** Body bytes written or held. */
+  sent = 0;
+  #held: Uint8Array[] = [];
+  #heldBytes = 0;
+
+  constructor(readonly sock: Connection, readonly chunked: boolean, head: Buffer) {
+    this.#hold(head);
+  }
+
+  add(piece: Uint8Array): void {
+    if (piece.byteLength === 0) return;  // an empty chunk would end the body
+    this.sent += piece.byteLength;
+    if (this.chunked) this.#hold(Buffer.from(`${piece.byteLength.toString(16)}\r\n`, 'latin1'));
+    this.#hold(piece);
+    if (this.chunked) this.#hold(CRLF);
+    if (this.#heldBytes >= COALESCE_LIMIT) this.flush();
+  }
+
+  flush(): void {
+    if (this.#held.length === 0) return;
+    const held = this.#held;
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.sock.sendAll(held.length === 1 ? held[0] : Buffer.concat(held));
+  }
+
+  end(): void {
+    if (this.chunked) this.#hold(LAST_CHUNK);
+    this.flush();
+  }
+
+  #hold(bytes: Uint8Array): void {
+    this.#held.push(bytes);
+    this.#heldBytes += bytes.byteLength;
+  }
 }
 
 const CRLF = Buffer.from('\r\n', 'latin1');
