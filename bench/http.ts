@@ -1,8 +1,8 @@
 /**
  * The HTTP server benchmark: hello world with keep-alive under `wrk -t1` at 100 and 1000 connections, verdant's
- * green server (a plain-object handler and a WHATWG Response handler) against Node's `http.createServer` started
- * side by side and measured interleaved run by run; eventlet.wsgi and gevent.pywsgi too when ../shared/anchors and
- * those Python packages are there. Server pinned to CPU 1, wrk to CPU 0 when the machine allows.
+ * green server (a plain-object handler, a WHATWG Response handler, a Hono app) against Node's `http.createServer`
+ * and the same Hono app on @hono/node-server, started side by side and measured interleaved run by run;
+ * eventlet.wsgi and gevent.pywsgi too when ../shared/anchors and those Python packages are there. Server pinned to CPU 1, wrk to CPU 0 when the machine allows.
  *
  * Prints requests per second with the ratio to Node's, p50/p99 latency, and the server's CPU time per request
  * (from /proc: unlike requests per second, it stays meaningful when something else shares the machine).
@@ -35,6 +35,8 @@ const contenders: Contender[] = [
   { name: 'node http.createServer', command: [process.execPath, servers, 'node-http'] },
   { name: 'verdant http.serve (plain object)', command: [process.execPath, servers, 'verdant-plain'] },
   { name: 'verdant http.serve (Response)', command: [process.execPath, servers, 'verdant-response'] },
+  { name: 'Hono app on @hono/node-server', command: [process.execPath, servers, 'hono-node-server'] },
+  { name: 'Hono app on verdant http.serve', command: [process.execPath, servers, 'hono-verdant'] },
 ];
 for (const [name, script, module] of [['eventlet.wsgi', 'eventlet_wsgi.py', 'eventlet'], ['gevent.pywsgi', 'gevent_wsgi.py', 'gevent']] as const) {
   const file = join(anchors, 'http', script);

@@ -4,9 +4,13 @@
  *
  * - node-http: Node's `http.createServer`, the baseline;
  * - verdant-plain: verdant's `http.serve`, the handler returning a plain `{ headers, body }` object;
- * - verdant-response: the same, the handler returning a WHATWG `Response` (what fetch-style apps do).
+ * - verdant-response: the same, the handler returning a WHATWG `Response` (what fetch-style apps do);
+ * - hono-verdant: a Hono app (`c.text(...)`) served by verdant's `http.serve(app.fetch)`;
+ * - hono-node-server: the same app served by @hono/node-server, Hono's own adapter for Node's http.
  */
 import * as nodeHttp from 'node:http';
+import { serve as honoNodeServe } from '@hono/node-server';
+import { Hono } from 'hono';
 import { http, run, sleep } from '../../lib';
 
 const [kind, portText] = process.argv.slice(2);
@@ -33,6 +37,15 @@ if (kind === 'node-http') {
   verdant(() => ({ headers: HEADERS, body: BODY }));
 } else if (kind === 'verdant-response') {
   verdant(() => new Response(BODY, { headers: HEADERS }));
+} else if (kind === 'hono-verdant' || kind === 'hono-node-server') {
+  const app = new Hono();
+  app.get('/', (c) => c.text(BODY));
+  if (kind === 'hono-verdant') {
+    verdant(app.fetch);
+  } else {
+    const server = honoNodeServe({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => console.log(`READY ${port}`));
+    (server as nodeHttp.Server).keepAliveTimeout = 60_000;
+  }
 } else {
   console.error(`unknown server kind ${kind}`);
   process.exit(2);

@@ -43,8 +43,10 @@ interface ResponseState {
 
 /** A Response's body: its original string or bytes when they can be had without reading, else its stream. */
 function responseBody(response: Response): BodyInit {
-  if (RESPONSE_STATE !== null && !response.bodyUsed) {
-    const body = (response as unknown as Record<symbol, ResponseState>)[RESPONSE_STATE].body;
+  // A Response made by another library's class (one that only inherits from Response) may have no state of its own.
+  const state = RESPONSE_STATE === null ? undefined : (response as unknown as Record<symbol, ResponseState | undefined>)[RESPONSE_STATE];
+  if (state !== undefined && !response.bodyUsed) {
+    const body = state.body;
     if (body === null || body === undefined) return null;
     if ((typeof body.source === 'string' || body.source instanceof Uint8Array) && !body.stream.locked) return body.source;
   }
