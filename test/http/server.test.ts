@@ -100,6 +100,29 @@ describe('http server: requests and responses', () => {
       }
     }));
 
+  it('hands a GET or HEAD body, which a Request cannot carry, to the handler through info.body', () =>
+    spawn(() => {
+      const { server, port } = start((req, info) => {
+        const body = info.body === null ? 'none' : info.body.readAll().toString();
+        return new Response(`${req.method} ${req.body === null ? 'request has none' : 'request has one'}; info.body: ${body}`);
+      });
+      try {
+        const sock = connect(['127.0.0.1', port]);
+        sock.setTimeout(10);
+        sock.sendAll('GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nHELLO');
+        assert.match(raw1(sock), /\r\n\r\nGET request has none; info.body: HELLO$/);
+        sock.sendAll('GET /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n');
+        assert.match(raw1(sock), /info.body: abcde$/, 'a chunked one too, and the connection goes on');
+        sock.sendAll('POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nPOST');
+        assert.match(raw1(sock), /POST request has one; info.body: none$/, "a POST's body is the Request's");
+        sock.sendAll('GET /d HTTP/1.1\r\nHost: x\r\n\r\n');
+        assert.match(raw1(sock), /info.body: none$/);
+        sock.close();
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
   it('streams a ReadableStream response and a large chunked request body', () =>
     spawn(() => {
       const { server, base } = start((req) => {
@@ -336,6 +359,9 @@ describe('http server: hostile and malformed input', () => {
     ['a header line over 8 KiB', `GET / HTTP/1.1\r\nHost: x\r\nX: ${'b'.repeat(9000)}\r\n\r\n`, 431],
     ['headers over 64 KiB', `GET / HTTP/1.1\r\nHost: x\r\n${`X-Pad: ${'c'.repeat(4000)}\r\n`.repeat(20)}\r\n`, 431],
     ['a body over maxBodySize', 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n', 413],
+    ['CONNECT, which no fetch Request can stand for', 'CONNECT host:443 HTTP/1.1\r\nHost: host:443\r\n\r\n', 501],
+    ['TRACE, which no fetch Request can stand for', 'trace / HTTP/1.1\r\nHost: x\r\n\r\n', 501],
+    ['credentials in an absolute URL', 'GET http://a%12:b!&*$@host:1234/x HTTP/1.1\r\nHost: host:1234\r\n\r\n', 400],
   ];
   for (const [what, request, status] of cases) {
     it(`answers ${status} and closes on ${what}`, () =>

@@ -15,7 +15,7 @@ import { BadRequestError, IncompleteBodyError, InvalidResponseError } from './er
 import { ConnectionInput, type Connection } from './input';
 import { clientAddress, type AccessLogEntry } from './log';
 import type { HeadParser, RequestHead } from './parser';
-import { fieldValue, toRequest } from './request';
+import { fieldValue, requestCarriesBody, toRequest } from './request';
 import { sendResponse, sendSimple, type Exchange, type ResponseLike } from './response';
 
 /** What a handler learns about the connection besides the Request. */
@@ -30,11 +30,25 @@ export interface RequestInfo {
   /** The connection's socket (a TlsSocket under TLS). */
   socket: Connection;
   /**
+   * The body of a GET or HEAD request that has one, which a WHATWG Request cannot carry (read it here, in
+   * blocking style); null for every other request, whose body is the Request's. A body not read is drained
+   * after the handler, as any other.
+   */
+  body: IncomingBody | null;
+  /**
    * Takes the connection out of HTTP (for a protocol upgrade such as WebSocket): the server sends nothing more
    * and reads nothing more on it; the handler owns the socket until it returns, and the server closes it then.
    * Returns the socket and the bytes already received past this request's head.
    */
   takeOver(): { socket: Connection; head: Buffer };
+}
+
+/** The body of a request the server received, read in blocking style. */
+export interface IncomingBody {
+  /** The next piece (a fresh Buffer), or null at the end. Blocks the green thread. */
+  read(): Buffer | null;
+  /** The rest of the body, at most `maxBodySize` bytes (BodyTooLargeError beyond). Blocks the green thread. */
+  readAll(): Buffer;
 }
 
 /** A request handler: runs in the connection's green thread and may block, or return a Promise. */
@@ -144,6 +158,7 @@ export function serveConnection(sock: Connection, peer: SocketAddress, ctx: Serv
         client,
         httpVersion: head.versionMinor === 1 ? '1.1' : '1.0',
         socket: sock,
+        body: body !== null && !requestCarriesBody(head.method) ? body : null,
         takeOver: () => {
           taken = true;
           return { socket: sock, head: input.drainCopy() };

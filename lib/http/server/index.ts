@@ -3,7 +3,7 @@
  */
 export { serve, HttpServer } from './server';
 export type { HttpServeOptions, StopOptions } from './server';
-export type { Handler, RequestInfo } from './connection';
+export type { Handler, IncomingBody, RequestInfo } from './connection';
 export type { ResponseLike } from './response';
 export type { BodyInit } from './body-source';
 export type { HeadLimits } from './parser';

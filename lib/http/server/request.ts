@@ -13,6 +13,15 @@ import type { RequestHead } from './parser';
 /** Bodies up to this size, with a Content-Length and no 100-continue, are read before the handler runs. */
 export const EAGER_BODY_LIMIT = 64 * 1024;
 
+/** Methods the Fetch standard forbids in a Request (checked without regard to case, as it does). */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/** Whether a WHATWG Request with this method may have a body (GET and HEAD, in any case, may not). */
+export function requestCarriesBody(method: string): boolean {
+  const upper = method.toUpperCase();
+  return upper !== 'GET' && upper !== 'HEAD';
+}
+
 function streamOf(body: BodyReader): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -57,23 +66,35 @@ export function requestUrl(head: RequestHead, scheme: 'http' | 'https'): string 
 }
 
 function parsedUrl(head: RequestHead, scheme: 'http' | 'https'): URL {
+  let url: URL;
   try {
-    return new URL(requestUrl(head, scheme));
+    url = new URL(requestUrl(head, scheme));
   } catch (error) {
     if (error instanceof BadRequestError) throw error;
     throw new BadRequestError(400, `the request target and Host do not make a valid URL: ${(error as Error).message}`);
   }
+  // A Request may not carry credentials in its URL (they would leak into every log and link made from req.url).
+  if (url.username !== '' || url.password !== '') throw new BadRequestError(400, 'the request target has credentials (user:password@) in it');
+  return url;
 }
 
+/**
+ * The Request for a parsed head. Throws BadRequestError, before the handler runs, for what no Request can stand
+ * for: 501 for a method the Fetch standard forbids (CONNECT, TRACE, TRACK), 400 for a URL it refuses.
+ */
 export function toRequest(head: RequestHead, body: BodyReader | null, scheme: 'http' | 'https'): Request {
+  if (FORBIDDEN_METHODS.has(head.method.toUpperCase())) {
+    throw new BadRequestError(501, `the ${head.method} method is not served: a fetch-style Request cannot stand for it`);
+  }
   const url = parsedUrl(head, scheme);
-  const bodiless = body === null || body.done || head.method === 'GET' || head.method === 'HEAD';
+  const bodiless = body === null || body.done || !requestCarriesBody(head.method);
   if (bodiless) {
     const lazy = lazyRequest(head, url.href);
     if (lazy !== null) return lazy;
   }
   const init: RequestInit & { duplex?: 'half' } = { method: head.method, headers: headersOf(head.headers) };
-  // GET and HEAD Requests cannot carry a body in the WHATWG model; one sent anyway is drained after the handler.
+  // GET and HEAD Requests cannot carry a body in the WHATWG model: one sent anyway is the handler's through
+  // info.body, and drained after the handler if it does not read it.
   if (!bodiless) {
     if (!head.chunked && !head.expectContinue && head.contentLength <= EAGER_BODY_LIMIT) {
       init.body = body.readAll();
