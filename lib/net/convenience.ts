@@ -5,10 +5,10 @@
 import { IOError } from '../io/errors';
 import { type AddressInput, type SocketFamily, literalFamily, parseAddress } from './address';
 import { lookup } from './dns';
-import { GreenSocket } from './socket';
+import { DEFAULT_BACKLOG, GreenSocket } from './socket';
 
 export interface ListenOptions {
-  /** Default 128 (eventlet's 50 is small for busy servers; the kernel caps it at somaxconn). */
+  /** Default 511, as Node's (eventlet's 50 is small for busy servers; the kernel caps it at somaxconn). */
   backlog?: number;
   /** SO_REUSEADDR, default true: a restarted server can bind at once. */
   reuseAddr?: boolean;
@@ -33,7 +33,7 @@ export function listen(address: AddressInput, options: ListenOptions = {}): Gree
       if (options.reusePort) sock.setsockopt('SO_REUSEPORT', true);
     }
     sock.bind(address);
-    sock.listen(options.backlog ?? 128);
+    sock.listen(options.backlog ?? DEFAULT_BACKLOG);
     return sock;
   } catch (error) {
     sock.close();

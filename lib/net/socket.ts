@@ -48,6 +48,12 @@ export interface ConnectOptions {
   timeout?: number | null;
 }
 
+/**
+ * The listen backlog when none is given: Node's (511). A burst of connections larger than the backlog waits for
+ * SYN retries (a second or more) however fast the server accepts, and 128 is small for a busy server.
+ */
+export const DEFAULT_BACKLOG = 511;
+
 const adopt: unique symbol = Symbol('adopt');
 
 export class GreenSocket extends GreenFd {
@@ -115,8 +121,8 @@ export class GreenSocket extends GreenFd {
     if (r < 0) throw this.fail(r, 'bind');
   }
 
-  /** Starts listening for connections (backlog default 128, the kernel caps it at somaxconn). */
-  listen(backlog = 128): void {
+  /** Starts listening for connections (backlog default {@link DEFAULT_BACKLOG}; the kernel caps it at somaxconn). */
+  listen(backlog = DEFAULT_BACKLOG): void {
     if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError(`listen's backlog must be an integer >= 0, not ${backlog}`);
     const r = native.io_listen(this.fd, backlog);
     if (r < 0) throw this.fail(r, 'listen');

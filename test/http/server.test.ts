@@ -171,6 +171,42 @@ describe('http server: requests and responses', () => {
       }
     }));
 
+  it('lets other connections in while one pipelines thousands of requests', () =>
+    spawn(() => {
+      const PIPELINED = 3000;
+      let pipelinedServed = 0;
+      let servedBeforeProbe = -1;
+      const { server, port } = start((req) => {
+        if (new URL(req.url).pathname === '/probe') servedBeforeProbe = pipelinedServed;
+        else pipelinedServed++;
+        return new Response('.');
+      });
+      try {
+        const pipeliner = connect(['127.0.0.1', port]);
+        const prober = connect(['127.0.0.1', port]);
+        for (const sock of [pipeliner, prober]) sock.setTimeout(30);
+        sleep(0.05);  // both accepted and waiting for a head
+        const responses = spawn(() => {
+          let got = 0;
+          for (let text = ''; got < PIPELINED; text = text.slice(text.lastIndexOf('\r\n\r\n.') + 5)) {
+            text += pipeliner.recv(1 << 20).toString('latin1');
+            got += text.split('\r\n\r\n.').length - 1;
+          }
+          return got;
+        });
+        pipeliner.sendAll('GET /p HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(PIPELINED));
+        prober.sendAll('GET /probe HTTP/1.1\r\nHost: x\r\n\r\n');
+        assert.match(raw1(prober), /^HTTP\/1\.1 200 /);
+        assert.equal(responses.wait(), PIPELINED);
+        assert.ok(servedBeforeProbe >= 0 && servedBeforeProbe < PIPELINED / 3,
+          `the probe was served after ${servedBeforeProbe} of the ${PIPELINED} pipelined requests`);
+        pipeliner.close();
+        prober.close();
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
   it('sends no body for HEAD, 204 and 304, and Content-Length: 0 for an empty one', () =>
     spawn(() => {
       const { server, port } = start((req) => {
@@ -405,6 +441,48 @@ describe('http server: hostile and malformed input', () => {
         assert.match(idle.recv(1000).toString(), /ok$/);
         assert.equal(idle.recv(1000).length, 0, 'closed after keepAliveTimeout');
         idle.close();
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('answers a body the client broke with its status, and does not report it as the handler failing', () =>
+    spawn(() => {
+      const errors: unknown[] = [];
+      const { server, port } = start((req) => new Response(`read ${wait(req.text()).length}`), { maxBodySize: 1000, errorLog: (error) => errors.push(error) });
+      try {
+        const chunk = `${(800).toString(16)}\r\n${'x'.repeat(800)}\r\n`;
+        const tooLarge = raw(port, `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}${chunk}0\r\n\r\n`);
+        assert.equal(statusOf(tooLarge), 413);
+        const malformed = raw(port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\nzz\r\n');
+        assert.equal(statusOf(malformed), 400);
+        assert.deepEqual(errors, [], 'nothing reported');
+        assert.match(raw(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc'), /read 3$/);
+      } finally {
+        server.stop({ timeout: 1 });
+      }
+    }));
+
+  it('counts the first head\'s headerTimeout from the connection, not from its first byte', () =>
+    spawn(() => {
+      const { server, port } = start(() => new Response('ok'), { headerTimeout: 1 });
+      try {
+        const sock = connect(['127.0.0.1', port]);
+        sock.setTimeout(10);
+        const connected = performance.now();
+        sleep(0.9);  // silent, then a byte every 0.1 s: from the first byte, the 408 would come at 1.9 s
+        const dripper = spawn(() => {
+          for (const byte of 'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: yes') {
+            sock.sendAll(byte);
+            sleep(0.1);
+          }
+        });
+        const answer = sock.recv(1000).toString();
+        const elapsed = (performance.now() - connected) / 1000;
+        dripper.kill();
+        assert.equal(statusOf(answer), 408);
+        assert.ok(elapsed >= 0.9 && elapsed < 1.5, `the 408 came ${elapsed.toFixed(2)} s after connecting (headerTimeout 1 s)`);
+        sock.close();
       } finally {
         server.stop({ timeout: 1 });
       }

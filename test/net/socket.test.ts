@@ -45,6 +45,20 @@ function tcpPair(host = '127.0.0.1'): { server: GreenSocket; client: GreenSocket
 }
 
 describe('net: GreenSocket over TCP', () => {
+  it('listen() takes a burst of 400 connections before the first accept (a backlog of 511, as Node\'s)', () =>
+    spawn(() => {
+      const server = listen(['127.0.0.1', 0]);
+      const clients = Array.from({ length: 400 }, () => spawn(() => connect(['127.0.0.1', portOf(server)], { timeout: 0.8 })));
+      try {
+        // A backlog of 128 would leave the rest waiting for SYN retries, a second or more: past the timeout.
+        const connected = clients.map((c) => c.wait());
+        assert.equal(connected.length, 400);
+        connected.forEach((sock) => sock.close());
+      } finally {
+        server.close();
+      }
+    }));
+
   it('connects, accepts, and moves bytes both ways over IPv4, with addresses on both ends', () =>
     spawn(() => {
       const { server, client, accepted } = tcpPair();

@@ -1,14 +1,15 @@
 /**
  * One connection's life: read a head, build the Request, run the handler in this green thread, send its
  * response, and go round again while the connection may be kept alive. Pipelined requests are simply heads
- * already in the buffer. Timeouts: the first head (and every head's remainder once its first byte came) within
- * `headerTimeout`, which is what stops slowloris; between requests, `keepAliveTimeout`.
+ * already in the buffer. Timeouts: the first head within `headerTimeout` of the connection, every later head within
+ * `headerTimeout` of its first byte, which is what stops slowloris; between requests, `keepAliveTimeout`.
  * @internal
  */
 import { ClosedError, IOError, SocketTimeoutError } from '../../io/errors';
 import type { SocketAddress } from '../../net/address';
 import { GreenletExit } from '../../runtime/errors';
 import { getCurrent, type Greenlet } from '../../runtime/greenlet';
+import { yieldNow } from '../../runtime/hub';
 import { wait } from '../../runtime/promise';
 import { BodyReader } from './body';
 import { BadRequestError, IncompleteBodyError, InvalidResponseError } from './errors';
@@ -87,8 +88,20 @@ export interface ConnectionState {
 
 const noBody = (head: RequestHead) => !head.chunked && head.contentLength <= 0;
 
-/** The next head, or null when the client closed or stayed idle past its timeout. */
-function readHead(input: ConnectionInput, sock: Connection, ctx: ServerContext, first: boolean): RequestHead | null {
+/**
+ * Requests served in a row from what a connection had already buffered (pipelined) before its green thread lets
+ * the others run once: a client pipelining thousands of requests would otherwise hold the server for as long as
+ * they take, and every other connection would wait.
+ */
+const PIPELINE_BURST = 16;
+
+/**
+ * The next head, or null when the client closed or stayed idle past its timeout. The first head must be whole
+ * within headerTimeout of `connectedAt`; a later one within headerTimeout of its first byte (the wait before that
+ * byte is the keep-alive timeout's).
+ */
+function readHead(input: ConnectionInput, sock: Connection, ctx: ServerContext, connectedAt: number | null): RequestHead | null {
+  const first = connectedAt !== null;
   if (input.available === 0) {
     sock.setTimeout(first ? ctx.headerTimeout : ctx.keepAliveTimeout);
     try {
@@ -98,7 +111,7 @@ function readHead(input: ConnectionInput, sock: Connection, ctx: ServerContext, 
       throw error;
     }
   }
-  const deadline = performance.now() + ctx.headerTimeout * 1000;
+  const deadline = (connectedAt ?? performance.now()) + ctx.headerTimeout * 1000;
   for (;;) {
     const head = ctx.parser.head(input.buf, input.start, input.end);
     if (head !== null) {
@@ -126,12 +139,14 @@ function isPromise(value: unknown): value is Promise<unknown> {
 
 /** Serves `sock` until the client or the server ends the connection, then closes it. Never throws. */
 export function serveConnection(sock: Connection, peer: SocketAddress, ctx: ServerContext): void {
+  const connectedAt = performance.now();
   const state: ConnectionState = { socket: sock, idle: true, thread: getCurrent() };
   ctx.connections.add(state);
   const input = new ConnectionInput(sock, ctx.maxHead);
   const remoteAddress = 'address' in peer ? peer.address : peer.path;
   const remotePort = 'port' in peer ? peer.port : 0;
   let served = 0;
+  let fromBuffer = 0;
   let exchange: Exchange | null = null;
   let taken = false;
   try {
@@ -139,7 +154,13 @@ export function serveConnection(sock: Connection, peer: SocketAddress, ctx: Serv
       state.idle = true;
       exchange = null;
       if (ctx.stopping && !ctx.draining) return;
-      const head = readHead(input, sock, ctx, served === 0);
+      if (input.available === 0) {
+        fromBuffer = 0;
+      } else if (++fromBuffer >= PIPELINE_BURST) {
+        fromBuffer = 0;
+        yieldNow();
+      }
+      const head = readHead(input, sock, ctx, served === 0 ? connectedAt : null);
       if (head === null) return;
       state.idle = false;
       const started = performance.now();
@@ -170,7 +191,9 @@ export function serveConnection(sock: Connection, peer: SocketAddress, ctx: Serv
         result = isPromise(returned) ? wait(returned) : returned;
       } catch (error) {
         if (taken || error instanceof GreenletExit) throw error;
-        ctx.errorLog(error, request);
+        // A body the client broke (too large, malformed, cut off) fails the handler's read: that is the client's
+        // error, answered below, and not the handler's to report.
+        if (body?.failure == null) ctx.errorLog(error, request);
         result = { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Internal Server Error\n' };
       }
       if (taken) return;
