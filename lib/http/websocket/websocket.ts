@@ -65,6 +65,9 @@ export type WebSocketState = 'open' | 'closing' | 'closed';
 const DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 const MAX_BUFFER = 2 ** 31 - 1;
 
+/** Seconds of silence after which a peer we failed is taken to have sent all it was sending. */
+const DISCARD_IDLE = 0.1;
+
 /** One WebSocket connection; made by {@link acceptWebSocket} or {@link connectWebSocket}, or over a stream whose handshake is done. */
 export class WebSocket implements Iterable<Message> {
   /** True on the server side of the connection. */
@@ -397,8 +400,9 @@ export class WebSocket implements Iterable<Message> {
       const timer = new Timeout(this.#closeTimeout);
       try {
         this.#write(Opcode.Close, true, false, closePayload(code, ''));
+        this.#discardUntilPeerCloses();
       } catch (sendError) {
-        if (sendError !== timer && !(sendError instanceof IOError)) throw sendError;
+        if (sendError !== timer && !(sendError instanceof IOError) && !(sendError instanceof ClosedError)) throw sendError;
       } finally {
         timer.cancel();
         this.#writeLock.release();
@@ -406,6 +410,27 @@ export class WebSocket implements Iterable<Message> {
     }
     this.#finish(code, '');
     throw error;
+  }
+
+  /**
+   * After failing the connection, reads and drops what the peer still sends (the rest of an over-size message)
+   * until it closes or pauses for {@link DISCARD_IDLE} seconds, within the caller's deadline. Closing with its
+   * bytes unread would make the kernel answer with a reset, which can destroy our close frame before the peer
+   * reads it: the peer would see 1006, not our code.
+   */
+  #discardUntilPeerCloses(): void {
+    const scratch = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      const idle = new Timeout(DISCARD_IDLE);
+      try {
+        if (this.#stream.recvInto(scratch) === 0) return;
+      } catch (error) {
+        if (error === idle) return;
+        throw error;
+      } finally {
+        idle.cancel();
+      }
+    }
   }
 
   #sendControl(opcode: Opcode, data: MessageData, what: string): void {

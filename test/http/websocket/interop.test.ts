@@ -49,4 +49,41 @@ describe('websocket interop', () => {
         server.close();
       }
     }));
+
+  it("undici's client sees the server's 1009 when its message is over maxMessageSize, every time (no reset eats the close frame)", () =>
+    spawn(() => {
+      const codes: (number | null)[] = [];
+      const server = startServer((conn, request) => {
+        const ws = acceptWebSocket(conn, request, { maxMessageSize: 1024 * 1024 });
+        try {
+          for (const message of ws) ws.send(`unexpected ${message.length}`);
+        } catch {
+          // The 1009 failure: recorded below.
+        }
+        codes.push(ws.closeCode);
+      });
+      const script = `
+        const url = process.argv[1];
+        const seen = [];
+        function once() {
+          return new Promise((resolve) => {
+            const ws = new WebSocket(url);
+            ws.onopen = () => ws.send(Buffer.alloc(4 * 1024 * 1024, 120));
+            ws.onclose = (event) => resolve(event.code);
+            ws.onerror = () => {};
+          });
+        }
+        (async () => {
+          for (let i = 0; i < 10; i++) seen.push(await once());
+          console.log(JSON.stringify(seen));
+        })();`;
+      try {
+        const result = subprocess.run(process.execPath, [...flags, '-e', script, `ws://127.0.0.1:${server.port}/`], { capture: true, encoding: 'utf8', timeout: 120 });
+        assert.equal(result.returncode, 0, `${result.stdout}\n${result.stderr}`);
+        assert.deepEqual(JSON.parse(String(result.stdout).trim()), Array(10).fill(1009), 'the code each client saw');
+        assert.deepEqual(codes, Array(10).fill(1009), 'the code the server recorded');
+      } finally {
+        server.close();
+      }
+    }));
 });
