@@ -162,6 +162,10 @@ export class Controller {
     if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
     this.#log(`${why}: stopping ${this.#workers.size} worker(s)`);
     for (const w of this.#workers.values()) if (w.state !== 'stopping') this.#stop(w, 'shutdown');
+    // The workers close their copies of the listening socket as they stop accepting; once ours is closed too, the
+    // port stops listening then, and a new connection is refused at once (a client or a load balancer tries
+    // elsewhere) instead of waiting in a backlog nobody accepts from, to be reset when the last worker exits.
+    this.#listener?.close();
     if (this.#workers.size === 0) this.#finish(0);
   }
 

@@ -5,10 +5,41 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { appSource, get, runToEnd, sleepMs, useScratchApp, writeApp } from './support';
 
 /** Whether `pid` is a process that still runs (not gone, not a zombie). */
+/**
+ * What a new connection to `port` meets within a second: refused (nothing listens), answered (a worker served a
+ * request on it), reset or closed (it reached the queue in the instant between the workers' last accept and the
+ * socket's close: the client learns at once), or stuck (the kernel took it into a backlog nobody accepts from, and
+ * it waits there).
+ */
+function probe(port: number): Promise<'refused' | 'answered' | 'reset' | 'closed' | 'stuck'> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const stuck = setTimeout(() => {
+      sock.destroy();
+      resolve('stuck');
+    }, 1000);
+    sock.on('connect', () => sock.write('GET /slow?ms=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    sock.on('data', () => {
+      clearTimeout(stuck);
+      sock.destroy();
+      resolve('answered');
+    });
+    sock.on('close', () => {
+      clearTimeout(stuck);
+      resolve('closed');
+    });
+    sock.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(stuck);
+      resolve(error.code === 'ECONNREFUSED' ? 'refused' : error.code === 'ECONNRESET' ? 'reset' : 'stuck');
+    });
+  });
+}
+
 function isRunning(pid: number): boolean {
   let stat: string;
   try {
@@ -99,10 +130,15 @@ describe('verdant serve', function () {
     assert.match(takenPidFile.stderr, new RegExp(`the pid file .* names process ${s.pid}, which is running`));
     assert.equal(fs.readFileSync(pidFile, 'utf8').trim(), String(s.pid), 'and it is left alone');
 
-    // A slow request in flight when SIGTERM arrives still gets its answer.
-    const slow = get(s.port, '/slow?ms=800');
+    // A slow request in flight when SIGTERM arrives still gets its answer; meanwhile new connections are refused
+    // as soon as the workers stop accepting, rather than queued in a backlog nobody will accept from.
+    const slow = get(s.port, '/slow?ms=2500');
     await sleepMs(200);
     s.child.kill('SIGTERM');
+    const probes: string[] = [];
+    while (probes.at(-1) !== 'refused' && probes.length < 10) probes.push(await probe(s.port));
+    assert.equal(probes.at(-1), 'refused', `after SIGTERM, new connections met: ${probes.join(', ')}`);
+    assert.ok(!probes.includes('stuck'), `after SIGTERM, new connections met: ${probes.join(', ')}`);
     const answer = await slow;
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.connection, 'close');
@@ -111,7 +147,7 @@ describe('verdant serve', function () {
     assert.match(s.stderr, /SIGTERM: stopping 2 worker\(s\)\n[\s\S]*stopped\n$/);
     for (const w of after) assert.equal(isRunning(w.pid), false, `worker ${w.pid} is gone`);
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
-    assert.ok(lines.some((l) => /^127\.0\.0\.1 - - \[.*\] "GET \/slow\?ms=800 HTTP\/1\.1" 200 \d+ "-" "-" \d+\.\d+$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /^127\.0\.0\.1 - - \[.*\] "GET \/slow\?ms=2500 HTTP\/1\.1" 200 \d+ "-" "-" \d+\.\d+$/.test(l)), lines.join('\n'));
   });
 
   it('leaves no worker behind when the controller itself is killed', async () => {
