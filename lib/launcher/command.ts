@@ -3,7 +3,7 @@
  * wrong), then runs the {@link Controller} until it stops (exit code 0 after a graceful stop).
  */
 import { Controller } from './controller';
-import { ListenError, PidFileError, UsageError } from './errors';
+import { ListenError, PidFileError, SocketActivationError, UsageError } from './errors';
 import { SERVE_USAGE, parseServeArgs } from './options';
 
 /** Runs `verdant serve` with the arguments that follow `serve`; sets the exit code, or exits when done. */
@@ -25,7 +25,7 @@ export function serveCommand(argv: readonly string[]): void {
   new Controller(parsed.config).run().then(
     (code) => process.exit(code),
     (error: unknown) => {
-      if (!(error instanceof ListenError) && !(error instanceof PidFileError)) throw error;
+      if (!(error instanceof ListenError) && !(error instanceof PidFileError) && !(error instanceof SocketActivationError)) throw error;
       process.stderr.write(`verdant serve: ${error.message}\n`);
       process.exit(1);
     },

@@ -25,9 +25,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import * as path from 'node:path';
-import type { SocketAddress } from '../net/address';
+import { formatAddress, type SocketAddress } from '../net/address';
 import { listen } from '../net/convenience';
 import type { GreenSocket } from '../net/socket';
+import { activatedSocket } from './activation';
 import { ListenError } from './errors';
 import type { ServeConfig } from './options';
 import { removePidFile, writePidFile } from './pidfile';
@@ -107,13 +108,17 @@ export class Controller {
    */
   async run(): Promise<number> {
     const { host, port } = this.#config;
-    try {
-      // Resolved here, with Node's own lookup: the controller runs on the main stack, where a green lookup
-      // cannot wait.
-      const address = isIP(host) !== 0 ? host : (await lookup(host)).address;
-      this.#listener = listen({ host: address, port }, { backlog: 1024 });
-    } catch (error) {
-      throw new ListenError(host, port, error);
+    this.#listener = activatedSocket();
+    const activated = this.#listener !== null;
+    if (this.#listener === null) {
+      try {
+        // Resolved here, with Node's own lookup: the controller runs on the main stack, where a green lookup
+        // cannot wait.
+        const address = isIP(host) !== 0 ? host : (await lookup(host)).address;
+        this.#listener = listen({ host: address, port }, { backlog: 1024 });
+      } catch (error) {
+        throw new ListenError(host, port, error);
+      }
     }
     try {
       if (this.#config.pidFile !== null) writePidFile(this.#config.pidFile);
@@ -129,10 +134,11 @@ export class Controller {
       const ignore = [this.#config.accessLog, this.#config.pidFile].filter((f): f is string => f !== null && f !== '-');
       this.#watch = watchTree(path.dirname(this.#config.app), () => this.reload('a file changed'), { ignore });
     }
-    const where = this.#listener.getSockName() as { address: string; port: number };
-    const host6 = where.address.includes(':') ? `[${where.address}]` : where.address;
+    const where = this.#listener.getSockName();
+    const scheme = this.#config.tls === null ? 'http' : 'https';
+    const url = 'path' in where ? `${scheme}+unix:${formatAddress(where)}` : `${scheme}://${formatAddress(where)}`;
     this.#log(
-      `listening on ${this.#config.tls === null ? 'http' : 'https'}://${host6}:${where.port} ` +
+      `listening on ${url}${activated ? ' (socket activation)' : ''} ` +
         `(controller pid ${process.pid}, ${this.#config.processes} worker${this.#config.processes === 1 ? '' : 's'})`,
     );
     this.#reconcile();

@@ -62,3 +62,14 @@ export class ListenError extends Error {
     this.name = 'ListenError';
   }
 }
+
+/**
+ * `verdant serve` was started by socket activation (LISTEN_PID and LISTEN_FDS name this process) with something
+ * it cannot serve: several sockets, or a connected one. Permanent: the service's socket unit has to change.
+ */
+export class SocketActivationError extends Error {
+  constructor(message: string) {
+    super(`socket activation: ${message}`);
+    this.name = 'SocketActivationError';
+  }
+}

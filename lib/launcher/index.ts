@@ -28,4 +28,4 @@ export { loadApp, handlerOf } from './app';
 export { recycleReason, RestartBackoff } from './recycle';
 export type { RecycleLimits, RecycleReason, Vitals, BackoffOptions } from './recycle';
 export type { StatusDocument, WorkerStatus } from './status';
-export { UsageError, AppLoadError, PidFileError, ListenError } from './errors';
+export { UsageError, AppLoadError, PidFileError, ListenError, SocketActivationError } from './errors';

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { listen } from '../../lib/net/convenience';
 import { appSource, get, runToEnd, sleepMs, useScratchApp, writeApp } from './support';
 
 /** Whether `pid` is a process that still runs (not gone, not a zombie). */
@@ -148,6 +149,27 @@ describe('verdant serve', function () {
     for (const w of after) assert.equal(isRunning(w.pid), false, `worker ${w.pid} is gone`);
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
     assert.ok(lines.some((l) => /^127\.0\.0\.1 - - \[.*\] "GET \/slow\?ms=2500 HTTP\/1\.1" 200 \d+ "-" "-" \d+\.\d+$/.test(l)), lines.join('\n'));
+  });
+
+  it('serves the socket systemd passes (socket activation), and refuses to start with two', async () => {
+    const listener = listen(['127.0.0.1', 0]);
+    try {
+      const port = (listener.getSockName() as { port: number }).port;
+      const s = scratch.serve([scratch.app, '--processes=1', '--port=1'], { activation: { fd: listener.fileno() } });
+      const [, listened] = await s.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+) \(socket activation\)/);
+      assert.equal(Number(listened), port, 'the passed socket, not --port');
+      await s.waitFor(/generation 1 ready/);
+      const answer = await get(port, '/');
+      assert.equal(answer.status, 200);
+      assert.equal((JSON.parse(answer.body) as { version: number }).version, 1);
+      assert.deepEqual(await s.stop(), { code: 0, signal: null });
+
+      const two = scratch.serve([scratch.app, '--processes=1'], { activation: { fd: listener.fileno(), count: 2 } });
+      assert.deepEqual(await two.exited, { code: 1, signal: null });
+      assert.match(two.stderr, /socket activation: LISTEN_FDS is "2"; verdant serve takes exactly one listening socket/);
+    } finally {
+      listener.close();
+    }
   });
 
   it('leaves no worker behind when the controller itself is killed', async () => {

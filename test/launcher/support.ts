@@ -56,8 +56,19 @@ export class Serve {
   #waiters: (() => void)[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[], options: { cwd?: string } = {}) {
-    this.child = spawn(process.execPath, [VERDANT, 'serve', ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * `activation` starts it as systemd's socket activation would: `fd` becomes its fd 3, and LISTEN_PID (its own
+   * pid, through a shell that execs it) and LISTEN_FDS (`count`, default 1) say so.
+   */
+  constructor(args: string[], options: { cwd?: string; activation?: { fd: number; count?: number } } = {}) {
+    const command = [process.execPath, VERDANT, 'serve', ...args];
+    const activation = options.activation;
+    this.child = activation === undefined
+      ? spawn(command[0], command.slice(1), { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', `export LISTEN_PID=$$ LISTEN_FDS=${activation.count ?? 1}; exec "$@"`, 'sh', ...command], {
+        cwd: options.cwd,
+        stdio: ['ignore', 'pipe', 'pipe', activation.fd],
+      });
     const changed = () => {
       const waiters = this.#waiters;
       this.#waiters = [];
@@ -222,7 +233,7 @@ export interface ScratchApp {
   /** The app file, `dir`/app.js. */
   app: string;
   /** Starts `verdant serve args` in `dir`; it is killed after the test. */
-  serve(args: string[]): Serve;
+  serve(args: string[], options?: { activation?: { fd: number; count?: number } }): Serve;
 }
 
 /** Registers the hooks that give every test of the calling `describe` a fresh {@link ScratchApp}. */
@@ -231,8 +242,8 @@ export function useScratchApp(): ScratchApp {
   const scratch: ScratchApp = {
     dir: '',
     app: '',
-    serve(args) {
-      const s = new Serve(args, { cwd: scratch.dir });
+    serve(args, options = {}) {
+      const s = new Serve(args, { cwd: scratch.dir, ...options });
       running.push(s);
       return s;
     },
