@@ -209,6 +209,8 @@ export class Controller {
       concurrency: c.concurrency,
       accessLog: c.accessLog,
       statusPath: c.statusPath,
+      livePath: c.livePath,
+      readyPath: c.readyPath,
       tls: c.tls,
       gracefulTimeout: c.gracefulTimeout,
       maxRequests: c.maxRequests,

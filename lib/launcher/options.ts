@@ -27,6 +27,10 @@ export interface ServeConfig {
   pidFile: string | null;
   /** Path answered by the workers with the status JSON, without calling the app; null: none. */
   statusPath: string | null;
+  /** Answered 200 by any worker that is running (a liveness probe). */
+  livePath: string | null;
+  /** Answered 200 by a worker taking requests, 503 by one that is stopping (a readiness probe). */
+  readyPath: string | null;
   /** Recycle a worker after this many requests; null: never. */
   maxRequests: number | null;
   /** Recycle a worker after this many seconds; null: never. */
@@ -57,6 +61,8 @@ export const SERVE_USAGE = `usage: verdant serve <app.js> [flags]
   --access-log FILE|-    access log to a file, or to stdout with -
   --pid-file FILE        write the controller's pid there
   --status-path PATH     answer PATH with the status JSON (e.g. /_verdant/status)
+  --live-path PATH       answer PATH with 200 from any running worker (a liveness probe, e.g. /livez)
+  --ready-path PATH      answer PATH with 200, or 503 from a stopping worker (a readiness probe, e.g. /readyz)
   --max-requests N       recycle a worker after N requests
   --max-age SECONDS      recycle a worker after SECONDS
   --max-memory MB        recycle a worker whose RSS exceeds MB
@@ -89,6 +95,8 @@ const FLAGS = {
   'access-log': { kind: 'text' },
   'pid-file': { kind: 'text' },
   'status-path': { kind: 'text' },
+  'live-path': { kind: 'text' },
+  'ready-path': { kind: 'text' },
   'max-requests': { kind: 'integer', min: 1, minIncluded: true },
   'max-age': { kind: 'number', min: 0 },
   'max-memory': { kind: 'number', min: 0 },
@@ -185,10 +193,16 @@ function toConfig(appArg: string, values: Values, cwd: string): ServeConfig {
     throw new UsageError(`no such app file: ${appArg}`);
   }
   if (!stat.isFile()) throw new UsageError(`the app must be a file: ${appArg}`);
-  const statusPath = (values['status-path'] as string | undefined) ?? null;
-  if (statusPath !== null && !statusPath.startsWith('/')) {
-    throw new UsageError(`--status-path must start with /, not ${JSON.stringify(statusPath)}`);
-  }
+  const urlPath = (name: 'status-path' | 'live-path' | 'ready-path'): string | null => {
+    const value = (values[name] as string | undefined) ?? null;
+    if (value !== null && !value.startsWith('/')) throw new UsageError(`--${name} must start with /, not ${JSON.stringify(value)}`);
+    return value;
+  };
+  const statusPath = urlPath('status-path');
+  const livePath = urlPath('live-path');
+  const readyPath = urlPath('ready-path');
+  const paths = [statusPath, livePath, readyPath].filter((p) => p !== null);
+  if (new Set(paths).size !== paths.length) throw new UsageError('--status-path, --live-path and --ready-path must differ');
   const cert = values['tls-cert'] as string | undefined;
   const key = values['tls-key'] as string | undefined;
   if ((cert === undefined) !== (key === undefined)) {
@@ -207,6 +221,8 @@ function toConfig(appArg: string, values: Values, cwd: string): ServeConfig {
     accessLog: accessLog === null || accessLog === '-' ? accessLog : path.resolve(cwd, accessLog),
     pidFile: pidFile === null ? null : path.resolve(cwd, pidFile),
     statusPath,
+    livePath,
+    readyPath,
     maxRequests: number('max-requests'),
     maxAge: number('max-age'),
     maxMemory: number('max-memory'),

@@ -29,6 +29,8 @@ export interface WorkerConfig {
   /** '-' for stdout, an absolute file, or null. */
   accessLog: string | null;
   statusPath: string | null;
+  livePath: string | null;
+  readyPath: string | null;
   tls: { cert: string; key: string } | null;
   /** Seconds to drain before force-closing when told to stop. */
   gracefulTimeout: number;

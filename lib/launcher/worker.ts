@@ -107,6 +107,7 @@ function serveApp(config: WorkerConfig, stopRequested: Event<void>, pendingStatu
       return app(request, info);
     };
     handler = config.statusPath === null ? counted : answeringStatus(counted, config.statusPath, () => askStatus(stats(), pendingStatus));
+    handler = answeringProbes(handler, config, () => stopRequested.ready());
     accessLog = openAccessLog(config.accessLog);
     const tls = config.tls === null ? undefined : { cert: fs.readFileSync(config.tls.cert), key: fs.readFileSync(config.tls.key) };
     server = serve(handler, {
@@ -149,6 +150,28 @@ function askStatus(own: WorkerStats, pending: Map<number, (s: StatusDocument) =>
   } finally {
     pending.delete(id);
   }
+}
+
+/**
+ * Wraps `app` so that the probe paths are answered here and never reach the app: `livePath` with 200 (this
+ * worker runs and its green threads are scheduled), `readyPath` with 200, or 503 once the worker is stopping (a
+ * connection kept alive past the stop learns it should go elsewhere).
+ */
+function answeringProbes(app: Handler, paths: { livePath: string | null; readyPath: string | null }, stopping: () => boolean): Handler {
+  const { livePath, readyPath } = paths;
+  if (livePath === null && readyPath === null) return app;
+  return (request: Request, info: RequestInfo) => {
+    // The cheap test first: most URLs contain neither path.
+    const url = request.url;
+    if (!(livePath !== null && url.includes(livePath)) && !(readyPath !== null && url.includes(readyPath))) return app(request, info);
+    const pathname = new URL(url).pathname;
+    if (pathname !== livePath && pathname !== readyPath) return app(request, info);
+    const ready = pathname === livePath || !stopping();
+    return new Response(`${JSON.stringify({ status: ready ? 'ok' : 'stopping', pid: process.pid })}\n`, {
+      status: ready ? 200 : 503,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    });
+  };
 }
 
 /** Wraps `app` so that `statusPath` is answered with the status JSON and never reaches the app. */

@@ -4,6 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -149,6 +150,30 @@ describe('verdant serve', function () {
     for (const w of after) assert.equal(isRunning(w.pid), false, `worker ${w.pid} is gone`);
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
     assert.ok(lines.some((l) => /^127\.0\.0\.1 - - \[.*\] "GET \/slow\?ms=2500 HTTP\/1\.1" 200 \d+ "-" "-" \d+\.\d+$/.test(l)), lines.join('\n'));
+  });
+
+  it('answers the liveness and readiness paths itself: 200, and 503 for readiness from a stopping worker', async () => {
+    const s = await serve([scratch.app, '--port=0', '--host=127.0.0.1', '--processes=1', '--live-path=/livez', '--ready-path=/readyz']).ready();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const live = await get(s.port, '/livez', { agent });
+      assert.deepEqual([live.status, (JSON.parse(live.body) as { status: string }).status], [200, 'ok']);
+      const ready = await get(s.port, '/readyz?probe=1', { agent });
+      assert.deepEqual([ready.status, (JSON.parse(ready.body) as { status: string }).status], [200, 'ok']);
+      assert.equal((JSON.parse((await get(s.port, '/readyzz', { agent })).body) as { version: number }).version, 1, 'another path goes to the app');
+      // The kept-alive connection may send one more request to the stopping worker: it learns to go elsewhere.
+      s.child.kill('SIGTERM');
+      await s.waitFor(/SIGTERM: stopping/);
+      await sleepMs(300);
+      const stopping = await get(s.port, '/readyz', { agent });
+      assert.deepEqual([stopping.status, (JSON.parse(stopping.body) as { status: string }).status], [503, 'stopping']);
+      assert.deepEqual(await s.exited, { code: 0, signal: null });
+    } finally {
+      agent.destroy();
+    }
+    const clash = await runToEnd([scratch.app, '--live-path=/same', '--ready-path=/same']);
+    assert.equal(clash.code, 2);
+    assert.match(clash.stderr, /--status-path, --live-path and --ready-path must differ/);
   });
 
   it('serves the socket systemd passes (socket activation), and refuses to start with two', async () => {
