@@ -15,6 +15,8 @@
 #   curl                  a real HTTP client in the server tests
 #   postgresql            the db pool tests start a private server of their own on loopback (initdb, pg_ctl)
 #   chromium              a real browser client in the WebSocket tests (headless)
+#   nginx                 a real load balancer in front of two `verdant serve` instances (test/launcher/nginx);
+#                         the test runs its own nginx on its own port, and needs no nginx service running
 # Exits non-zero, naming the step, if a required package cannot be installed.
 set -euo pipefail
 
@@ -36,7 +38,7 @@ apt_install() { "${as_root[@]}" apt-get install -y -qq --no-install-recommends "
 echo "setup-system: apt-get update"
 "${as_root[@]}" apt-get update -qq
 echo "setup-system: build tools and test dependencies"
-apt_install g++ make python3 cmake ca-certificates openssl curl postgresql
+apt_install g++ make python3 cmake ca-certificates openssl curl postgresql nginx
 echo "setup-system: chromium (headless browser for the WebSocket tests)"
 apt_install chromium
 
