@@ -14,9 +14,10 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import { backend } from '../lib/runtime/config';
 import { environmentLine, fmt, median, options, printTable, record } from './harness';
+import { KeepAliveLoad, type WorkerLoad } from './http/keepalive-client';
 import { failures, hasWrk, startServer, stopServer as stop, wrk, type WrkResult } from './wrk';
 
-const opts = options({ runs: 3, seconds: 5, processes: 4, connections: 100, reloads: 3, warmup: 1 });
+const opts = options({ runs: 3, seconds: 5, processes: 4, connections: 100, reloads: 3, warmup: 1, 'kill-connections': 50 });
 const VERDANT = join(__dirname, '..', '..', 'bin', 'verdant.js');
 /** The controller's lines once every worker of the first generation serves; the port is group 1. */
 const VERDANT_READY = /listening on http:\/\/127\.0\.0\.1:(\d+)[\s\S]*generation 1 ready/;
@@ -25,6 +26,7 @@ const CLUSTER_SERVER = `'use strict';
 const cluster = require('node:cluster');
 const http = require('node:http');
 const n = Number(process.argv[2]);
+const body = process.argv[3] === 'pid' ? () => String(process.pid) : () => 'hello world\\n';
 if (cluster.isPrimary) {
   let listening = 0;
   for (let i = 0; i < n; i++) cluster.fork();
@@ -35,12 +37,14 @@ if (cluster.isPrimary) {
 } else {
   http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end('hello world\\n');
+    res.end(body());
   }).listen(0, '127.0.0.1');
 }
 `;
 
 const HELLO_APP = `module.exports = () => new Response('hello world\\n', { headers: { 'content-type': 'text/plain' } });\n`;
+/** Answers with the pid of the worker that served, for the kill test. */
+const PID_APP = `module.exports = () => new Response(String(process.pid));\n`;
 
 async function throughput(dir: string): Promise<void> {
   const app = join(dir, 'hello.js');
@@ -118,6 +122,51 @@ async function reloadUnderLoad(dir: string): Promise<boolean> {
   return failed + result.non2xx === 0;
 }
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * "kill -9 under load": keep-alive connections with one request always in flight; once the load has settled, the
+ * worker holding the most connections is killed with SIGKILL. Its in-flight requests are lost with it (nothing
+ * can answer them); every other request must succeed. Printed: how the connections were spread over the
+ * workers at the kill, and the failed requests by the worker that held them.
+ */
+async function killUnderLoad(dir: string): Promise<boolean> {
+  writeFileSync(join(dir, 'pid.js'), PID_APP);
+  writeFileSync(join(dir, 'cluster.js'), CLUSTER_SERVER);
+  const n = String(opts.processes);
+  const contenders = [
+    { name: `verdant serve --processes ${n}`, command: [process.execPath, VERDANT, 'serve', join(dir, 'pid.js'), '--port', '0', '--host', '127.0.0.1', '--processes', n], ready: VERDANT_READY, stream: 'stderr' as const },
+    { name: `node cluster, ${n} workers`, command: [process.execPath, join(dir, 'cluster.js'), n, 'pid'], ready: /READY (\d+)/, stream: 'stdout' as const },
+  ];
+  const rows = [['server', 'connections per worker at the kill', "victim's in flight", 'failed: victim', 'failed: others', 'answered']];
+  let ok = true;
+  for (const contender of contenders) {
+    const server = await startServer(contender.command, contender.ready, contender.stream);
+    try {
+      const load = new KeepAliveLoad(server.port, opts['kill-connections']);
+      await pause(2000);
+      const spread = load.byWorker();
+      const [victim, held] = [...spread].sort((a, b) => b[1].connections - a[1].connections)[0] as [number, WorkerLoad];
+      process.kill(victim, 'SIGKILL');
+      await pause(2000);
+      const result = load.stop();
+      const lostByVictim = result.failedBy.get(victim) ?? 0;
+      const lostElsewhere = [...result.failedBy].reduce((sum, [pid, count]) => (pid === victim ? sum : sum + count), 0);
+      // The victim's connections each had at most one request in flight; nothing else may fail.
+      if (lostByVictim > held.connections || lostElsewhere > 0) ok = false;
+      const counts = [...spread.values()].map((w) => w.connections).sort((a, b) => b - a);
+      rows.push([contender.name, counts.join('/'), String(held.inFlight), String(lostByVictim), String(lostElsewhere), String(result.answered)]);
+      record('http-launcher', 'kill_failed_requests', lostByVictim + lostElsewhere, 'requests', { server: contender.name, victimConnections: held.connections });
+    } finally {
+      await stop(server.child);
+    }
+  }
+  console.log(`\nkill -9 under load: ${opts['kill-connections']} keep-alive connections, the most loaded worker killed after 2 s, 2 s more`);
+  printTable(rows);
+  console.log(ok ? 'OK: only the killed worker\'s requests failed' : 'FAILED: requests failed beyond the killed worker\'s connections');
+  return ok;
+}
+
 async function main(): Promise<number> {
   console.log(`launcher benchmark: ${environmentLine(backend().name, `${os.cpus().length} CPUs shared by servers and wrk`)}`);
   if (!hasWrk()) {
@@ -126,8 +175,10 @@ async function main(): Promise<number> {
   }
   const dir = mkdtempSync(join(os.tmpdir(), 'verdant-launcher-bench-'));
   try {
-    await throughput(dir);
-    return (await reloadUnderLoad(dir)) ? 0 : 1;
+    if (opts.runs > 0 && !process.argv.includes('--only-kill')) await throughput(dir);
+    const reloaded = process.argv.includes('--only-kill') || (await reloadUnderLoad(dir));
+    const killed = await killUnderLoad(dir);
+    return reloaded && killed ? 0 : 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

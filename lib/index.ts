@@ -82,10 +82,10 @@ export { sleep } from './time/sleep';
 export { Timeout, withTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';
 export * as net from './net';
-export { GreenSocket, GreenFile, listen, connect, serve, StopServe, dns, DnsError } from './net';
+export { GreenSocket, GreenFile, listen, connect, serve, StopServe, dns, DnsError, AcceptBalance, LoadTable } from './net';
 export { TlsSocket, TlsContext, wrapTls, connectTls, createTlsContext, TlsError, CertificateVerificationError } from './net';
 export type { WrapTlsOptions, ConnectTlsOptions, TlsContextOptions } from './net';
-export type { AddressInput, SocketAddress, SocketFamily, ServeOptions, ListenOptions, ConnectToOptions } from './net';
+export type { AddressInput, SocketAddress, SocketFamily, ServeOptions, AcceptGate, ListenOptions, ConnectToOptions } from './net';
 export {
   IOError,
   ConnectionRefusedError,

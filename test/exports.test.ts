@@ -10,6 +10,7 @@ describe('package exports', () => {
 
   it('exports exactly the public API', () => {
     assert.deepEqual(Object.keys(verdant).sort(), [
+      'AcceptBalance',
       'AddressInUseError',
       'BackdoorBindError',
       'BackdoorServer',
@@ -48,6 +49,7 @@ describe('package exports', () => {
       'IOError',
       'LifoQueue',
       'LightQueue',
+      'LoadTable',
       'Local',
       'Lock',
       'NotOwnerError',

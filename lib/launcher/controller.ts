@@ -9,7 +9,9 @@
  * workers accept on a raw fd with green sockets, not with libuv's `net`, so neither fits. Instead the controller
  * binds with a GreenSocket it never accepts on, and passes the fd to each worker as fd 3 (`stdio`); every worker
  * accepts from the same kernel queue. The controller holds the socket for its whole life: connections that
- * arrive while workers come and go wait in the backlog until one accepts them.
+ * arrive while workers come and go wait in the backlog until one accepts them. The workers take turns through a
+ * load table the controller passes as fd 4 (./balance.ts, lib/net/accept-balance.ts), so that connections spread
+ * evenly over them rather than landing on whichever runs.
  *
  * # Replacing workers
  * The controller reconciles toward `processes` workers of the current generation that are not retiring.
@@ -29,6 +31,7 @@ import { formatAddress, type SocketAddress } from '../net/address';
 import { listen } from '../net/convenience';
 import type { GreenSocket } from '../net/socket';
 import { activatedSocket } from './activation';
+import { WorkerSlots } from './balance';
 import { ListenError } from './errors';
 import type { ServeConfig } from './options';
 import { removePidFile, writePidFile } from './pidfile';
@@ -60,6 +63,8 @@ interface Worker extends WorkerView {
   /** The error it reported before exiting, when the app could not be loaded. */
   failure: string | null;
   deadman: NodeJS.Timeout | null;
+  /** Its slot in the accept balance table, or null when it accepts unbalanced. */
+  slot: number | null;
 }
 
 /** Options of {@link Controller} besides the command line's. */
@@ -76,6 +81,7 @@ export class Controller {
   readonly #backoff = new RestartBackoff();
   readonly #startedAt = performance.now();
   #listener: GreenSocket | null = null;
+  #slots: WorkerSlots | null = null;
   #generation = 1;
   /** The generation whose "ready" line was printed. */
   #announced = 0;
@@ -125,6 +131,12 @@ export class Controller {
     } catch (error) {
       this.#listener.close();
       throw error;
+    }
+    try {
+      this.#slots = WorkerSlots.create(this.#config.processes);
+    } catch (error) {
+      // Balancing only spreads connections more evenly; without it the workers still serve.
+      this.#log(`cannot set up accept balancing (${error instanceof Error ? error.message : String(error)}); workers accept unbalanced`);
     }
     const done = new Promise<number>((resolve) => (this.#finished = resolve));
     this.#on('SIGHUP', () => this.reload('SIGHUP'));
@@ -196,6 +208,7 @@ export class Controller {
     this.#finished = null;
     for (const [signal, handler] of this.#signalHandlers) process.off(signal, handler);
     this.#listener?.close();
+    this.#slots?.close();
     if (this.#config.pidFile !== null) removePidFile(this.#config.pidFile);
     this.#log(code === 0 ? 'stopped' : 'stopped by force');
     finished(code);
@@ -215,20 +228,25 @@ export class Controller {
       gracefulTimeout: c.gracefulTimeout,
       maxRequests: c.maxRequests,
       statsInterval: STATS_INTERVAL,
+      balance: null,
     };
+    const slot = this.#slots?.take() ?? null;
+    if (slot !== null) config.balance = { slots: this.#slots!.slots, slot };
     const env: NodeJS.ProcessEnv = { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(config) };
     if (c.threads !== null) {
       // Both pools behind tpool.execute: worker threads for JS tasks, libuv's threadpool for Node's *Sync twins.
       env.VERDANT_TPOOL_SIZE = String(c.threads);
       env.UV_THREADPOOL_SIZE = String(c.threads);
     }
-    // The worker's fd 3 is the listening socket; fd 4 the IPC channel. --inspect would clash on its port.
+    // The worker's fd 3 is the listening socket, fd 4 the balance table (or nothing); fd 5 the IPC channel.
+    // --inspect would clash on its port.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--inspect'));
     const child = spawn(process.execPath, [...execArgv, WORKER_MAIN], {
-      stdio: ['ignore', 'inherit', 'inherit', this.#listener!.fileno(), 'ipc'],
+      stdio: ['ignore', 'inherit', 'inherit', this.#listener!.fileno(), slot === null ? 'ignore' : this.#slots!.fd, 'ipc'],
       env,
     });
     if (child.pid === undefined) {
+      if (slot !== null) this.#slots!.release(slot);
       // fork failed (EAGAIN, ENOMEM): its 'error' event says why; count it as a worker that died young.
       child.once('error', (error) => {
         this.#log(`could not start a worker: ${error.message}`);
@@ -248,6 +266,7 @@ export class Controller {
       retiring: null,
       failure: null,
       deadman: null,
+      slot,
     };
     this.#workers.set(w.pid, w);
     child.on('message', (message: unknown) => {
@@ -283,6 +302,7 @@ export class Controller {
   #onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     this.#workers.delete(w.pid);
     if (w.deadman !== null) clearTimeout(w.deadman);
+    if (w.slot !== null) this.#slots?.release(w.slot);
     const how = signal !== null ? `signal ${signal}` : `code ${code}`;
     if (this.#shuttingDown) {
       if (this.#workers.size === 0) this.#finish(0);

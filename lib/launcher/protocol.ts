@@ -38,6 +38,8 @@ export interface WorkerConfig {
   maxRequests: number | null;
   /** Seconds between `stats` messages. */
   statsInterval: number;
+  /** This worker's slot in the accept balance table (inherited as fd 4), or null: accept unbalanced. */
+  balance: { slots: number; slot: number } | null;
 }
 
 /** A worker's figures. */

@@ -1,6 +1,6 @@
 /**
  * A worker process of `verdant serve`: loads the app, serves it with the green HTTP server on the listening
- * socket it inherited as fd 3, reports to the controller over the IPC channel, and drains and exits when told
+ * socket it inherited as fd 3 (taking turns with the other workers through the table at fd 4), reports to the controller over the IPC channel, and drains and exits when told
  * to stop (or when the controller goes away).
  *
  * Signals: SIGINT and SIGHUP are ignored (a terminal sends them to the whole process group; the controller
@@ -9,12 +9,14 @@
 import * as fs from 'node:fs';
 import type { AccessLogOption, Handler, RequestInfo } from '../http/server';
 import { serve } from '../http/server';
+import { AcceptBalance, LoadTable } from '../net/accept-balance';
 import { GreenSocket } from '../net/socket';
 import { wait } from '../runtime/promise';
 import { run } from '../runtime/run';
 import { Event } from '../sync/event';
 import { withTimeout } from '../time/timeout';
 import { loadApp } from './app';
+import { BALANCE_FD } from './balance';
 import {
   EXIT_START_FAILED,
   LISTEN_FD,
@@ -112,6 +114,7 @@ function serveApp(config: WorkerConfig, stopRequested: Event<void>, pendingStatu
     const tls = config.tls === null ? undefined : { cert: fs.readFileSync(config.tls.cert), key: fs.readFileSync(config.tls.key) };
     server = serve(handler, {
       sock: GreenSocket.fromFd(LISTEN_FD),
+      balance: openBalance(config),
       concurrency: config.concurrency,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
       tls,
@@ -131,6 +134,14 @@ function serveApp(config: WorkerConfig, stopRequested: Event<void>, pendingStatu
   server.stop({ timeout: config.gracefulTimeout, idleTimeout: Math.min(KEEP_ALIVE_TIMEOUT, config.gracefulTimeout) });
   accessLog.close();
   process.exit(0);
+}
+
+/** This worker's side of the accept balance table the controller passed as fd 4, if it did. */
+function openBalance(config: WorkerConfig): AcceptBalance | undefined {
+  if (config.balance === null) return undefined;
+  const table = LoadTable.open(BALANCE_FD, config.balance.slots);
+  fs.closeSync(BALANCE_FD); // the mapping stays
+  return new AcceptBalance(table, config.balance.slot);
 }
 
 let nextStatusId = 1;

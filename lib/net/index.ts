@@ -10,6 +10,8 @@ export { listen, connect } from './convenience';
 export type { ListenOptions, ConnectToOptions } from './convenience';
 export { serve, StopServe } from './serve';
 export type { ServeOptions } from './serve';
+export { AcceptBalance, LoadTable } from './accept-balance';
+export type { AcceptGate } from './socket';
 export { TlsSocket, wrapTls, connectTls } from './tls';
 export type { WrapTlsOptions, ConnectTlsOptions, CipherInfo } from './tls';
 export { TlsContext, createTlsContext } from './tls-context';

@@ -8,6 +8,7 @@ import { GreenPool } from '../pool/greenpool';
 import { sleep } from '../time/sleep';
 import { ClosedError, IOError } from '../io/errors';
 import type { SocketAddress } from './address';
+import type { AcceptBalance } from './accept-balance';
 import type { GreenSocket } from './socket';
 
 /** Thrown by a handler (or raised into the serving green thread) to make {@link serve} return. */
@@ -26,6 +27,11 @@ export interface ServeOptions {
    * goes on. Default: print it to stderr.
    */
   onError?: (error: unknown, address: SocketAddress) => void;
+  /**
+   * Take turns with other processes accepting from the same listening socket, so that connections spread evenly
+   * over them (see {@link AcceptBalance}). Default: none, take every connection this process finds.
+   */
+  balance?: AcceptBalance;
 }
 
 // Errors of accept that mean "out of file descriptors or memory": wait and retry instead of spinning on a
@@ -51,6 +57,8 @@ export function serve(
   const onError = options.onError ?? reportHandlerError;
   let backoff = BACKOFF_START;
   let stopped: StopServe | null = null;
+  const balance = options.balance;
+  let open = 0;
   const handle = (conn: GreenSocket, address: SocketAddress) => {
     try {
       handler(conn, address);
@@ -65,30 +73,39 @@ export function serve(
       }
     } finally {
       conn.close();
+      balance?.update(--open);
     }
   };
-  for (;;) {
-    let accepted: [GreenSocket, SocketAddress];
-    try {
-      accepted = sock.accept();
-      backoff = BACKOFF_START;
-    } catch (error) {
-      if (error instanceof StopServe) return;
-      if (error instanceof ClosedError) return;
-      if (error instanceof IOError && RESOURCE_ERRORS.has(error.code)) {
-        sleep(backoff);
-        backoff = Math.min(backoff * 2, BACKOFF_MAX);
-        continue;
+  balance?.start();
+  try {
+    for (;;) {
+      let accepted: [GreenSocket, SocketAddress];
+      try {
+        accepted = sock.accept(balance);
+        backoff = BACKOFF_START;
+      } catch (error) {
+        if (error instanceof StopServe) return;
+        if (error instanceof ClosedError) return;
+        if (error instanceof IOError && RESOURCE_ERRORS.has(error.code)) {
+          sleep(backoff);
+          backoff = Math.min(backoff * 2, BACKOFF_MAX);
+          continue;
+        }
+        throw error;
       }
-      throw error;
+      balance?.update(++open);
+      try {
+        pool.spawnN(handle, accepted[0], accepted[1]);
+      } catch (error) {
+        accepted[0].close();
+        balance?.update(--open);
+        if (error instanceof StopServe) return;
+        throw error;
+      }
     }
-    try {
-      pool.spawnN(handle, accepted[0], accepted[1]);
-    } catch (error) {
-      accepted[0].close();
-      if (error instanceof StopServe) return;
-      throw error;
-    }
+  } finally {
+    // The other processes stop waiting for this one to take its turn.
+    balance?.stop();
   }
 }
 

@@ -21,6 +21,7 @@ import {
 } from './address';
 import { type SocketOptionName, optionOf } from './options';
 import { GreenFile, type GreenFileOptions, type FileMode } from './file';
+import type { AcceptBalance } from './accept-balance';
 
 const C = native.io_constants;
 const ioRecv = native.io_recv;
@@ -53,6 +54,15 @@ export interface ConnectOptions {
  * SYN retries (a second or more) however fast the server accepts, and 128 is small for a busy server.
  */
 export const DEFAULT_BACKLOG = 511;
+
+/** What {@link GreenSocket.accept} asks before taking a connection (lib/net/accept-balance.ts implements it). */
+export interface AcceptGate {
+  /**
+   * Returns when this process should try to take a connection from the listening socket `fd`; may block the
+   * calling green thread (and wait on `fd`).
+   */
+  admit(fd: number): void;
+}
 
 const adopt: unique symbol = Symbol('adopt');
 
@@ -132,10 +142,14 @@ export class GreenSocket extends GreenFd {
    * Waits for a connection and returns the new socket with the peer's address. Out of file descriptors, it
    * throws (EMFILE/ENFILE as an IOError) rather than wait: {@link serve} backs off and retries.
    *
-   * Switch point: when no connection is pending.
+   * `gate`, when given, is asked before each try and may block: processes sharing this listening socket take
+   * turns that way (an {@link AcceptBalance}).
+   *
+   * Switch point: when no connection is pending, or the gate blocks.
    */
-  accept(): [GreenSocket, SocketAddress] {
+  accept(gate?: AcceptGate): [GreenSocket, SocketAddress] {
     for (;;) {
+      gate?.admit(this.fd);
       const fd = native.io_accept(this.fd);
       if (fd >= 0) {
         const conn = new GreenSocket({ family: this.family, type: this.type }, fd, adopt);

@@ -114,6 +114,8 @@ export interface NativeBinding {
   io_connect(fd: number, family: number, host: string, port: number): number;
   io_listen(fd: number, backlog: number): number;
   io_accept(fd: number): number;
+  /** The file's first `length` bytes mapped shared (the file must be that long): processes see each other's writes. */
+  io_map_shared(fd: number, length: number): ArrayBuffer | number;
   io_recv(fd: number, view: ArrayBufferView, offset: number, length: number, flags: number): number;
   io_send(fd: number, view: ArrayBufferView, offset: number, length: number, flags: number): number;
   io_read(fd: number, view: ArrayBufferView, offset: number, length: number): number;

@@ -14,16 +14,20 @@
 //   io_shutdown(fd, how)                             io_set_blocking(fd, blocking)
 //   io_setsockopt(fd, level, name, value)            io_getsockopt(fd, level, name): value (options are ints >= 0)
 //   io_address(fd, peer): [family, host, port, flowinfo, scopeId] | -errno
+//   io_map_shared(fd, length): ArrayBuffer | -errno  the file's first bytes, mapped shared (MAP_SHARED)
 //   io_constants: { AF_INET, SOCK_STREAM, TCP_NODELAY, EAGAIN, ... } for this platform
 #include "io/bindings.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <string>
 
 #include "io/sockaddr.h"
@@ -220,6 +224,25 @@ void Address(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(AddressArray(info.GetIsolate(), addr));
 }
 
+// The first `length` bytes of the file open as fd, mapped read-write and shared, as an ArrayBuffer: processes that
+// map the same file see each other's writes (lib/net/accept-balance.ts keeps its table there). The file must
+// already be that long, since touching a page past its end would be SIGBUS; the mapping is unmapped when the
+// ArrayBuffer is collected, and outlives the fd.
+void MapShared(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  int fd = IntArg(info, 0);
+  int length = IntArg(info, 1);
+  if (length <= 0) return ThrowTypeError(isolate, "expected an fd and a length > 0");
+  struct stat st;
+  if (fstat(fd, &st) != 0) return SetResult(info, -1);
+  if (!S_ISREG(st.st_mode) || st.st_size < length) return info.GetReturnValue().Set(-EINVAL);
+  void* data = mmap(nullptr, static_cast<size_t>(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (data == MAP_FAILED) return SetResult(info, -1);
+  std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
+      data, static_cast<size_t>(length), [](void* bytes, size_t size, void*) { munmap(bytes, size); }, nullptr);
+  info.GetReturnValue().Set(v8::ArrayBuffer::New(isolate, std::move(store)));
+}
+
 void SetConstants(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target) {
   static const IntConstant kConstants[] = {
       {"AF_UNSPEC", AF_UNSPEC}, {"AF_INET", AF_INET}, {"AF_INET6", AF_INET6}, {"AF_UNIX", AF_UNIX},
@@ -269,6 +292,7 @@ void InitIoBindings(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Lo
   SetMethod(isolate, context, target, "io_setsockopt", SetSockOpt, data);
   SetMethod(isolate, context, target, "io_getsockopt", GetSockOpt, data);
   SetMethod(isolate, context, target, "io_address", Address, data);
+  SetMethod(isolate, context, target, "io_map_shared", MapShared, data);
 }
 
 }  // namespace verdant::detail

@@ -52,6 +52,51 @@ function isRunning(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
 
+/**
+ * A keep-alive connection that stays open between requests: `request()` sends `GET /` and resolves with the pid
+ * of the worker that answered, or 'failed' when the connection broke first.
+ */
+class KeptConnection {
+  readonly #sock: net.Socket;
+  #buffer = '';
+  #pending: ((answer: number | 'failed') => void) | null = null;
+
+  constructor(port: number) {
+    this.#sock = net.connect(port, '127.0.0.1');
+    this.#sock.setEncoding('latin1');
+    this.#sock.on('data', (chunk: string) => {
+      this.#buffer += chunk;
+      const end = this.#buffer.indexOf('\r\n\r\n');
+      const length = /content-length: *(\d+)/i.exec(this.#buffer.slice(0, Math.max(0, end)));
+      if (end < 0 || length === null || this.#buffer.length < end + 4 + Number(length[1])) return;
+      const body = this.#buffer.slice(end + 4, end + 4 + Number(length[1]));
+      this.#buffer = '';
+      this.#settle((JSON.parse(body) as { pid: number }).pid);
+    });
+    const broken = () => this.#settle('failed');
+    this.#sock.on('error', broken);
+    this.#sock.on('close', broken);
+  }
+
+  request(): Promise<number | 'failed'> {
+    return new Promise((resolve) => {
+      this.#pending = resolve;
+      if (this.#sock.destroyed) return this.#settle('failed');
+      this.#sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+  }
+
+  close(): void {
+    this.#sock.destroy();
+  }
+
+  #settle(answer: number | 'failed'): void {
+    const pending = this.#pending;
+    this.#pending = null;
+    pending?.(answer);
+  }
+}
+
 describe('verdant serve', function () {
   this.timeout(30000);
   const scratch = useScratchApp();
@@ -150,6 +195,36 @@ describe('verdant serve', function () {
     for (const w of after) assert.equal(isRunning(w.pid), false, `worker ${w.pid} is gone`);
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
     assert.ok(lines.some((l) => /^127\.0\.0\.1 - - \[.*\] "GET \/slow\?ms=2500 HTTP\/1\.1" 200 \d+ "-" "-" \d+\.\d+$/.test(l)), lines.join('\n'));
+  });
+
+  it('spreads a burst of keep-alive connections evenly over the workers, so a killed worker costs only its own', async () => {
+    const s = await scratch.serve([scratch.app, '--port=0', '--host=127.0.0.1', '--processes=4']).ready();
+    const connections = Array.from({ length: 40 }, () => new KeptConnection(s.port));
+    try {
+      const first = await Promise.all(connections.map((c) => c.request()));
+      const held = new Map<number, number>();
+      for (const pid of first) {
+        assert.notEqual(pid, 'failed');
+        held.set(pid as number, (held.get(pid as number) ?? 0) + 1);
+      }
+      // Taken greedily, the burst lands on one or two workers (49/1/0/0 for 50 before the balance).
+      const counts = [...held.values()].sort((a, b) => b - a);
+      assert.equal(counts.length, 4, `every worker holds some: ${counts.join('/')}`);
+      assert.ok(counts[0] <= 14 && counts[3] >= 6, `spread evenly: ${counts.join('/')}`);
+
+      const [victim, victimHeld] = [...held].sort((a, b) => b[1] - a[1])[0];
+      process.kill(victim, 'SIGKILL');
+      await s.waitFor(new RegExp(`worker ${victim} \\(generation 1\\) exited unexpectedly`), 10000);
+      const second = await Promise.all(connections.map((c) => c.request()));
+      const failed = second.filter((answer, i) => answer === 'failed' && first[i] === victim).length;
+      assert.equal(failed, victimHeld, "the killed worker's connections broke");
+      second.forEach((answer, i) => {
+        if (first[i] !== victim) assert.equal(answer, first[i], 'every other connection is served by its worker');
+      });
+    } finally {
+      connections.forEach((c) => c.close());
+    }
+    assert.deepEqual(await s.stop(), { code: 0, signal: null });
   });
 
   it('answers the liveness and readiness paths itself: 200, and 503 for readiness from a stopping worker', async () => {

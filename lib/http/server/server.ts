@@ -5,7 +5,8 @@
 import { ClosedError } from '../../io/errors';
 import type { SocketAddress } from '../../net/address';
 import { listen } from '../../net/convenience';
-import { serve as acceptLoop } from '../../net/serve';
+import type { AcceptBalance } from '../../net/accept-balance';
+import { serve as acceptLoop, type ServeOptions as AcceptOptions } from '../../net/serve';
 import type { GreenSocket } from '../../net/socket';
 import { wrapTls } from '../../net/tls';
 import { createTlsContext, TlsContext, type TlsContextOptions } from '../../net/tls-context';
@@ -28,6 +29,11 @@ export interface HttpServeOptions {
   backlog?: number;
   /** Connections served at once; more wait in the backlog. Default 1000. */
   concurrency?: number;
+  /**
+   * Take turns with other processes serving the same listening socket, so that connections spread evenly over
+   * them (`verdant serve` gives its workers one). Default: none.
+   */
+  balance?: AcceptBalance;
   /** Serve HTTPS: a TLS context (serverSide) or the options to make one. */
   tls?: TlsContext | TlsContextOptions;
   /** Limits on request heads (414 and 431 beyond). */
@@ -96,7 +102,7 @@ export class HttpServer {
   #changed: Event<void> | null = null;
 
   /** @internal Use {@link serve}. */
-  constructor(listener: GreenSocket, ctx: ServerContext, concurrency: number, tls: TlsContext | null) {
+  constructor(listener: GreenSocket, ctx: ServerContext, accepting: AcceptOptions, tls: TlsContext | null) {
     this.#listener = listener;
     this.#ctx = ctx;
     this.address = listener.getSockName();
@@ -109,7 +115,7 @@ export class HttpServer {
         acceptLoop(listener, (conn, peer) => {
           const sock = tls === null ? conn : wrapTls(conn, { serverSide: true, context: tls });
           serveConnection(sock, peer, ctx);
-        }, { concurrency, onError: (error) => ctx.errorLog(error, null) });
+        }, { ...accepting, onError: (error) => ctx.errorLog(error, null) });
       } finally {
         this.#stopped.send();
       }
@@ -217,5 +223,5 @@ export function serve(handler: Handler, options: HttpServeOptions = {}): HttpSer
   if (options.fastResponse ?? true) installFastResponse();
   const listener = options.sock ?? listen([options.host ?? '0.0.0.0', options.port ?? 8080], { backlog: options.backlog ?? 1024 });
   if (listener.closed) throw new ClosedError('serve', false);
-  return new HttpServer(listener, ctx, concurrency, tls);
+  return new HttpServer(listener, ctx, { concurrency, balance: options.balance }, tls);
 }
