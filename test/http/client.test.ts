@@ -449,7 +449,7 @@ describe('http client: redirects', () => {
       }
     }));
 
-  it('drops Authorization and Cookie when redirected to another origin, keeps them on the same one', () =>
+  it('sends only the safe headers to another origin: credentials and custom headers stay behind unless asked for', () =>
     spawn(() => {
       const other = nodeServer(echo);
       const s = nodeServer((req, res) => {
@@ -459,20 +459,74 @@ describe('http client: redirects', () => {
         res.end();
       });
       try {
-        const headers = { Authorization: 'Bearer secret', Cookie: 'id=1', 'X-Keep': 'yes' };
+        const headers = { Authorization: 'Bearer secret', Cookie: 'id=1', 'X-Api-Key': 'k1', Accept: 'application/json', 'User-Agent': 'test' };
         const same = http.get(`${s.base}/start`, { headers }).json<any>();
         assert.equal(same.headers.authorization, 'Bearer secret');
+        assert.equal(same.headers['x-api-key'], 'k1', 'the same origin gets everything');
         const away = http.get(`${s.base}/away`, { headers }).json<any>();
         assert.equal(away.url, '/landed');
         assert.equal(away.headers.authorization, undefined);
         assert.equal(away.headers.cookie, undefined);
-        assert.equal(away.headers['x-keep'], 'yes');
+        assert.equal(away.headers['x-api-key'], undefined, 'a custom header may be a credential too');
+        assert.equal(away.headers.accept, 'application/json');
+        assert.equal(away.headers['user-agent'], 'test');
         assert.equal(away.headers.host, other.base.slice('http://'.length));
+        const named = http.get(`${s.base}/away`, { headers, crossOriginHeaders: ['X-API-KEY'] }).json<any>();
+        assert.equal(named.headers['x-api-key'], 'k1');
+        assert.equal(named.headers.authorization, undefined);
+        const all = http.get(`${s.base}/away`, { headers, crossOriginHeaders: 'all' }).json<any>();
+        assert.equal(all.headers.authorization, 'Bearer secret');
+        assert.equal(all.headers.host, other.base.slice('http://'.length), 'Host never follows');
+        assert.throws(() => http.get(`${s.base}/away`, { crossOriginHeaders: 'some' as 'all' }), /crossOriginHeaders is 'safe', 'all' or a list/);
+        assert.throws(() => http.get(`${s.base}/away`, { allowInsecureRedirect: 1 as unknown as boolean }), /allowInsecureRedirect must be a boolean/);
       } finally {
         s.close();
         other.close();
       }
     }));
+
+  it('refuses a redirect from https: to http: with an InsecureRedirectError, and follows it when allowed', async () => {
+    const fixtures = makeTlsFixtures();
+    const seen: string[] = [];
+    const plain = nodeHttp.createServer((req, res) => {
+      seen.push(`${req.url} ${req.headers['x-api-key'] ?? '-'}`);
+      res.end('plain');
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const plainBase = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+    const secure = nodeHttps.createServer({ cert: fixtures.localhost.cert, key: fixtures.localhost.key }, (req, res) => {
+      res.statusCode = 302;
+      res.setHeader('Location', `${plainBase}/downgraded`);
+      res.end();
+    });
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    const secureBase = `https://localhost:${(secure.address() as AddressInfo).port}`;
+    try {
+      await spawn(() => {
+        const pool = new http.ConnectionPool({ tls: { ca: fixtures.ca } });
+        try {
+          const headers = { 'X-Api-Key': 'k1' };
+          assert.throws(
+            () => http.get(`${secureBase}/start`, { pool, headers, timeout: 10 }),
+            (e: unknown) => e instanceof http.InsecureRedirectError && e instanceof http.RedirectError && e.status === 302 &&
+              e.location === `${plainBase}/downgraded` && /from https: to http:.*allowInsecureRedirect: true/.test(e.message),
+          );
+          assert.deepEqual(seen, [], 'nothing reached the plain server');
+          const followed = http.get(`${secureBase}/start`, { pool, headers, timeout: 10, allowInsecureRedirect: true });
+          assert.equal(followed.text(), 'plain');
+          assert.deepEqual(seen, ['/downgraded -'], 'allowed, it still keeps the key from the other origin');
+        } finally {
+          pool.close();
+        }
+      });
+    } finally {
+      secure.closeAllConnections();
+      secure.close();
+      plain.closeAllConnections();
+      plain.close();
+      removeTlsFixtures(fixtures);
+    }
+  });
 });
 
 describe('http client: connection pool', () => {

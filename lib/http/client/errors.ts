@@ -48,6 +48,16 @@ export class RedirectError extends HttpError {
   }
 }
 
+/**
+ * A redirect from https: to http: was refused: following it would send the request, its headers and its body
+ * unencrypted. The `request` option `allowInsecureRedirect: true` follows such redirects.
+ */
+export class InsecureRedirectError extends RedirectError {
+  constructor(url: string, status: number, location: string) {
+    super(url, status, location, 'it leads from https: to http:, where the request would travel unencrypted (allowInsecureRedirect: true follows it)');
+  }
+}
+
 /** Thrown by `Response.raiseForStatus()` for a 4xx or 5xx status (never by `request` itself). */
 export class HttpStatusError extends HttpError {
   readonly status: number;

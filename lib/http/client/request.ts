@@ -9,7 +9,7 @@ import { RedirectError, TooManyRedirectsError } from './errors';
 import { type Outgoing, exchange } from './exchange';
 import { type HeadersInput, hasHeader, headerList } from './headers';
 import { ConnectionPool } from './pool';
-import { REDIRECT_STATUSES, redirectRequest } from './redirect';
+import { REDIRECT_STATUSES, type RedirectPolicy, redirectRequest } from './redirect';
 import { type RequestBody, prepareBody } from './request-body';
 import type { Response } from './response';
 import { parseTarget, publicHref } from './target';
@@ -36,6 +36,20 @@ export interface RequestOptions {
   redirect?: 'follow' | 'manual' | 'error';
   /** Redirects followed at most before a TooManyRedirectsError; default 10. */
   maxRedirects?: number;
+  /**
+   * Follow a redirect from https: to http:. Default false: such a redirect throws an InsecureRedirectError, since
+   * the request, its headers and its body would cross the network unencrypted.
+   */
+  allowInsecureRedirect?: boolean;
+  /**
+   * Which of the headers given here follow a redirect to another origin (scheme, host or port differ). 'safe'
+   * (the default): only those that say nothing about the caller (Accept, Accept-Encoding, Accept-Language,
+   * Cache-Control, Content-Type and the other body headers, Pragma, Range, User-Agent); credentials (Authorization,
+   * Cookie, Proxy-Authorization) and every other header (an X-Api-Key) stay with the origin they were meant for.
+   * A list of names: those too. 'all': every header, credentials included (curl's --location-trusted). Host
+   * never follows.
+   */
+  crossOriginHeaders?: 'safe' | 'all' | readonly string[];
   /** The pool whose connections to use; default {@link globalPool}. */
   pool?: ConnectionPool;
 }
@@ -55,7 +69,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * # Errors
  * TypeError for bad arguments; the socket's I/O errors for network failures (ConnectionRefusedError,
  * SocketTimeoutError, DnsError, ConnectionResetError when the server hangs up without answering);
- * HttpProtocolError for a malformed response; TooManyRedirectsError and RedirectError from redirects. A 4xx or
+ * HttpProtocolError for a malformed response; TooManyRedirectsError, RedirectError and InsecureRedirectError (https:
+ * to http:) from redirects. A 4xx or
  * 5xx status is a response, not an error (see `raiseForStatus()`).
  *
  * Switch point: always. Needs a green thread.
@@ -73,6 +88,7 @@ export function request(url: string | URL, options: RequestOptions = {}): Respon
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new RangeError(`maxRedirects must be an integer >= 0, not ${maxRedirects}`);
   const pool = options.pool ?? globalPool;
   if (!(pool instanceof ConnectionPool)) throw new TypeError('pool must be a ConnectionPool');
+  const policy = redirectPolicy(options);
 
   let headers = headerList(options.headers);
   let bodyInput = options.body;
@@ -92,7 +108,7 @@ export function request(url: string | URL, options: RequestOptions = {}): Respon
     let next: Outgoing;
     try {
       if (mode === 'error') throw new RedirectError(response.url, response.status, location, "the request said redirect: 'error'");
-      next = redirectRequest(out, response.status, location);
+      next = redirectRequest(out, response.status, location, policy);
       if (chain.length > maxRedirects) throw new TooManyRedirectsError([...chain, publicHref(next.target.url)], maxRedirects);
     } catch (error) {
       response.close();
@@ -108,6 +124,17 @@ export function request(url: string | URL, options: RequestOptions = {}): Respon
 /** `request(url, { ...options, method: 'GET' })`. */
 export function get(url: string | URL, options: Omit<RequestOptions, 'method' | 'body' | 'json'> = {}): Response {
   return request(url, { ...options, method: 'GET' });
+}
+
+function redirectPolicy(options: RequestOptions): RedirectPolicy {
+  const allowInsecureRedirect = options.allowInsecureRedirect ?? false;
+  if (typeof allowInsecureRedirect !== 'boolean') throw new TypeError(`allowInsecureRedirect must be a boolean, not ${typeof allowInsecureRedirect}`);
+  const keep = options.crossOriginHeaders ?? 'safe';
+  if (keep === 'safe' || keep === 'all') return { allowInsecureRedirect, crossOriginHeaders: keep };
+  if (!Array.isArray(keep) || !keep.every((name) => typeof name === 'string')) {
+    throw new TypeError(`crossOriginHeaders is 'safe', 'all' or a list of header names, not ${JSON.stringify(keep)}`);
+  }
+  return { allowInsecureRedirect, crossOriginHeaders: new Set(keep.map((name) => name.toLowerCase())) };
 }
 
 function checkMethod(method: unknown): string {
