@@ -529,6 +529,71 @@ describe('http client: redirects', () => {
   });
 });
 
+describe('http client: body limits', () => {
+  const MiB = 1024 * 1024;
+
+  /** A hostile server: after the head, chunk after chunk of 64 KiB, forever (until the client goes away). */
+  function endlessServer(): RawServer {
+    const chunk = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 'x'), Buffer.from('\r\n')]);
+    return rawServer((conn) => {
+      readRequestHead(conn.makefile('rb'));
+      conn.sendAll('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      try {
+        for (;;) conn.sendAll(chunk);
+      } catch {
+        // The client closed: what a limit does.
+      }
+    });
+  }
+
+  it('stops a whole-body read of an endless body at maxBodySize with a ResponseTooLargeError, holding no more than that', () =>
+    spawn(() => {
+      const s = endlessServer();
+      try {
+        assert.throws(() => http.get(s.base, { maxBodySize: 4 * MiB }).text(), (e: unknown) =>
+          e instanceof http.ResponseTooLargeError && e.limit === 4 * MiB && e.declaredLength === null &&
+          /larger than maxBodySize \(4194304 bytes.*iterate over the response/.test(e.message));
+        // The default limit (64 MiB) holds too: memory grows by about that, and not without end (before the
+        // limit, the client went from 0.5 to 3.1 GB in 10 s and kept growing).
+        global.gc?.();
+        const before = process.memoryUsage().rss;
+        assert.throws(() => http.get(s.base).buffer(), (e: unknown) => e instanceof http.ResponseTooLargeError && e.limit === 64 * MiB);
+        const grown = (process.memoryUsage().rss - before) / MiB;
+        assert.ok(grown < 200, `RSS grew by ${grown.toFixed(0)} MiB`);
+      } finally {
+        s.close();
+      }
+    }));
+
+  it('refuses a declared Content-Length over the limit before reading, and reads any size piece by piece', () =>
+    spawn(() => {
+      let sent = 0;
+      const s = rawServer((conn) => {
+        const file = conn.makefile('rb');
+        while (readRequestHead(file) !== null) {
+          conn.sendAll(`HTTP/1.1 200 OK\r\nContent-Length: ${3 * MiB}\r\n\r\n`);
+          const piece = Buffer.alloc(MiB, 'y');
+          for (let i = 0; i < 3; i++) {
+            conn.sendAll(piece);
+            sent += piece.length;
+          }
+        }
+      });
+      try {
+        assert.throws(() => http.get(s.base, { maxBodySize: MiB }).json(), (e: unknown) =>
+          e instanceof http.ResponseTooLargeError && e.declaredLength === 3 * MiB && /Content-Length 3145728/.test(e.message));
+        let read = 0;
+        for (const piece of http.get(s.base, { maxBodySize: MiB })) read += piece.length;
+        assert.equal(read, 3 * MiB, 'iteration is not limited');
+        assert.equal(http.get(s.base, { maxBodySize: null }).buffer().length, 3 * MiB, 'null: no limit');
+        assert.equal(http.get(s.base, { maxBodySize: 3 * MiB }).buffer().length, 3 * MiB, 'exactly the limit is fine');
+        assert.throws(() => http.get(s.base, { maxBodySize: -1 }), /maxBodySize must be an integer >= 0 or null, not -1/);
+      } finally {
+        s.close();
+      }
+    }));
+});
+
 describe('http client: connection pool', () => {
   it('reuses one connection for sequential requests (keep-alive)', () =>
     spawn(() => {

@@ -58,6 +58,26 @@ export class InsecureRedirectError extends RedirectError {
   }
 }
 
+/**
+ * A response body read whole (`text()`, `json()`, `buffer()`, `arrayBuffer()`) is larger than the request's
+ * `maxBodySize`: the connection is closed and nothing more is read. Iterating over the response reads a body of
+ * any size piece by piece.
+ */
+export class ResponseTooLargeError extends HttpError {
+  /** The limit, in bytes. */
+  readonly limit: number;
+  /** The length the server declared (Content-Length), or null when it did not say and sent more than the limit. */
+  readonly declaredLength: number | null;
+
+  constructor(url: string, limit: number, declaredLength: number | null) {
+    const what = declaredLength === null ? 'more than that' : `Content-Length ${declaredLength}`;
+    super(url, `${url}: the response body is larger than maxBodySize (${limit} bytes; the server sent ${what}): ` +
+      'iterate over the response to read it piece by piece, or raise maxBodySize');
+    this.limit = limit;
+    this.declaredLength = declaredLength;
+  }
+}
+
 /** Thrown by `Response.raiseForStatus()` for a 4xx or 5xx status (never by `request` itself). */
 export class HttpStatusError extends HttpError {
   readonly status: number;

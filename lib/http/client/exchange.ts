@@ -29,11 +29,11 @@ const FRAMING = new Set(['content-length', 'transfer-encoding']);
 
 /**
  * Sends `out` through `pool` and returns the response once its head has arrived (1xx responses skipped).
- * `redirected` is passed on to the Response.
+ * `redirected` and `maxBodySize` are passed on to the Response.
  *
  * Switch point: always.
  */
-export function exchange(pool: ConnectionPool, out: Outgoing, timeout: number | null, redirected: boolean): Response {
+export function exchange(pool: ConnectionPool, out: Outgoing, timeout: number | null, redirected: boolean, maxBodySize: number): Response {
   const url = publicHref(out.target.url);
   const { text, chunked, closes } = requestHead(out);
   const repeatable = IDEMPOTENT.has(out.method) && out.body.kind !== 'stream';
@@ -52,7 +52,9 @@ export function exchange(pool: ConnectionPool, out: Outgoing, timeout: number | 
       }
       connection.noteKeepAlive(head.headers.get('keep-alive'));
       const framing = frameBody(head, out.method, connection.reader, url, closes);
-      return new Response({ head, url, redirected, body: framing.body, reusable: framing.reusable, empty: framing.length === 0, lease });
+      return new Response({
+        head, url, redirected, body: framing.body, reusable: framing.reusable, empty: framing.length === 0, length: framing.length ?? -1, maxBodySize, lease,
+      });
     } catch (error) {
       lease.release(false);
       const stale =

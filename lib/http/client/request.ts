@@ -52,10 +52,19 @@ export interface RequestOptions {
   crossOriginHeaders?: 'safe' | 'all' | readonly string[];
   /** The pool whose connections to use; default {@link globalPool}. */
   pool?: ConnectionPool;
+  /**
+   * The largest body `text()`, `json()`, `buffer()` and `arrayBuffer()` gather, in bytes; a larger one is a
+   * ResponseTooLargeError, so that a server cannot make the client buffer without end. Default 64 MiB; `null`:
+   * no limit. Iterating over the response reads a body of any size piece by piece.
+   */
+  maxBodySize?: number | null;
 }
 
 /** The pool requests use unless given another: keep-alive connections shared by the whole program. */
 export const globalPool = new ConnectionPool();
+
+/** Bytes a whole-body read gathers at most unless `maxBodySize` says otherwise (the server's default too). */
+export const DEFAULT_MAX_BODY_SIZE = 64 * 1024 * 1024;
 
 const STANDARD_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -89,6 +98,10 @@ export function request(url: string | URL, options: RequestOptions = {}): Respon
   const pool = options.pool ?? globalPool;
   if (!(pool instanceof ConnectionPool)) throw new TypeError('pool must be a ConnectionPool');
   const policy = redirectPolicy(options);
+  const maxBodySize = options.maxBodySize === null ? Infinity : options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+  if (maxBodySize !== Infinity && (!Number.isSafeInteger(maxBodySize) || maxBodySize < 0)) {
+    throw new RangeError(`maxBodySize must be an integer >= 0 or null, not ${String(options.maxBodySize)}`);
+  }
 
   let headers = headerList(options.headers);
   let bodyInput = options.body;
@@ -100,7 +113,7 @@ export function request(url: string | URL, options: RequestOptions = {}): Respon
   let out: Outgoing = { target: parseTarget(url), method, headers, body: prepareBody(bodyInput) };
   const chain = [publicHref(out.target.url)];
   for (;;) {
-    const response = exchange(pool, out, timeout, chain.length > 1);
+    const response = exchange(pool, out, timeout, chain.length > 1, maxBodySize);
     if (mode === 'manual' || !REDIRECT_STATUSES.has(response.status)) return response;
     const location = response.headers.get('location');
     // A 3xx without a Location is a final response (RFC 9110 §15.4).

@@ -5,7 +5,7 @@
  * pool, if the server lets it be reused; a response dropped half read closes it.
  */
 import type { BodyReader } from './response-body';
-import { HttpError, HttpStatusError } from './errors';
+import { HttpError, HttpStatusError, ResponseTooLargeError } from './errors';
 import type { Lease } from './pool';
 import type { ResponseHead } from './response-head';
 
@@ -25,6 +25,10 @@ export interface ResponseInit {
   readonly reusable: boolean;
   /** True when the framing says there is no body at all. */
   readonly empty: boolean;
+  /** The body's declared length (Content-Length), or -1. */
+  readonly length: number;
+  /** The most bytes a whole-body read may gather (Infinity: no limit). */
+  readonly maxBodySize: number;
   readonly lease: Lease;
 }
 
@@ -42,6 +46,8 @@ export class Response implements Iterable<Buffer> {
   #reusable: boolean;
   #lease: Lease | null;
   #used = false;
+  readonly #length: number;
+  readonly #maxBodySize: number;
 
   /** @internal Made by `request`. */
   constructor(init: ResponseInit) {
@@ -54,6 +60,8 @@ export class Response implements Iterable<Buffer> {
     this.#body = init.body;
     this.#reusable = init.reusable;
     this.#lease = init.lease;
+    this.#length = init.length;
+    this.#maxBodySize = init.maxBodySize;
     abandoned.register(this, init.lease, this);
     // No body (HEAD, 204, 304, Content-Length: 0): the connection is free at once.
     if (init.empty) this.#finish(init.reusable);
@@ -87,14 +95,23 @@ export class Response implements Iterable<Buffer> {
     }
   }
 
-  /** The whole body. Switch point: until it has all arrived. */
+  /**
+   * The whole body. A body larger than the request's `maxBodySize` (64 MiB by default) is a
+   * {@link ResponseTooLargeError}, thrown before reading when the Content-Length says so, else as soon as the
+   * limit is passed: iterate over the response to read a larger one piece by piece.
+   *
+   * Switch point: until it has all arrived.
+   */
   buffer(): Buffer {
     this.#use('read');
+    const limit = this.#maxBodySize;
+    if (this.#length > limit) this.#tooLarge(this.#length);
     const pieces: Buffer[] = [];
     let total = 0;
     for (let piece = this.#next(); piece !== null; piece = this.#next()) {
-      pieces.push(piece);
       total += piece.length;
+      if (total > limit) this.#tooLarge(null);
+      pieces.push(piece);
     }
     return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, total);
   }
@@ -105,7 +122,7 @@ export class Response implements Iterable<Buffer> {
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
-  /** The whole body decoded as UTF-8 (as `fetch` does, whatever the charset says). */
+  /** The whole body decoded as UTF-8 (as `fetch` does, whatever the charset says); limited as {@link buffer}. */
   text(): string {
     return new TextDecoder().decode(this.buffer());
   }
@@ -159,6 +176,11 @@ export class Response implements Iterable<Buffer> {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  #tooLarge(declared: number | null): never {
+    this.close();
+    throw new ResponseTooLargeError(this.url, this.#maxBodySize, declared);
   }
 
   #use(what: string): void {
