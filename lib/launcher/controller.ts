@@ -32,6 +32,7 @@ import { listen } from '../net/convenience';
 import type { GreenSocket } from '../net/socket';
 import { activatedSocket } from './activation';
 import { WorkerSlots } from './balance';
+import { type StatusServer, startStatusServer } from './status-server';
 import { ListenError } from './errors';
 import type { ServeConfig } from './options';
 import { removePidFile, writePidFile } from './pidfile';
@@ -82,6 +83,7 @@ export class Controller {
   readonly #startedAt = performance.now();
   #listener: GreenSocket | null = null;
   #slots: WorkerSlots | null = null;
+  #statusServer: StatusServer | null = null;
   #generation = 1;
   /** The generation whose "ready" line was printed. */
   #announced = 0;
@@ -127,9 +129,13 @@ export class Controller {
       }
     }
     try {
+      if (this.#config.statusListen !== null) {
+        this.#statusServer = await startStatusServer(this.#config.statusListen, this.#config.statusPath, () => this.status());
+      }
       if (this.#config.pidFile !== null) writePidFile(this.#config.pidFile);
     } catch (error) {
       this.#listener.close();
+      this.#statusServer?.close();
       throw error;
     }
     try {
@@ -153,6 +159,7 @@ export class Controller {
       `listening on ${url}${activated ? ' (socket activation)' : ''} ` +
         `(controller pid ${process.pid}, ${this.#config.processes} worker${this.#config.processes === 1 ? '' : 's'})`,
     );
+    if (this.#statusServer !== null) this.#log(`status on ${this.#statusServer.url}`);
     this.#reconcile();
     return await done;
   }
@@ -187,7 +194,7 @@ export class Controller {
     if (this.#workers.size === 0) this.#finish(0);
   }
 
-  /** The status document, as the status path answers it. */
+  /** The status document, as the status socket answers it. */
   status(): StatusDocument {
     const views = [...this.#workers.values()].map((w) => ({
       ...w,
@@ -208,6 +215,7 @@ export class Controller {
     this.#finished = null;
     for (const [signal, handler] of this.#signalHandlers) process.off(signal, handler);
     this.#listener?.close();
+    this.#statusServer?.close();
     this.#slots?.close();
     if (this.#config.pidFile !== null) removePidFile(this.#config.pidFile);
     this.#log(code === 0 ? 'stopped' : 'stopped by force');
@@ -221,7 +229,6 @@ export class Controller {
       generation: this.#generation,
       concurrency: c.concurrency,
       accessLog: c.accessLog,
-      statusPath: c.statusPath,
       livePath: c.livePath,
       readyPath: c.readyPath,
       tls: c.tls,
@@ -291,10 +298,6 @@ export class Controller {
         return;
       case 'failed':
         w.failure = message.error;
-        return;
-      case 'status-request':
-        w.stats = { requests: message.requests, rss: message.rss, connections: message.connections };
-        this.#send(w, { type: 'status', id: message.id, status: this.status() });
         return;
     }
   }

@@ -25,8 +25,13 @@ export interface ServeConfig {
   accessLog: string | null;
   /** File the controller writes its pid to, and removes at exit; null: none. */
   pidFile: string | null;
-  /** Path answered by the workers with the status JSON, without calling the app; null: none. */
-  statusPath: string | null;
+  /**
+   * Where the controller serves the status JSON, on a socket of its own (never the app's): null for nowhere. The
+   * host is 127.0.0.1 unless given, so that pids, memory and request counts stay on the machine.
+   */
+  statusListen: { host: string; port: number } | null;
+  /** The path of the status JSON on that socket. Default /status. */
+  statusPath: string;
   /** Answered 200 by any worker that is running (a liveness probe). */
   livePath: string | null;
   /** Answered 200 by a worker taking requests, 503 by one that is stopping (a readiness probe). */
@@ -60,7 +65,9 @@ export const SERVE_USAGE = `usage: verdant serve <app.js> [flags]
   --threads N            tpool size of each worker
   --access-log FILE|-    access log to a file, or to stdout with -
   --pid-file FILE        write the controller's pid there
-  --status-path PATH     answer PATH with the status JSON (e.g. /_verdant/status)
+  --status-listen [HOST:]PORT
+                         serve the status JSON on its own socket (HOST default 127.0.0.1)
+  --status-path PATH     its path there (default /status)
   --live-path PATH       answer PATH with 200 from any running worker (a liveness probe, e.g. /livez)
   --ready-path PATH      answer PATH with 200, or 503 from a stopping worker (a readiness probe, e.g. /readyz)
   --max-requests N       recycle a worker after N requests
@@ -94,6 +101,7 @@ const FLAGS = {
   threads: { kind: 'integer', min: 1, max: 1024, minIncluded: true },
   'access-log': { kind: 'text' },
   'pid-file': { kind: 'text' },
+  'status-listen': { kind: 'text' },
   'status-path': { kind: 'text' },
   'live-path': { kind: 'text' },
   'ready-path': { kind: 'text' },
@@ -144,7 +152,8 @@ function convert(name: FlagName, text: string, cwd: string): string | number {
  *
  * # Errors
  * {@link UsageError} for an unknown flag, a missing or malformed value, a flag given twice, a missing app file
- * (or a second one), `--tls-cert` without `--tls-key` (or the reverse), a status path not starting with `/`.
+ * (or a second one), `--tls-cert` without `--tls-key` (or the reverse), a status path not starting with `/` or
+ * given without `--status-listen`.
  */
 export function parseServeArgs(argv: readonly string[], cwd: string = process.cwd()): ParsedServeArgs {
   const values: Values = {};
@@ -198,11 +207,14 @@ function toConfig(appArg: string, values: Values, cwd: string): ServeConfig {
     if (value !== null && !value.startsWith('/')) throw new UsageError(`--${name} must start with /, not ${JSON.stringify(value)}`);
     return value;
   };
+  const statusListen = listenAddress(values['status-listen'] as string | undefined);
   const statusPath = urlPath('status-path');
+  if (statusPath !== null && statusListen === null) {
+    throw new UsageError("--status-path needs --status-listen: the status is served on a socket of its own, not on the app's");
+  }
   const livePath = urlPath('live-path');
   const readyPath = urlPath('ready-path');
-  const paths = [statusPath, livePath, readyPath].filter((p) => p !== null);
-  if (new Set(paths).size !== paths.length) throw new UsageError('--status-path, --live-path and --ready-path must differ');
+  if (livePath !== null && livePath === readyPath) throw new UsageError('--live-path and --ready-path must differ');
   const cert = values['tls-cert'] as string | undefined;
   const key = values['tls-key'] as string | undefined;
   if ((cert === undefined) !== (key === undefined)) {
@@ -220,7 +232,8 @@ function toConfig(appArg: string, values: Values, cwd: string): ServeConfig {
     threads: number('threads'),
     accessLog: accessLog === null || accessLog === '-' ? accessLog : path.resolve(cwd, accessLog),
     pidFile: pidFile === null ? null : path.resolve(cwd, pidFile),
-    statusPath,
+    statusListen,
+    statusPath: statusPath ?? '/status',
     livePath,
     readyPath,
     maxRequests: number('max-requests'),
@@ -230,6 +243,18 @@ function toConfig(appArg: string, values: Values, cwd: string): ServeConfig {
     reload: values.reload === true,
     tls: cert === undefined || key === undefined ? null : { cert, key },
   };
+}
+
+/** `--status-listen`: "PORT", "HOST:PORT" or "[IPv6]:PORT"; the host defaults to loopback. */
+function listenAddress(text: string | undefined): { host: string; port: number } | null {
+  if (text === undefined) return null;
+  const match = /^(?:(\[[^\]]+\]|[^:]+):)?(\d{1,5})$/.exec(text);
+  const port = match === null ? NaN : Number(match[2]);
+  if (match === null || port > 65535) {
+    throw new UsageError(`--status-listen is PORT or HOST:PORT (e.g. 9100 or 127.0.0.1:9100), not ${JSON.stringify(text)}`);
+  }
+  const host = match[1] === undefined ? '127.0.0.1' : match[1].replace(/^\[(.*)\]$/, '$1');
+  return { host, port };
 }
 
 function defaultProcesses(): number {

@@ -3,13 +3,10 @@
  * messages), and the configuration a worker is started with.
  *
  * Worker → controller: `ready` once it serves; `stats` every second (and at once when it reaches
- * `maxRequests`); `failed` when it cannot start, because the app does not load say (then it exits);
- * `status-request` when a client asks for the status path. Controller → worker: `stop` (drain and exit);
- * `status` (the answer to a request).
+ * `maxRequests`); `failed` when it cannot start, because the app does not load say (then it exits).
+ * Controller → worker: `stop` (drain and exit).
  * @internal
  */
-import type { StatusDocument } from './status';
-
 /** The environment variable a worker finds its {@link WorkerConfig} in (JSON), removed before the app loads. */
 export const WORKER_CONFIG_ENV = 'VERDANT_LAUNCHER_WORKER';
 
@@ -28,7 +25,6 @@ export interface WorkerConfig {
   concurrency: number;
   /** '-' for stdout, an absolute file, or null. */
   accessLog: string | null;
-  statusPath: string | null;
   livePath: string | null;
   readyPath: string | null;
   tls: { cert: string; key: string } | null;
@@ -55,12 +51,9 @@ export interface WorkerStats {
 export type WorkerMessage =
   | { type: 'ready' }
   | ({ type: 'stats' } & WorkerStats)
-  | { type: 'failed'; error: string }
-  | ({ type: 'status-request'; id: number } & WorkerStats);
+  | { type: 'failed'; error: string };
 
-export type ControllerMessage =
-  | { type: 'stop' }
-  | { type: 'status'; id: number; status: StatusDocument };
+export type ControllerMessage = { type: 'stop' };
 
 /** A message from the other side, checked for shape (anything else on the channel is ignored). */
 export function isMessage<T extends { type: string }>(value: unknown): value is T {

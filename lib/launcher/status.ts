@@ -1,7 +1,6 @@
 /**
- * The status document: what `--status-path` answers. The controller builds it from what each worker last
- * reported (the asking worker's own figures are fresh: they come with the request); the worker sends it back
- * to the client as JSON, without calling the app.
+ * The status document: what the controller's status socket (`--status-listen`, `--status-path`) answers. The
+ * controller builds it from what each worker last reported (every second).
  */
 import type { WorkerStats } from './protocol';
 

@@ -14,7 +14,6 @@ import { GreenSocket } from '../net/socket';
 import { wait } from '../runtime/promise';
 import { run } from '../runtime/run';
 import { Event } from '../sync/event';
-import { withTimeout } from '../time/timeout';
 import { loadApp } from './app';
 import { BALANCE_FD } from './balance';
 import {
@@ -27,15 +26,12 @@ import {
   type WorkerMessage,
   type WorkerStats,
 } from './protocol';
-import type { StatusDocument } from './status';
 
 /**
  * Seconds a keep-alive connection may stay idle; also the grace a draining worker gives idle connections to
  * send one last request, so that a reload closes no idle connection sooner than the server would have anyway.
  */
 const KEEP_ALIVE_TIMEOUT = 5;
-/** Seconds to wait for the controller's answer to a status request. */
-const STATUS_TIMEOUT = 2;
 
 function send(message: WorkerMessage, then?: () => void): void {
   if (process.send === undefined || !process.connected) {
@@ -80,7 +76,6 @@ export function runWorker(): void {
   const requestStop = () => {
     if (!stopRequested.ready()) stopRequested.send();
   };
-  const pendingStatus = new Map<number, (status: StatusDocument) => void>();
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
   process.on('SIGTERM', requestStop);
@@ -88,12 +83,11 @@ export function runWorker(): void {
   process.on('message', (message: unknown) => {
     if (!isMessage<ControllerMessage>(message)) return;
     if (message.type === 'stop') requestStop();
-    else if (message.type === 'status') pendingStatus.get(message.id)?.(message.status);
   });
-  run(() => serveApp(config, stopRequested, pendingStatus));
+  run(() => serveApp(config, stopRequested));
 }
 
-function serveApp(config: WorkerConfig, stopRequested: Event<void>, pendingStatus: Map<number, (s: StatusDocument) => void>): void {
+function serveApp(config: WorkerConfig, stopRequested: Event<void>): void {
   let requests = 0;
   let server: ReturnType<typeof serve> | null = null;
   const stats = (): WorkerStats => ({ requests, rss: process.memoryUsage.rss(), connections: server?.connections ?? 0 });
@@ -108,8 +102,7 @@ function serveApp(config: WorkerConfig, stopRequested: Event<void>, pendingStatu
       if (requests === config.maxRequests) sendStats();
       return app(request, info);
     };
-    handler = config.statusPath === null ? counted : answeringStatus(counted, config.statusPath, () => askStatus(stats(), pendingStatus));
-    handler = answeringProbes(handler, config, () => stopRequested.ready());
+    handler = answeringProbes(counted, config, () => stopRequested.ready());
     accessLog = openAccessLog(config.accessLog);
     const tls = config.tls === null ? undefined : { cert: fs.readFileSync(config.tls.cert), key: fs.readFileSync(config.tls.key) };
     server = serve(handler, {
@@ -144,25 +137,6 @@ function openBalance(config: WorkerConfig): AcceptBalance | undefined {
   return new AcceptBalance(table, config.balance.slot);
 }
 
-let nextStatusId = 1;
-
-/** Asks the controller for the status document (blocks this green thread; null when it does not answer). */
-function askStatus(own: WorkerStats, pending: Map<number, (s: StatusDocument) => void>): StatusDocument | null {
-  const id = nextStatusId++;
-  try {
-    return withTimeout(
-      STATUS_TIMEOUT,
-      () => wait(new Promise<StatusDocument>((resolve) => {
-        pending.set(id, resolve);
-        send({ type: 'status-request', id, ...own });
-      })),
-      { timeoutValue: null },
-    );
-  } finally {
-    pending.delete(id);
-  }
-}
-
 /**
  * Wraps `app` so that the probe paths are answered here and never reach the app: `livePath` with 200 (this
  * worker runs and its green threads are scheduled), `readyPath` with 200, or 503 once the worker is stopping (a
@@ -180,20 +154,6 @@ function answeringProbes(app: Handler, paths: { livePath: string | null; readyPa
     const ready = pathname === livePath || !stopping();
     return new Response(`${JSON.stringify({ status: ready ? 'ok' : 'stopping', pid: process.pid })}\n`, {
       status: ready ? 200 : 503,
-      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-    });
-  };
-}
-
-/** Wraps `app` so that `statusPath` is answered with the status JSON and never reaches the app. */
-function answeringStatus(app: Handler, statusPath: string, status: () => StatusDocument | null): Handler {
-  return (request: Request, info: RequestInfo) => {
-    // The cheap test first: most URLs do not contain the path at all.
-    if (!request.url.includes(statusPath) || new URL(request.url).pathname !== statusPath) return app(request, info);
-    const document = status();
-    const body = document === null ? { error: 'the controller did not answer' } : document;
-    return new Response(`${JSON.stringify(body, null, 2)}\n`, {
-      status: document === null ? 503 : 200,
       headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
     });
   };

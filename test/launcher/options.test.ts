@@ -33,14 +33,14 @@ describe('launcher options', () => {
     assert.equal(c.concurrency, 1000);
     assert.equal(c.gracefulTimeout, 30);
     assert.deepEqual(
-      [c.threads, c.accessLog, c.pidFile, c.statusPath, c.maxRequests, c.maxAge, c.maxMemory, c.reload, c.tls],
-      [null, null, null, null, null, null, null, false, null],
+      [c.threads, c.accessLog, c.pidFile, c.statusListen, c.statusPath, c.maxRequests, c.maxAge, c.maxMemory, c.reload, c.tls],
+      [null, null, null, null, '/status', null, null, null, false, null],
     );
   });
 
   it('takes --flag value and --flag=value, before or after the app', () => {
     const c = config(['--port=0', 'app.js', '--processes', '3', '--max-age', '1.5', '--max-memory=256', '--access-log', 'logs/a.log',
-      '--pid-file', 'p.pid', '--status-path', '/_s', '--reload', '--graceful-timeout=0', '--tls-cert', 'app.js', '--tls-key', 'app.js']);
+      '--pid-file', 'p.pid', '--status-listen', '9100', '--status-path', '/_s', '--reload', '--graceful-timeout=0', '--tls-cert', 'app.js', '--tls-key', 'app.js']);
     assert.equal(c.port, 0);
     assert.equal(c.processes, 3);
     assert.equal(c.maxAge, 1.5);
@@ -48,6 +48,9 @@ describe('launcher options', () => {
     assert.equal(c.accessLog, path.join(dir, 'logs', 'a.log'));
     assert.equal(c.pidFile, path.join(dir, 'p.pid'));
     assert.equal(c.statusPath, '/_s');
+    assert.deepEqual(c.statusListen, { host: '127.0.0.1', port: 9100 }, 'loopback unless a host is given');
+    assert.deepEqual(config(['app.js', '--status-listen', '0.0.0.0:9100']).statusListen, { host: '0.0.0.0', port: 9100 });
+    assert.deepEqual(config(['app.js', '--status-listen', '[::1]:0']).statusListen, { host: '::1', port: 0 });
     assert.equal(c.reload, true);
     assert.equal(c.gracefulTimeout, 0);
     assert.deepEqual(c.tls, { cert: app, key: app });
@@ -74,6 +77,9 @@ describe('launcher options', () => {
     usage(['.'], /^the app must be a file: \.$/);
     usage(['app.js', '--tls-key', 'app.js'], /^--tls-key needs --tls-cert$/);
     usage(['app.js', '--tls-cert', 'missing.pem'], /^--tls-cert: no such file: missing\.pem$/);
-    usage(['app.js', '--status-path', 'status'], /^--status-path must start with \/, not "status"$/);
+    usage(['app.js', '--status-listen', '1', '--status-path', 'status'], /^--status-path must start with \/, not "status"$/);
+    usage(['app.js', '--status-path', '/status'], /^--status-path needs --status-listen: the status is served on a socket of its own, not on the app's$/);
+    usage(['app.js', '--status-listen', 'localhost'], /^--status-listen is PORT or HOST:PORT \(e\.g\. 9100 or 127\.0\.0\.1:9100\), not "localhost"$/);
+    usage(['app.js', '--status-listen', '70000'], /^--status-listen is PORT or HOST:PORT/);
   });
 });

@@ -52,7 +52,7 @@ describe('verdant serve: replacing workers under load', function () {
   });
 
   it('recycles workers past --max-requests (new one first, then the old one drains) without failures', async () => {
-    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--max-requests', '150', '--status-path', '/status']).ready();
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--max-requests', '150', '--status-listen', '0']).ready();
     const load = startLoad(s.port, { keepAlive: 3, fresh: 1 });
     await s.waitFor(/worker \d+ reached max-requests: starting its replacement/, 20000);
     await s.waitFor(/stopping worker \d+ \(generation 1, max-requests\)/, 20000);
@@ -67,7 +67,7 @@ describe('verdant serve: replacing workers under load', function () {
     const stopping = log.indexOf(`stopping worker ${gone} `);
     const replacementReady = log.slice(reached).search(/worker \d+ ready/) + reached;
     assert.ok(reached >= 0 && replacementReady > reached && replacementReady < stopping, log);
-    const doc = JSON.parse((await get(s.port, '/status')).body) as { generation: number; workers: { pid: number; state: string }[] };
+    const doc = JSON.parse((await get(s.statusPort, '/status')).body) as { generation: number; workers: { pid: number; state: string }[] };
     assert.equal(doc.generation, 1, 'recycling is not a reload');
     assert.ok(!doc.workers.some((w) => w.pid === Number(gone)));
     assert.deepEqual(await s.stop(), { code: 0, signal: null });

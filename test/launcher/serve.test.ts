@@ -102,8 +102,9 @@ describe('verdant serve', function () {
   const scratch = useScratchApp();
   const serve = (args: string[]) => scratch.serve(args);
 
-  it('spreads requests over its worker processes, answers the status path itself, sizes the tpool', async () => {
-    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--threads', '3', '--status-path', '/_verdant/status']).ready();
+  it('spreads requests over its worker processes, serves the status on a loopback socket of its own, sizes the tpool', async () => {
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--threads', '3', '--status-listen', '0', '--status-path', '/_verdant/status']).ready();
+    assert.match(s.stderr, new RegExp(`status on http://127\\.0\\.0\\.1:${s.statusPort}/_verdant/status\\n`), 'loopback unless told otherwise');
     // Requests that keep a worker's CPU busy for a moment, 4 at a time on fresh connections: a busy worker is
     // not accepting, so the other one takes the next connection from the shared queue.
     const pids = new Set<number>();
@@ -118,7 +119,7 @@ describe('verdant serve', function () {
     assert.deepEqual(tpool, { size: 3, uv: '3' }, '--threads sizes both pools behind tpool.execute');
 
     await sleepMs(1200); // every worker has sent its stats once
-    const status = await get(s.port, '/_verdant/status');
+    const status = await get(s.statusPort, '/_verdant/status');
     assert.equal(status.status, 200);
     assert.equal(status.headers['content-type'], 'application/json');
     const doc = JSON.parse(status.body) as {
@@ -141,9 +142,11 @@ describe('verdant serve', function () {
       assert.ok(w.requests >= 1, 'each served some of the spinning requests');
     }
     const served = doc.workers.reduce((sum, w) => sum + w.requests, 0);
-    assert.ok(served >= 5, `requests counted: ${served}; the status request is not one of them`);
-    assert.equal((await get(s.port, '/_verdant/status?x=1')).headers['content-type'], 'application/json', 'a query does not matter');
-    assert.equal((JSON.parse((await get(s.port, '/_verdant/statusx')).body) as { version: number }).version, 1, 'another path goes to the app');
+    assert.ok(served >= 5, `requests counted: ${served}`);
+    assert.equal((await get(s.statusPort, '/_verdant/status?x=1')).headers['content-type'], 'application/json', 'a query does not matter');
+    assert.equal((await get(s.statusPort, '/_verdant/statusx')).status, 404);
+    // The app's socket knows nothing of it: the path is the app's like any other.
+    assert.equal((JSON.parse((await get(s.port, '/_verdant/status')).body) as { version: number }).version, 1, 'the app answers its own socket');
 
     assert.deepEqual(await s.stop(), { code: 0, signal: null });
   });
@@ -151,9 +154,9 @@ describe('verdant serve', function () {
   it('replaces a worker that is killed, refuses a second launcher on its port or pid file, and SIGTERM drains in-flight requests, exits 0 and removes the pid file', async () => {
     const pidFile = path.join(scratch.dir, 'serve.pid');
     const log = path.join(scratch.dir, 'access.log');
-    const s = await serve([scratch.app, '--port=0', '--host=127.0.0.1', '--processes=2', `--pid-file=${pidFile}`, `--access-log=${log}`, '--status-path=/status']).ready();
+    const s = await serve([scratch.app, '--port=0', '--host=127.0.0.1', '--processes=2', `--pid-file=${pidFile}`, `--access-log=${log}`, '--status-listen=127.0.0.1:0']).ready();
     assert.equal(fs.readFileSync(pidFile, 'utf8').trim(), String(s.pid));
-    const workers = () => get(s.port, '/status').then((r) => (JSON.parse(r.body) as { workers: { pid: number; state: string }[] }).workers);
+    const workers = () => get(s.statusPort, '/status').then((r) => (JSON.parse(r.body) as { workers: { pid: number; state: string }[] }).workers);
     const before = await workers();
     assert.equal(before.length, 2);
 
@@ -248,7 +251,7 @@ describe('verdant serve', function () {
     }
     const clash = await runToEnd([scratch.app, '--live-path=/same', '--ready-path=/same']);
     assert.equal(clash.code, 2);
-    assert.match(clash.stderr, /--status-path, --live-path and --ready-path must differ/);
+    assert.match(clash.stderr, /--live-path and --ready-path must differ/);
   });
 
   it('serves the socket systemd passes (socket activation), and refuses to start with two', async () => {
@@ -273,8 +276,8 @@ describe('verdant serve', function () {
   });
 
   it('leaves no worker behind when the controller itself is killed', async () => {
-    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--status-path', '/status']).ready();
-    const doc = JSON.parse((await get(s.port, '/status')).body) as { workers: { pid: number }[] };
+    const s = await serve([scratch.app, '--port', '0', '--host', '127.0.0.1', '--processes', '2', '--status-listen', '0']).ready();
+    const doc = JSON.parse((await get(s.statusPort, '/status')).body) as { workers: { pid: number }[] };
     const pids = doc.workers.map((w) => w.pid);
     assert.equal(pids.length, 2);
     assert.ok(pids.every(isRunning));

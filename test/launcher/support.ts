@@ -51,6 +51,8 @@ export function writeApp(file: string, source: string): void {
 export class Serve {
   readonly child: ChildProcess;
   port = 0;
+  /** The status socket's port, when started with --status-listen. */
+  statusPort = 0;
   #stderr = '';
   #stdout = '';
   #waiters: (() => void)[] = [];
@@ -126,6 +128,8 @@ export class Serve {
   async ready(timeout = 15000): Promise<this> {
     const match = await this.waitFor(/listening on https?:\/\/[^\s]+:(\d+) /, timeout);
     this.port = Number(match[1]);
+    const status = /status on http:\/\/[^\s]+:(\d+)\//.exec(this.#stderr);
+    if (status !== null) this.statusPort = Number(status[1]);
     await this.waitFor(/generation 1 ready/, timeout);
     return this;
   }
