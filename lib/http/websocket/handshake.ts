@@ -4,10 +4,12 @@
  * It takes the request already parsed, from {@link readUpgradeRequest} or from an HTTP server's own parser.
  */
 import { createHash } from 'node:crypto';
+import { TlsSocket } from '../../net/tls';
 import { type DeflateAgreement, type PerMessageDeflateOptions, acceptOffer, checkDeflateOptions } from './deflate';
 import { parseExtensions } from './extensions';
 import type { ByteStream } from './frame-reader';
 import { type UpgradeRequest, rejectRequest } from './head';
+import { crossOriginReason, isSameOrigin } from './origin';
 import { WebSocket, type WebSocketOptions } from './websocket';
 
 /** The GUID every accept key is derived with (§1.3). */
@@ -23,8 +25,18 @@ export function acceptKey(key: string): string {
 export interface AcceptOptions extends WebSocketOptions {
   /**
    * Which pages may connect, by their Origin header: a list of origins ("https://example.com", compared without
-   * regard to case), or a function of the Origin (null when absent) that says yes or no. A browser always sends
-   * Origin; with a list, a request without one is refused too. Refusals are 403s. Default: any origin.
+   * regard to case), or a function of the Origin (null when absent, the string "null" for an opaque origin) that
+   * says yes or no. A browser always sends Origin; with a list, a request without one is refused too. Refusals
+   * are 403s.
+   *
+   * Default (no `origins`): same-origin only, against cross-site WebSocket hijacking (a page on another site
+   * opening a socket that carries the user's cookies). An Origin must match the request's Host (scheme and host
+   * without regard to case, default ports normalised; the scheme is compared only when the connection is TLS,
+   * since a plain one may be behind a TLS-terminating proxy), and `Origin: null` is refused. A request without
+   * Origin (not a browser: ws, undici, curl, {@link connectWebSocket} without its `origin` option) is accepted.
+   *
+   * Given, the option replaces that rule entirely: list the other origins to allow (your own too, if pages of
+   * your own origin connect), or pass `() => true` to accept every origin.
    */
   origins?: readonly string[] | ((origin: string | null) => boolean);
   /**
@@ -42,8 +54,9 @@ export interface AcceptOptions extends WebSocketOptions {
 /**
  * Completes the opening handshake of `request`, which arrived on `sock`: checks that it is a WebSocket upgrade
  * (GET, HTTP/1.1, `Upgrade: websocket`, `Connection: Upgrade`, a Sec-WebSocket-Key, version 13, an allowed
- * origin), picks the subprotocol and negotiates permessage-deflate, writes the 101 response and returns the
- * WebSocket, which owns `sock` from then on.
+ * origin: by default the request's own origin or none, see {@link AcceptOptions.origins}), picks the
+ * subprotocol and negotiates permessage-deflate, writes the 101 response and returns the WebSocket, which owns
+ * `sock` from then on.
  *
  * A request that does not qualify is answered with 400 (malformed), 403 (origin refused) or 426 (another
  * protocol version, with `Sec-WebSocket-Version: 13`), and a {@link HandshakeError} with that status and reason
@@ -58,7 +71,8 @@ export function acceptWebSocket(sock: ByteStream, request: UpgradeRequest, optio
   if (request.method !== 'GET') throw refuse(400, `a WebSocket handshake is a GET, not ${request.method}`);
   const version = request.httpVersion ?? '1.1';
   if (version !== '1.1') throw refuse(400, `a WebSocket handshake needs HTTP/1.1, not HTTP/${version}`);
-  if (header('host') === null) throw refuse(400, 'the request has no Host header');
+  const host = header('host');
+  if (host === null) throw refuse(400, 'the request has no Host header');
   if (!hasToken(header('upgrade'), 'websocket')) throw refuse(400, 'the request does not ask to upgrade to websocket (Upgrade: websocket)');
   if (!hasToken(header('connection'), 'upgrade')) throw refuse(400, 'the request does not ask for an upgrade (Connection: Upgrade)');
   const wsVersion = header('sec-websocket-version');
@@ -68,9 +82,8 @@ export function acceptWebSocket(sock: ByteStream, request: UpgradeRequest, optio
   const key = header('sec-websocket-key');
   if (key === null || !KEY.test(key)) throw refuse(400, 'Sec-WebSocket-Key is missing or not 16 bytes of base64');
   const origin = header('origin');
-  if (options.origins !== undefined && !originAllowed(options.origins, origin)) {
-    throw refuse(403, origin === null ? 'requests without an Origin are not accepted' : `the origin ${origin} is not allowed`);
-  }
+  const originRefusal = refuseOrigin(options.origins, origin, host, isTls(sock));
+  if (originRefusal !== null) throw refuse(403, originRefusal);
   const offered = listTokens(header('sec-websocket-protocol'));
   if (offered === null) throw refuse(400, 'Sec-WebSocket-Protocol is not a list of tokens');
   const protocol = chooseProtocol(options.protocols, offered);
@@ -149,6 +162,23 @@ function listTokens(value: string | null): string[] | null {
   if (value === null) return [];
   const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
   return items.every((item) => TOKEN.test(item)) ? items : null;
+}
+
+// Why `origin` is refused (the 403's reason), or null when it may connect: by the `origins` option when given,
+// else by the same-origin default.
+function refuseOrigin(origins: AcceptOptions['origins'], origin: string | null, host: string, secure: boolean | null): string | null {
+  if (origins !== undefined) {
+    if (originAllowed(origins, origin)) return null;
+    return origin === null ? 'requests without an Origin are not accepted' : `the origin ${origin} is not allowed`;
+  }
+  if (origin === null || isSameOrigin(origin, host, secure)) return null;
+  return crossOriginReason(origin, host, secure);
+}
+
+// True for a TLS connection; null when that cannot be told from the stream (a plain socket may be behind a proxy
+// that terminates TLS, and a stream of the caller's own says nothing).
+function isTls(sock: ByteStream): true | null {
+  return sock instanceof TlsSocket ? true : null;
 }
 
 function originAllowed(origins: NonNullable<AcceptOptions['origins']>, origin: string | null): boolean {

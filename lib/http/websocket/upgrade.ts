@@ -9,7 +9,9 @@ import type { WebSocket } from './websocket';
 /**
  * Takes the connection of `request` out of HTTP (`info.takeOver()`) and completes the WebSocket handshake on it
  * (see {@link acceptWebSocket}: upgrade checks, origins, subprotocols, permessage-deflate). The WebSocket owns the
- * connection until the handler returns; the server closes it then and sends nothing of its own.
+ * connection until the handler returns; the server closes it then and sends nothing of its own. Without an
+ * `origins` option only pages of the server's own origin (and clients that send no Origin) may connect: see
+ * {@link AcceptOptions.origins}.
  *
  * A request that is not an acceptable upgrade gets its 400, 403 or 426 answer and a HandshakeError is thrown;
  * the connection is closed when the handler returns (let the error propagate, or catch it and return).

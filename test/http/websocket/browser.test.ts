@@ -10,23 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Event, spawn, subprocess } from 'verdant';
 import { type WebSocket, acceptWebSocket } from '../../../lib/http/websocket';
-import { startServer } from './helpers';
-
-/** The first of Chromium's usual names found on PATH, or null. */
-function findChromium(): string | null {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      const file = path.join(dir, name);
-      try {
-        fs.accessSync(file, fs.constants.X_OK);
-        return file;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
+import { findChromium, startServer } from './helpers';
 
 // The page: sends a text, a binary and a 1 MiB message, checks each echo, receives one message the server
 // sends in fragments, then closes; the verdict goes into <pre id="result">, and then it fetches /finished.

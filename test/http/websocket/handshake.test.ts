@@ -11,42 +11,7 @@ import {
   readUpgradeRequest,
 } from '../../../lib/http/websocket';
 import { makeTlsFixtures, removeTlsFixtures } from '../../net/tls-fixtures';
-import { OP, RawPeer, closeBody, echoHandler, rawFrame, startServer } from './helpers';
-
-const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
-
-/** A request head for the upgrade, with fields replaced or removed (null) by `changes`. */
-function upgradeRequest(changes: Record<string, string | null> = {}, requestLine = 'GET /chat HTTP/1.1'): string {
-  const fields: Record<string, string | null> = {
-    Host: 'localhost',
-    Upgrade: 'websocket',
-    Connection: 'keep-alive, Upgrade',
-    'Sec-WebSocket-Key': KEY,
-    'Sec-WebSocket-Version': '13',
-    ...changes,
-  };
-  const lines = Object.entries(fields).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${v}`);
-  return `${requestLine}\r\n${lines.join('\r\n')}\r\n\r\n`;
-}
-
-/** Sends `request` raw and returns the response head and body as text (the server closes after a refusal). */
-function exchange(port: number, request: string): { status: number; head: string; body: string } {
-  const sock = connect(['127.0.0.1', port], { timeout: 10 });
-  sock.setTimeout(10);
-  sock.sendAll(request);
-  const chunks: Buffer[] = [];
-  for (;;) {
-    const chunk = sock.recv(65536);
-    if (chunk.length === 0) break;
-    chunks.push(chunk);
-    const text = Buffer.concat(chunks).toString('latin1');
-    if (text.startsWith('HTTP/1.1 101') && text.includes('\r\n\r\n')) break;
-  }
-  sock.close();
-  const text = Buffer.concat(chunks).toString('utf8');
-  const [head, body = ''] = text.split('\r\n\r\n');
-  return { status: Number(head.split(' ')[1]), head, body };
-}
+import { KEY, OP, RawPeer, closeBody, echoHandler, exchange, rawFrame, startServer, upgradeRequest } from './helpers';
 
 describe('websocket handshake: the server side', () => {
   it("answers 101 with RFC 6455's accept key for its example nonce", () =>
@@ -256,7 +221,8 @@ describe('websocket handshake: the client side', () => {
       let seen: { url: string; origin: string | null; custom: string | null; host: string | null } | null = null;
       const server = startServer((conn, request) => {
         seen = { url: request.url, origin: request.headers.get('origin'), custom: request.headers.get('x-custom'), host: request.headers.get('host') };
-        echoHandler()(conn, request);
+        // A server whose pages are served from app.test says so: by default a cross-origin upgrade is refused.
+        echoHandler({ origins: ['http://app.test'] })(conn, request);
       });
       try {
         const ws = connectWebSocket(new URL(`ws://127.0.0.1:${server.port}/room/1?user=ann`), {

@@ -4,7 +4,9 @@
  * would send.
  */
 import { strict as assert } from 'node:assert';
-import { GreenSocket, type TlsSocket, listen, serve, spawn, wrapTls } from 'verdant';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { GreenSocket, type TlsSocket, connect, listen, serve, spawn, wrapTls } from 'verdant';
 import {
   type AcceptOptions,
   type ReadRequest,
@@ -196,4 +198,56 @@ export function echoHandler(options: AcceptOptions = {}): (conn: GreenSocket | T
     const ws = acceptWebSocket(conn, request, options);
     for (const message of ws) ws.send(message);
   };
+}
+
+/** The Sec-WebSocket-Key of RFC 6455's example (§1.3). */
+export const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+
+/** A request head for the upgrade, with fields replaced or removed (null) by `changes`. */
+export function upgradeRequest(changes: Record<string, string | null> = {}, requestLine = 'GET /chat HTTP/1.1'): string {
+  const fields: Record<string, string | null> = {
+    Host: 'localhost',
+    Upgrade: 'websocket',
+    Connection: 'keep-alive, Upgrade',
+    'Sec-WebSocket-Key': KEY,
+    'Sec-WebSocket-Version': '13',
+    ...changes,
+  };
+  const lines = Object.entries(fields).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${v}`);
+  return `${requestLine}\r\n${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** Sends `request` raw and returns the response head and body as text (the server closes after a refusal). */
+export function exchange(port: number, request: string): { status: number; head: string; body: string } {
+  const sock = connect(['127.0.0.1', port], { timeout: 10 });
+  sock.setTimeout(10);
+  sock.sendAll(request);
+  const chunks: Buffer[] = [];
+  for (;;) {
+    const chunk = sock.recv(65536);
+    if (chunk.length === 0) break;
+    chunks.push(chunk);
+    const text = Buffer.concat(chunks).toString('latin1');
+    if (text.startsWith('HTTP/1.1 101') && text.includes('\r\n\r\n')) break;
+  }
+  sock.close();
+  const text = Buffer.concat(chunks).toString('utf8');
+  const [head, body = ''] = text.split('\r\n\r\n');
+  return { status: Number(head.split(' ')[1]), head, body };
+}
+
+/** The first of Chromium's usual names found on PATH, or null. */
+export function findChromium(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    for (const name of ['chromium', 'chromium-browser']) {
+      const file = path.join(dir, name);
+      try {
+        fs.accessSync(file, fs.constants.X_OK);
+        return file;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return null;
 }
