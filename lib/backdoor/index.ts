@@ -6,7 +6,8 @@
  * Organization:
  * - {@link serve}, {@link BackdoorServer}: the listener and its sessions (lib/backdoor/server.ts);
  * - the line-based REPL (lib/backdoor/repl.ts); loopback checks (lib/backdoor/address.ts);
- * - {@link BackdoorBindError} (lib/backdoor/errors.ts).
+ * - bounded line reading, the token line and REPL line limits (lib/backdoor/lines.ts);
+ * - {@link BackdoorBindError} and the session errors (lib/backdoor/errors.ts).
  *
  * @example
  * ```ts
@@ -21,5 +22,12 @@
  */
 export { serve, BackdoorServer } from './server';
 export type { BackdoorOptions } from './server';
-export { BackdoorBindError } from './errors';
+export {
+  BackdoorBindError,
+  BackdoorAuthError,
+  BackdoorWrongTokenError,
+  BackdoorTokenTooLongError,
+  BackdoorAuthTimeoutError,
+  BackdoorInputTooLongError,
+} from './errors';
 export { isLoopback } from './address';

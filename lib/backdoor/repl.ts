@@ -12,10 +12,14 @@
 import * as vm from 'node:vm';
 import { inspect, format, types } from 'node:util';
 import { GreenletExit } from '../runtime/errors';
+import { BackdoorInputTooLongError } from './errors';
 
 /** What the loop reads from and writes to: the connection, as lines. */
 export interface LineChannel {
-  /** The next line with its `\n` (the last one may lack it); empty at end of input. */
+  /**
+   * The next line with its `\n` (the last one may lack it); empty at end of input; a
+   * {@link BackdoorInputTooLongError} for a line over the channel's limit.
+   */
   readline(): string;
   /** Sends `text` now (it must reach the peer before the loop reads again). */
   write(text: string): void;
@@ -63,13 +67,22 @@ export function compileInput(source: string, filename: string): Compiled {
  * incomplete), runs it in `context`, prints its value with `util.inspect` (nothing for undefined, as Python's
  * REPL prints nothing for None), or the exception it threw. No exception the code throws ends the loop; a
  * {@link GreenletExit} (the thread is being killed) is let through, so the server can end connections.
+ *
+ * A line over the channel's limit ends the loop as end of input does, after telling the client why.
  */
 export function runRepl(channel: LineChannel, context: vm.Context): void {
   let pending = '';
   let inputs = 0;
   for (;;) {
     channel.write(pending === '' ? PROMPT : CONTINUATION);
-    const line = channel.readline();
+    let line: string;
+    try {
+      line = channel.readline();
+    } catch (error) {
+      if (!(error instanceof BackdoorInputTooLongError)) throw error;
+      channel.write(`${error.message}\n`);
+      return;
+    }
     if (line === '') return;
     const text = line.replace(/\r?\n$/, '');
     const command = text.trim();

@@ -10,12 +10,16 @@ import type { AddressInput, SocketAddress } from '../net/address';
 import { formatAddress } from '../net/address';
 import { listen } from '../net/convenience';
 import { serve as serveConnections } from '../net/serve';
+import type { GreenFile } from '../net/file';
 import type { GreenSocket } from '../net/socket';
 import { GreenletExit } from '../runtime/errors';
 import { type Greenlet, getCurrent } from '../runtime/greenlet';
 import { type GreenThread, kill, spawn } from '../runtime/greenthread';
 import { checkSeconds } from '../time/seconds';
+import { Timeout } from '../time/timeout';
 import { backdoorAddress } from './address';
+import { BackdoorAuthError, BackdoorAuthTimeoutError, BackdoorTokenTooLongError, BackdoorWrongTokenError } from './errors';
+import { TOKEN_LINE_LIMIT, readBoundedLine, readInputLine } from './lines';
 import { type LineChannel, printer, runRepl } from './repl';
 
 export interface BackdoorOptions {
@@ -23,14 +27,20 @@ export interface BackdoorOptions {
   locals?: Record<string, unknown>;
   /**
    * A shared secret: the first line a client sends must be exactly this, or the connection is closed. Nothing,
-   * not even the banner, is sent before it.
+   * not even the banner, is sent before it. At most 1022 bytes in UTF-8 (a RangeError otherwise): the token line,
+   * CR LF included, may not pass 1 KiB, and a client whose first line does is disconnected without the rest
+   * being read.
    */
   token?: string;
   /** Sent to each client before the first prompt; default: the Node version and the process id. */
   banner?: string;
   /** Allow an address other machines can reach (default false: such an address is a BackdoorBindError). */
   allowRemote?: boolean;
-  /** Seconds a client has to send its token before it is disconnected; default 30. */
+  /**
+   * Seconds from the moment a client connects by which its whole token line must have arrived, or it is
+   * disconnected; default 30. A deadline, not an idle timeout: a client that sends one byte at a time is cut off
+   * at the same moment as one that sends nothing.
+   */
   authTimeout?: number;
 }
 
@@ -98,8 +108,13 @@ export class BackdoorServer {
  * The context is a `vm` context, which separates names, not privileges: the code typed can reach the whole
  * process, so the backdoor's protection is where it listens and its token.
  *
+ * What a client may send is bounded: before its token, one line of at most 1 KiB within `authTimeout` seconds
+ * of connecting; after it, REPL lines of at most 1 MiB each (a longer one ends the session with a message).
+ * Neither is read further than its limit.
+ *
  * Errors: {@link BackdoorBindError} for a non-loopback address without `allowRemote`; TypeError or RangeError
- * for bad options; the socket errors of `listen` (AddressInUseError, ...).
+ * for bad options (a token over 1022 bytes is a RangeError); the socket errors of `listen` (AddressInUseError,
+ * ...).
  *
  * Switch point: never.
  */
@@ -108,21 +123,22 @@ export function serve(address: AddressInput, options: BackdoorOptions = {}): Bac
   const listener = listen(backdoorAddress(address, allowRemote));
   const expected = token === undefined ? null : digest(token);
   return new BackdoorServer(listener, (conn) => {
-    const file = conn.makefile('rw', { encoding: 'utf8' });
+    // Binary, so that line limits count bytes; a buffer the size of the token line limit, so that a client
+    // that has not authenticated makes the server read no more than that. It grows for longer REPL lines.
+    const file = conn.makefile('rw', { bufferSize: TOKEN_LINE_LIMIT });
     const channel: LineChannel = {
-      readline: () => file.readline() as string,
+      readline: () => readInputLine(file),
       write: (text) => {
         file.write(text);
         file.flush();
       },
     };
     if (expected !== null) {
-      conn.setTimeout(authTimeout);
-      const offered = channel.readline().replace(/\r?\n$/, '');
-      conn.setTimeout(null);
-      if (!timingSafeEqual(digest(offered), expected)) {
-        channel.write('backdoor: wrong token\n');
-        return;
+      try {
+        authenticate(file, expected, authTimeout);
+      } catch (error) {
+        if (error instanceof BackdoorAuthError) refuse(channel, error);
+        throw error;
       }
     }
     const context = vm.createContext({ dumpGreenThreads, print: printer(channel), _: undefined, ...locals });
@@ -131,14 +147,39 @@ export function serve(address: AddressInput, options: BackdoorOptions = {}): Bac
   });
 }
 
+/**
+ * Reads the token line and checks it; throws a {@link BackdoorAuthError} saying why the client is refused. The
+ * deadline is a Timeout armed as the session starts (right after accept) and bounding every read of the line
+ * together: a socket timeout would bound each recv alone, which a client dripping bytes resets forever.
+ */
+function authenticate(file: GreenFile, expected: Buffer, seconds: number): void {
+  const deadline = new Timeout(seconds, new BackdoorAuthTimeoutError(seconds));
+  let line: Buffer | null;
+  try {
+    line = readBoundedLine(file, TOKEN_LINE_LIMIT);
+  } finally {
+    deadline.cancel();
+  }
+  if (line === null) throw new BackdoorTokenTooLongError(TOKEN_LINE_LIMIT);
+  const offered = line.toString('utf8').replace(/\r?\n$/, '');
+  if (!timingSafeEqual(digest(offered), expected)) throw new BackdoorWrongTokenError();
+}
+
+// Tells a refused client why, when it finished a line (or ran past the limit). One that has not is told nothing,
+// as nothing is sent before the token.
+function refuse(channel: LineChannel, error: BackdoorAuthError): void {
+  if (error instanceof BackdoorWrongTokenError) channel.write('backdoor: wrong token\n');
+  else if (error instanceof BackdoorTokenTooLongError) channel.write(`backdoor: token line longer than ${error.limit} bytes\n`);
+}
+
 // Compared as digests, so the comparison takes the same time whatever the lengths.
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-// A client that hangs up, times out on its token, or is ended by close() is no error worth a report.
+// A client that hangs up, fails to authenticate, or is ended by close() is no error worth a report.
 function reportSessionError(error: unknown, peer: SocketAddress): void {
-  if (error instanceof GreenletExit || error instanceof IOError) return;
+  if (error instanceof GreenletExit || error instanceof IOError || error instanceof BackdoorAuthError) return;
   process.stderr.write(`verdant backdoor: the session of ${formatAddress(peer)} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
 }
 
@@ -148,6 +189,10 @@ function checkOptions(options: BackdoorOptions): Required<Omit<BackdoorOptions, 
   if (locals === null || typeof locals !== 'object') throw new TypeError('backdoor.serve: locals must be an object of names');
   if (token !== undefined && (typeof token !== 'string' || token === '' || /[\r\n]/.test(token))) {
     throw new TypeError('backdoor.serve: token must be a non-empty string on one line');
+  }
+  // The token line, CR LF included, must fit the limit, or the right token would be turned away as too long.
+  if (token !== undefined && Buffer.byteLength(token, 'utf8') > TOKEN_LINE_LIMIT - 2) {
+    throw new RangeError(`backdoor.serve: token must be at most ${TOKEN_LINE_LIMIT - 2} bytes in UTF-8, not ${Buffer.byteLength(token, 'utf8')}`);
   }
   if (typeof allowRemote !== 'boolean') throw new TypeError('backdoor.serve: allowRemote must be true or false');
   checkSeconds(authTimeout, 'backdoor.serve authTimeout');

@@ -128,9 +128,10 @@ export class Serve {
   async ready(timeout = 15000): Promise<this> {
     const match = await this.waitFor(/listening on https?:\/\/[^\s]+:(\d+) /, timeout);
     this.port = Number(match[1]);
+    await this.waitFor(/generation 1 ready/, timeout);
+    // Printed before any worker starts, so it is there by now.
     const status = /status on http:\/\/[^\s]+:(\d+)\//.exec(this.#stderr);
     if (status !== null) this.statusPort = Number(status[1]);
-    await this.waitFor(/generation 1 ready/, timeout);
     return this;
   }
 
