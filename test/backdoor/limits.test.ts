@@ -4,20 +4,12 @@ import { strict as assert } from 'node:assert';
 import * as net from 'node:net';
 import { ConnectionResetError, GreenSocket, connect, sleep, spawn, wait } from 'verdant';
 import { type BackdoorServer, serve } from '../../lib/backdoor';
+import { withBackdoor } from './helpers';
 import { INPUT_LINE_LIMIT, TOKEN_LINE_LIMIT } from '../../lib/backdoor/lines';
 
 const PROMPT = '>>> ';
 const MiB = 1024 * 1024;
 
-/** A server on a free loopback port, closed after `body`. */
-function withBackdoor(options: Parameters<typeof serve>[1], body: (server: BackdoorServer) => void): void {
-  const server = serve(['127.0.0.1', 0], options);
-  try {
-    body(server);
-  } finally {
-    server.close();
-  }
-}
 
 function portOf(server: BackdoorServer): number {
   const address = server.address;

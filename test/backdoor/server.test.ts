@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { ConnectionRefusedError, Event, GreenSocket, connect, sleep, spawn } from 'verdant';
 import { BackdoorBindError, type BackdoorServer, isLoopback, serve } from '../../lib/backdoor';
+import { withBackdoor } from './helpers';
 
 const PROMPT = '>>> ';
 
@@ -56,15 +57,6 @@ class Client {
   }
 }
 
-/** A server on a free loopback port, closed after `body`. */
-function withBackdoor(options: Parameters<typeof serve>[1], body: (server: BackdoorServer) => void): void {
-  const server = serve(['127.0.0.1', 0], options);
-  try {
-    body(server);
-  } finally {
-    server.close();
-  }
-}
 
 /** A connected client past the banner and the first prompt. */
 function login(server: BackdoorServer, token?: string): Client {

@@ -5,8 +5,9 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { GreenSocket, type TlsSocket, connect, listen, serve, spawn, wrapTls } from 'verdant';
+import { GreenSocket, type TlsSocket, connect, listen, serve, spawn, subprocess, wrapTls } from 'verdant';
 import {
   type AcceptOptions,
   type ReadRequest,
@@ -250,4 +251,36 @@ export function findChromium(): string | null {
     }
   }
   return null;
+}
+
+/**
+ * Loads `url` in headless Chromium (`chromium`, from {@link findChromium}) until the page is idle, and returns the
+ * JSON the page wrote into `<pre id="result">`, parsed.
+ */
+export function runPageInChromium(chromium: string, url: string): any {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'verdant-chromium-'));
+  try {
+    const result = subprocess.run(
+      chromium,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        '--virtual-time-budget=30000',
+        '--dump-dom',
+        url,
+      ],
+      // Under the sanitizer run the test process preloads ASan; the browser must not inherit it.
+      { capture: true, encoding: 'utf8', timeout: 120, env: { ...process.env, LD_PRELOAD: '' } },
+    );
+    const dom = String(result.stdout);
+    const match = /<pre id="result">([^<]*)<\/pre>/.exec(dom);
+    assert.ok(match !== null, `no result in the DOM (exit ${result.returncode}):\n${dom}\n${String(result.stderr).slice(-2000)}`);
+    return JSON.parse(match[1].replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
 }

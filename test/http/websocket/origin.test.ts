@@ -3,15 +3,12 @@
 // Origin (not browsers) connect as before. The hostile peers are real: raw TCP and node:http clients on loopback
 // that forge the Origin a page on another site would carry, and headless Chromium running such a page.
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
 import * as nodeHttp from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Event, spawn, subprocess, wait } from 'verdant';
 import * as http from '../../../lib/http';
 import { HandshakeError, type WebSocket, acceptWebSocket, connectWebSocket } from '../../../lib/http/websocket';
 import { makeTlsFixtures, removeTlsFixtures } from '../../net/tls-fixtures';
-import { KEY, echoHandler, exchange, findChromium, startServer, upgradeRequest } from './helpers';
+import { KEY, echoHandler, exchange, findChromium, runPageInChromium, startServer, upgradeRequest } from './helpers';
 
 const refusal = (origin: string, host: string) =>
   `cross-origin WebSocket upgrade refused: ${origin} does not match host ${host}; allow it with the origins option`;
@@ -300,28 +297,8 @@ describe('websocket origins in a real browser', () => {
         if (request.url === '/ws') return echoHandler()(conn, request);
         conn.sendAll(Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')); // /favicon.ico
       });
-      const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'verdant-chromium-'));
       try {
-        const result = subprocess.run(
-          chromium!,
-          [
-            '--headless',
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-dev-shm-usage',
-            '--no-first-run',
-            `--user-data-dir=${profile}`,
-            '--virtual-time-budget=30000',
-            '--dump-dom',
-            `http://127.0.0.1:${site.port}/`,
-          ],
-          // Under the sanitizer run the test process preloads ASan; the browser must not inherit it.
-          { capture: true, encoding: 'utf8', timeout: 120, env: { ...process.env, LD_PRELOAD: '' } },
-        );
-        const dom = String(result.stdout);
-        const match = /<pre id="result">([^<]*)<\/pre>/.exec(dom);
-        assert.ok(match !== null, `no result in the DOM (exit ${result.returncode}):\n${dom}\n${String(result.stderr).slice(-2000)}`);
-        const seen = JSON.parse(match[1].replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+        const seen = runPageInChromium(chromium!, `http://127.0.0.1:${site.port}/`);
         const page = `http://127.0.0.1:${site.port}`;
         assert.deepEqual(seen.own, { opened: true, echo: `hello from ${page}`, close: 1000 });
         // A refused handshake is, to the page, a connection that never opened (1006).
@@ -331,7 +308,6 @@ describe('websocket origins in a real browser', () => {
       } finally {
         site.close();
         victim.close();
-        fs.rmSync(profile, { recursive: true, force: true });
       }
     }));
 });
