@@ -23,7 +23,6 @@
 #include <netinet/tcp.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -226,16 +225,20 @@ void Address(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // The first `length` bytes of the file open as fd, mapped read-write and shared, as an ArrayBuffer: processes that
 // map the same file see each other's writes (lib/net/accept-balance.ts keeps its table there). The file must
-// already be that long, since touching a page past its end would be SIGBUS; the mapping is unmapped when the
-// ArrayBuffer is collected, and outlives the fd.
+// already be that long, since touching a page past its end would be SIGBUS (-EINVAL otherwise). The mapping is
+// unmapped when the ArrayBuffer is collected, and outlives the fd.
 void MapShared(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   int fd = IntArg(info, 0);
   int length = IntArg(info, 1);
   if (length <= 0) return ThrowTypeError(isolate, "expected an fd and a length > 0");
-  struct stat st;
-  if (fstat(fd, &st) != 0) return SetResult(info, -1);
-  if (!S_ISREG(st.st_mode) || st.st_size < length) return info.GetReturnValue().Set(-EINVAL);
+  // The file must reach `length`: one byte read at its last offset says so without fstat, whose symbol is newer
+  // than the glibc 2.28 the prebuilds are held to, and without moving the offset the processes share. A pipe or
+  // a socket fails here too (ESPIPE).
+  char last;
+  ssize_t got = pread(fd, &last, 1, static_cast<off_t>(length) - 1);
+  if (got < 0) return SetResult(info, -1);
+  if (got == 0) return info.GetReturnValue().Set(-EINVAL);
   void* data = mmap(nullptr, static_cast<size_t>(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (data == MAP_FAILED) return SetResult(info, -1);
   std::unique_ptr<v8::BackingStore> store = v8::ArrayBuffer::NewBackingStore(
