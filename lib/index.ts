@@ -82,7 +82,7 @@ export { sleep } from './time/sleep';
 export { Timeout, withTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';
 export * as net from './net';
-export { GreenSocket, GreenFile, listen, connect, serve, StopServe, dns, DnsError, AcceptBalance, LoadTable } from './net';
+export { GreenSocket, GreenFile, LineTooLongError, listen, connect, serve, StopServe, dns, DnsError, AcceptBalance, LoadTable } from './net';
 export { TlsSocket, TlsContext, wrapTls, connectTls, createTlsContext, TlsError, CertificateVerificationError } from './net';
 export type { WrapTlsOptions, ConnectTlsOptions, TlsContextOptions } from './net';
 export type { AddressInput, SocketAddress, SocketFamily, ServeOptions, AcceptGate, ListenOptions, ConnectToOptions } from './net';
@@ -99,7 +99,15 @@ export {
 } from './io/errors';
 export * as fs from './fs';
 export * as subprocess from './process';
-export { GreenPipe, Subprocess, SubprocessError, SubprocessTimeoutError, CalledProcessError, SpawnError } from './process';
+export {
+  GreenPipe,
+  Subprocess,
+  SubprocessError,
+  SubprocessTimeoutError,
+  OutputTooLargeError,
+  CalledProcessError,
+  SpawnError,
+} from './process';
 export type { SubprocessOptions, CommunicateOptions, RunOptions, CompletedProcess } from './process';
 export * as tpool from './tpool';
 export { TpoolWorkerError, TpoolKilledError } from './tpool';

@@ -20,6 +20,32 @@ export interface GreenFileOptions {
   bufferSize?: number;
   /** With an encoding, reads return strings in it and writes take them; without one, Buffers. */
   encoding?: BufferEncoding;
+  /**
+   * The longest line, `\n` included, that {@link GreenFile.readline} without a limit (and iteration over lines)
+   * holds for a peer before it throws a {@link LineTooLongError}; default 1 MiB ({@link DEFAULT_MAX_LINE_SIZE}).
+   * `null` lifts it, as Python's files have none: only for a trusted peer.
+   */
+  maxLineSize?: number | null;
+}
+
+/** The default {@link GreenFileOptions.maxLineSize}: 1 MiB. */
+export const DEFAULT_MAX_LINE_SIZE = 1024 * 1024;
+
+/**
+ * A line grew past the file's `maxLineSize` before its `\n` came. The bytes read stay buffered: `read(n)` takes
+ * them, a `readline(limit)` takes them in pieces, and a later `readline()` throws again.
+ *
+ * Permanent for that line: the peer sent more than the file accepts.
+ */
+export class LineTooLongError extends Error {
+  /** The `maxLineSize` the line went past. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`a line longer than ${limit} bytes (maxLineSize); read it in pieces with readline(limit) or read(n)`);
+    this.name = new.target.name;
+    this.limit = limit;
+  }
 }
 
 const NEWLINE = 0x0a;
@@ -30,6 +56,7 @@ export class GreenFile implements Iterable<Buffer | string> {
   readonly encoding: BufferEncoding | undefined;
   #channel: ByteChannel;
   #size: number;
+  #maxLine: number | null;
   // Unread bytes are #in[#start, #end).
   #in: Buffer;
   #start = 0;
@@ -44,6 +71,11 @@ export class GreenFile implements Iterable<Buffer | string> {
     const size = options.bufferSize ?? 8192;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`bufferSize must be a positive integer, not ${size}`);
     if (options.encoding !== undefined && !Buffer.isEncoding(options.encoding)) throw new TypeError(`unknown encoding ${options.encoding}`);
+    const maxLine = options.maxLineSize === undefined ? DEFAULT_MAX_LINE_SIZE : options.maxLineSize;
+    if (maxLine !== null && (!Number.isInteger(maxLine) || maxLine < 1)) {
+      throw new RangeError(`maxLineSize must be a positive integer or null, not ${maxLine}`);
+    }
+    this.#maxLine = maxLine;
     this.mode = mode;
     this.encoding = options.encoding;
     this.#channel = channel;
@@ -83,7 +115,8 @@ export class GreenFile implements Iterable<Buffer | string> {
 
   /**
    * Reads one line, its `\n` included; the last line may lack it; empty at end of stream. With `limit`, at most
-   * that many bytes.
+   * that many bytes (the rest of a longer line comes with the next call). Without one, a line longer than the
+   * file's `maxLineSize` is a {@link LineTooLongError}.
    *
    * Switch point: when the buffer holds no full line.
    */
@@ -92,7 +125,11 @@ export class GreenFile implements Iterable<Buffer | string> {
     let scanned = this.#start;
     for (;;) {
       const at = this.#in.indexOf(NEWLINE, scanned);
-      if (at >= 0 && at < this.#end) return this.#take(Math.min(at + 1 - this.#start, limit >= 0 ? limit : Infinity));
+      const length = at >= 0 && at < this.#end ? at + 1 - this.#start : -1;
+      if (limit < 0 && this.#maxLine !== null && (length > this.#maxLine || (length < 0 && this.#end - this.#start >= this.#maxLine))) {
+        throw new LineTooLongError(this.#maxLine);
+      }
+      if (length >= 0) return this.#take(Math.min(length, limit >= 0 ? limit : Infinity));
       if (limit >= 0 && this.#end - this.#start >= limit) return this.#take(limit);
       scanned = this.#end;
       const before = this.#start;

@@ -4,7 +4,7 @@
  */
 export { GreenSocket, MSG } from './socket';
 export type { SocketOptions, SocketType, SendData, ConnectOptions } from './socket';
-export { GreenFile } from './file';
+export { GreenFile, LineTooLongError, DEFAULT_MAX_LINE_SIZE } from './file';
 export type { ByteChannel, FileMode, GreenFileOptions } from './file';
 export { listen, connect } from './convenience';
 export type { ListenOptions, ConnectToOptions } from './convenience';

@@ -15,9 +15,22 @@ import type { CapturedOutput } from './errors';
 
 const CHUNK = 65536;
 
+/** A reader's stream went past the limit; the Subprocess turns it into an OutputTooLargeError with its command. */
+export class OutputLimitReached extends Error {
+  constructor(
+    readonly stream: 'stdout' | 'stderr',
+    readonly limit: number,
+  ) {
+    super(`${stream} went past ${limit} bytes`);
+  }
+}
+
 /** What one reader has read so far. */
 class Collected {
   readonly chunks: Buffer[] = [];
+  size = 0;
+
+  constructor(readonly stream: 'stdout' | 'stderr') {}
 
   /** The bytes so far, as text with an encoding. */
   output(encoding: BufferEncoding | undefined): Buffer | string {
@@ -37,20 +50,27 @@ export class Communication {
    * Starts the helpers. Each pipe given is closed by its helper when it is done with it. `label` names them in
    * dumps.
    */
-  constructor(label: string, stdin: GreenPipe | null, input: Uint8Array | null, stdout: GreenPipe | null, stderr: GreenPipe | null) {
-    this.#stdout = stdout === null ? null : new Collected();
-    this.#stderr = stderr === null ? null : new Collected();
+  constructor(
+    label: string,
+    stdin: GreenPipe | null,
+    input: Uint8Array | null,
+    stdout: GreenPipe | null,
+    stderr: GreenPipe | null,
+    limit: number | null,
+  ) {
+    this.#stdout = stdout === null ? null : new Collected('stdout');
+    this.#stderr = stderr === null ? null : new Collected('stderr');
     // Without input there is nothing to wait for: close stdin now, so the child reads end of stream.
     if (stdin !== null && input === null) stdin.close();
     else if (stdin !== null) this.#start(`${label} stdin`, () => writeInput(stdin, input!));
-    if (stdout !== null) this.#start(`${label} stdout`, () => readAll(stdout, this.#stdout!));
-    if (stderr !== null) this.#start(`${label} stderr`, () => readAll(stderr, this.#stderr!));
-    if (this.#running === 0) this.#done.send();
+    if (stdout !== null) this.#start(`${label} stdout`, () => readAll(stdout, this.#stdout!, limit));
+    if (stderr !== null) this.#start(`${label} stderr`, () => readAll(stderr, this.#stderr!, limit));
+    if (this.#running === 0) this.#finish();
   }
 
   /**
-   * Waits until every helper is done; false when `timeout` seconds pass first (the helpers go on). Throws the
-   * first unexpected I/O error a helper met.
+   * Waits until every helper is done; false when `timeout` seconds pass first (the helpers go on). Throws, as
+   * soon as it happens, the first unexpected I/O error a helper met or an {@link OutputLimitReached}.
    *
    * Switch point: unless every helper is done.
    */
@@ -73,11 +93,16 @@ export class Communication {
         body();
       } catch (error) {
         this.#error ??= error;
+        this.#finish(); // the caller learns now; the other helpers go on
       } finally {
-        if (--this.#running === 0) this.#done.send();
+        if (--this.#running === 0) this.#finish();
       }
     });
     helper.name = name;
+  }
+
+  #finish(): void {
+    if (!this.#done.ready()) this.#done.send();
   }
 }
 
@@ -93,13 +118,21 @@ function writeInput(stdin: GreenPipe, input: Uint8Array): void {
   }
 }
 
-// Reads to end of stream. A ClosedError means the subprocess was closed under the reader: an end too.
-function readAll(pipe: GreenPipe, into: Collected): void {
+// Reads to end of stream, or until `limit` bytes are held: then the pipe is closed, so that a child writing on
+// gets EPIPE rather than the parent's memory. A ClosedError means the subprocess was closed under the reader:
+// an end too.
+function readAll(pipe: GreenPipe, into: Collected, limit: number | null): void {
   try {
     for (;;) {
       const chunk = pipe.read(CHUNK);
       if (chunk.length === 0) return;
+      if (limit !== null && into.size + chunk.length > limit) {
+        into.chunks.push(chunk.subarray(0, limit - into.size));
+        into.size = limit;
+        throw new OutputLimitReached(into.stream, limit);
+      }
       into.chunks.push(chunk);
+      into.size += chunk.length;
     }
   } catch (error) {
     if (!(error instanceof ClosedError)) throw error;

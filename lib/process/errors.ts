@@ -41,6 +41,45 @@ export class SubprocessTimeoutError extends SubprocessError {
   }
 }
 
+/** The default {@link SubprocessOptions.maxOutputSize}: 64 MiB for each captured stream. */
+export const DEFAULT_MAX_OUTPUT_SIZE = 64 * 1024 * 1024;
+
+/**
+ * A captured stream (stdout or stderr) grew past `maxOutputSize` in `communicate` (or `run`). The parent stops
+ * reading that stream and closes its end, so a child that goes on writing to it gets EPIPE (or SIGPIPE); the
+ * child is not killed by `communicate` (`run` kills it). `stdout` and `stderr` hold what was read, the stream
+ * that overflowed cut at the limit.
+ *
+ * Permanent: the child wrote more than the caller accepts.
+ */
+export class OutputTooLargeError extends SubprocessError {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** The stream that went past the limit. */
+  readonly stream: 'stdout' | 'stderr';
+  /** The `maxOutputSize` it went past, in bytes. */
+  readonly limit: number;
+  readonly stdout: CapturedOutput;
+  readonly stderr: CapturedOutput;
+
+  constructor(
+    command: string,
+    args: readonly string[],
+    stream: 'stdout' | 'stderr',
+    limit: number,
+    stdout: CapturedOutput = null,
+    stderr: CapturedOutput = null,
+  ) {
+    super(`${describeCommand(command, args)} wrote more than ${limit} bytes to ${stream} (maxOutputSize)`);
+    this.command = command;
+    this.args = args;
+    this.stream = stream;
+    this.limit = limit;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+}
+
 /**
  * A run with `check: true` (or {@link checkOutput}) ended with a non-zero status or by a signal, as Python's
  * `CalledProcessError`. Carries the status and what was captured.

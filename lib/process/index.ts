@@ -7,7 +7,8 @@
  * - {@link Subprocess} (Python's `Popen`; also {@link spawnProcess}): `communicate`, `wait`, `poll`, `kill`;
  * - {@link run} and {@link checkOutput}: a whole run in one call;
  * - {@link GreenPipe}: one end of an OS pipe, read and written with non-blocking syscalls;
- * - the errors: {@link SpawnError}, {@link SubprocessTimeoutError}, {@link CalledProcessError}.
+ * - the errors: {@link SpawnError}, {@link SubprocessTimeoutError}, {@link OutputTooLargeError},
+ *   {@link CalledProcessError}.
  *
  * @example
  * ```ts
@@ -29,5 +30,5 @@ export type { SubprocessOptions, CommunicateOptions } from './subprocess';
 export type { StdioOption, StderrOption } from './stdio';
 export { run, checkOutput } from './run';
 export type { RunOptions, CompletedProcess } from './run';
-export { SubprocessError, SubprocessTimeoutError, CalledProcessError, SpawnError } from './errors';
+export { SubprocessError, SubprocessTimeoutError, OutputTooLargeError, CalledProcessError, SpawnError, DEFAULT_MAX_OUTPUT_SIZE } from './errors';
 export type { CapturedOutput } from './errors';

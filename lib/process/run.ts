@@ -2,7 +2,7 @@
  * run and checkOutput: start a child, feed it, collect its output and wait for it in one call (Python's
  * `subprocess.run` and `subprocess.check_output`), on {@link Subprocess}.
  */
-import { CalledProcessError, type CapturedOutput, SubprocessTimeoutError } from './errors';
+import { CalledProcessError, type CapturedOutput, OutputTooLargeError, SubprocessTimeoutError } from './errors';
 import type { PipeData } from './pipe';
 import { Subprocess, type SubprocessOptions } from './subprocess';
 
@@ -40,13 +40,14 @@ export interface CompletedProcess {
 /**
  * Runs `command` to completion and returns how it ended with what it wrote. Streams are inherited unless
  * captured (`capture: true`, or `stdout: 'pipe'`...), as in Python. If anything interrupts the run (a timeout,
- * the calling green thread being killed), the child is killed with SIGKILL.
+ * output past `maxOutputSize`, the calling green thread being killed), the child is killed with SIGKILL.
  *
  * ```ts
  * const { status, stdout } = run('git', ['rev-parse', 'HEAD'], { capture: true, encoding: 'utf8', check: true });
  * ```
  *
- * Switch point: always. Throws {@link SpawnError}, {@link SubprocessTimeoutError}, {@link CalledProcessError}.
+ * Switch point: always. Throws {@link SpawnError}, {@link SubprocessTimeoutError}, {@link OutputTooLargeError} (the
+ * child killed), {@link CalledProcessError}.
  */
 export function run(command: string, args: readonly string[] = [], options: RunOptions = {}): CompletedProcess {
   const { input, capture, timeout, check, ...spawnOptions } = options;
@@ -66,7 +67,7 @@ export function run(command: string, args: readonly string[] = [], options: RunO
     child.kill('SIGKILL');
     // Python waits too, so the timeout leaves no running child; the pipes are not drained (a grandchild
     // holding them open would make that wait forever).
-    if (error instanceof SubprocessTimeoutError) child.wait();
+    if (error instanceof SubprocessTimeoutError || error instanceof OutputTooLargeError) child.wait();
     throw error;
   } finally {
     child.close();

@@ -10,8 +10,14 @@ import { waitFor } from '../runtime/completion';
 import { requireGreen } from '../runtime/hub';
 import { Event } from '../sync/event';
 import { checkTimeout } from '../time/seconds';
-import { Communication } from './communicate';
-import { type CapturedOutput, SpawnError, SubprocessTimeoutError } from './errors';
+import { Communication, OutputLimitReached } from './communicate';
+import {
+  type CapturedOutput,
+  DEFAULT_MAX_OUTPUT_SIZE,
+  OutputTooLargeError,
+  SpawnError,
+  SubprocessTimeoutError,
+} from './errors';
 import type { GreenPipe, PipeData } from './pipe';
 import { type StderrOption, type StdioOption, StdioWiring, checkStdio } from './stdio';
 
@@ -33,6 +39,12 @@ export interface SubprocessOptions {
   shell?: boolean | string;
   /** With an encoding, {@link Subprocess.communicate} returns (and takes) strings instead of Buffers. */
   encoding?: BufferEncoding;
+  /**
+   * The most bytes {@link Subprocess.communicate} (and {@link run}) holds of each captured stream; past it, an
+   * {@link OutputTooLargeError}. Default 64 MiB ({@link DEFAULT_MAX_OUTPUT_SIZE}); `null` for no limit, as in
+   * Python. Reading `subprocess.stdout` yourself is not limited.
+   */
+  maxOutputSize?: number | null;
 }
 
 export interface CommunicateOptions {
@@ -59,6 +71,7 @@ export class Subprocess {
   /** The parent's end of the child's stderr, when `stderr: 'pipe'`. */
   readonly stderr: GreenPipe | null;
   readonly encoding: BufferEncoding | undefined;
+  readonly #maxOutputSize: number | null;
   readonly #child: ChildProcess;
   readonly #exited = new Event<void>();
   #exit: Exit | null = null;
@@ -82,6 +95,7 @@ export class Subprocess {
     this.command = command;
     this.args = [...args];
     this.encoding = options.encoding;
+    this.#maxOutputSize = options.maxOutputSize === undefined ? DEFAULT_MAX_OUTPUT_SIZE : options.maxOutputSize;
 
     const stdio = new StdioWiring(options.stdin ?? 'inherit', options.stdout ?? 'inherit', options.stderr ?? 'inherit');
     let child: ChildProcess;
@@ -171,6 +185,9 @@ export class Subprocess {
    * an `encoding`). The three run concurrently, so a child writing lots to stderr cannot deadlock it. A child
    * that exits without reading all its input is not an error.
    *
+   * Each captured stream is held up to the `maxOutputSize` option (64 MiB by default); a child that writes more
+   * makes it throw an {@link OutputTooLargeError} at once, with the output read so far, without killing it.
+   *
    * With `timeout`, throws a {@link SubprocessTimeoutError} carrying the output read so far when it passes
    * first. The child keeps running and the readers keep reading: kill it (or not), then call `communicate()`
    * again (without input) for the complete output, as in Python:
@@ -203,7 +220,15 @@ export class Subprocess {
       const [stdout, stderr] = communication.outputs(this.encoding);
       return new SubprocessTimeoutError(this.command, this.args, timeout!, stdout, stderr);
     };
-    if (!communication.waitDone(left())) throw timedOut();
+    let done: boolean;
+    try {
+      done = communication.waitDone(left());
+    } catch (error) {
+      if (!(error instanceof OutputLimitReached)) throw error;
+      const [stdout, stderr] = communication.outputs(this.encoding);
+      throw new OutputTooLargeError(this.command, this.args, error.stream, error.limit, stdout, stderr);
+    }
+    if (!done) throw timedOut();
     if (this.#exit === null) {
       this.#exited.wait(left());
       if (this.#exit === null) throw timedOut();
@@ -264,7 +289,7 @@ export class Subprocess {
     const stdin = this.stdin !== null && !this.stdin.closed ? this.stdin : null;
     const stdout = this.stdout !== null && !this.stdout.closed ? this.stdout : null;
     const stderr = this.stderr !== null && !this.stderr.closed ? this.stderr : null;
-    return new Communication(`subprocess ${this.pid}`, stdin, bytes, stdout, stderr);
+    return new Communication(`subprocess ${this.pid}`, stdin, bytes, stdout, stderr, this.#maxOutputSize);
   }
 }
 
@@ -291,6 +316,10 @@ function checkArguments(command: unknown, args: unknown, options: SubprocessOpti
   if (options.stdout !== undefined) checkStdio('stdout', options.stdout);
   if (options.stderr !== undefined) checkStdio('stderr', options.stderr);
   if (options.encoding !== undefined && !Buffer.isEncoding(options.encoding)) throw new TypeError(`unknown encoding ${options.encoding}`);
+  const limit = options.maxOutputSize;
+  if (limit !== undefined && limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) {
+    throw new RangeError(`maxOutputSize must be a byte count (an integer from 0) or null, not ${limit}`);
+  }
 }
 
 // Node's spawn errors (ErrnoException: errno, code, syscall 'spawn <file>') as a SpawnError; anything else

@@ -1,6 +1,7 @@
 // GreenFile (makefile): buffered lines and reads over real sockets, writes that flush, and modes.
 import { strict as assert } from 'node:assert';
-import { GreenFile, GreenSocket, spawn } from 'verdant';
+import { GreenFile, GreenSocket, LineTooLongError, spawn } from 'verdant';
+import { DEFAULT_MAX_LINE_SIZE } from '../../lib/net';
 
 describe('net: GreenFile (makefile)', () => {
   it('readline returns lines with their newline, the last without, then empty; iteration gives the same', () =>
@@ -54,6 +55,58 @@ describe('net: GreenFile (makefile)', () => {
       assert.equal(file.readline(), 'defgh\n');
       a.close();
       b.close();
+    }));
+
+  it('a peer sending a line past maxLineSize gets a LineTooLongError while it still waits to send; the bytes stay readable', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      const total = 64 * DEFAULT_MAX_LINE_SIZE; // no newline in 64 MiB
+      const writer = spawn(() => {
+        const block = Buffer.alloc(65536, 0x78);
+        for (let sent = 0; sent < total; sent += block.length) a.sendAll(block);
+        a.sendAll('\n');
+      });
+      const file = b.makefile('rb');
+      assert.throws(
+        () => file.readline(),
+        (e: unknown) => e instanceof LineTooLongError && e.limit === DEFAULT_MAX_LINE_SIZE && /maxLineSize/.test(e.message),
+      );
+      assert.ok(!writer.dead, 'the reader stopped taking bytes: the peer is still blocked sending');
+      assert.throws(() => file.readline(), LineTooLongError, 'again for the same line');
+      const head = file.read(DEFAULT_MAX_LINE_SIZE) as Buffer;
+      assert.equal(head.length, DEFAULT_MAX_LINE_SIZE);
+      assert.ok(head.every((byte) => byte === 0x78), 'the bytes read before the error are not lost');
+      writer.kill();
+      a.close();
+      b.close();
+    }));
+
+  it('a line of exactly maxLineSize bytes passes, one byte more does not; null lifts the limit; readline(limit) is not affected', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      spawn(() => {
+        a.sendAll('abcdefg\n' + 'abcdefgh\n' + 'abcdefgh\n');
+        a.close();
+      });
+      const file = b.makefile('r', { encoding: 'latin1', maxLineSize: 8, bufferSize: 4 });
+      assert.equal(file.readline(), 'abcdefg\n');
+      assert.throws(() => file.readline(), (e: unknown) => e instanceof LineTooLongError && e.limit === 8);
+      assert.equal(file.readline(4), 'abcd');
+      assert.equal(file.readline(), 'efgh\n');
+      assert.throws(() => [...file], LineTooLongError, 'iteration is limited too');
+      b.close();
+
+      const [c, d] = GreenSocket.pair();
+      const long = 'y'.repeat(3 * DEFAULT_MAX_LINE_SIZE) + '\n';
+      spawn(() => {
+        c.sendAll(long);
+        c.close();
+      });
+      assert.equal(d.makefile('r', { encoding: 'latin1', maxLineSize: null }).readline(), long);
+      d.close();
+
+      assert.throws(() => a.makefile('r', { maxLineSize: 0 }), RangeError);
+      assert.throws(() => a.makefile('r', { maxLineSize: 1.5 }), RangeError);
     }));
 
   it('writes are buffered until flush (or a full buffer, or close); close leaves the socket open', () =>

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GreenletExit, spawn } from 'verdant';
-import { CalledProcessError, SpawnError, SubprocessTimeoutError, checkOutput, run } from '../../lib/process';
+import { CalledProcessError, OutputTooLargeError, SpawnError, SubprocessTimeoutError, checkOutput, run } from '../../lib/process';
 import { until } from '../sync/helpers';
 
 describe('process: run and checkOutput', () => {
@@ -57,6 +57,21 @@ describe('process: run and checkOutput', () => {
       assert.ok(performance.now() - t0 < 5000);
       const [first, pid] = String(error.stdout).split('\n');
       assert.equal(first, 'started');
+      assert.ok(!fs.existsSync(`/proc/${pid}`), 'the child was killed and reaped');
+    }));
+
+  it('output past maxOutputSize: the child is killed and waited for, and the error carries the output up to the limit', () =>
+    spawn(() => {
+      let error: unknown;
+      try {
+        // A child that ignores SIGPIPE would write on forever; run must still end it.
+        run('sh', ['-c', 'echo $$; trap "" PIPE; exec yes 2>/dev/null'], { capture: true, maxOutputSize: 65536 });
+      } catch (e) {
+        error = e;
+      }
+      assert.ok(error instanceof OutputTooLargeError, String(error));
+      assert.equal((error.stdout as Buffer).length, 65536);
+      const pid = (error.stdout as Buffer).toString().split('\n')[0];
       assert.ok(!fs.existsSync(`/proc/${pid}`), 'the child was killed and reaped');
     }));
 

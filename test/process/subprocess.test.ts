@@ -6,7 +6,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClosedError, GreenThread, HubBlockingError, spawn } from 'verdant';
-import { SpawnError, Subprocess, SubprocessTimeoutError, spawnProcess } from '../../lib/process';
+import {
+  DEFAULT_MAX_OUTPUT_SIZE,
+  OutputTooLargeError,
+  SpawnError,
+  Subprocess,
+  SubprocessTimeoutError,
+  spawnProcess,
+} from '../../lib/process';
 import { until } from '../sync/helpers';
 
 const MiB = 1 << 20;
@@ -130,6 +137,54 @@ describe('process: Subprocess pipes and communicate', () => {
       assert.deepEqual(child.communicate(), ['partial\n', null]);
       assert.equal(child.signalCode, 'SIGTERM');
       assert.throws(() => child.communicate('late input'), /first call/);
+    }));
+
+  it('a child writing without end gets an OutputTooLargeError at the default 64 MiB, not the parent\'s memory; the pipe closed, it dies of SIGPIPE', () =>
+    spawn(() => {
+      const child = new Subprocess('yes', [], { stdout: 'pipe', stderr: 'pipe' });
+      let error: unknown;
+      try {
+        child.communicate();
+      } catch (e) {
+        error = e;
+      }
+      assert.ok(error instanceof OutputTooLargeError, String(error));
+      assert.equal(error.stream, 'stdout');
+      assert.equal(error.limit, DEFAULT_MAX_OUTPUT_SIZE);
+      assert.match(error.message, /'yes' wrote more than 67108864 bytes to stdout \(maxOutputSize\)/);
+      const out = error.stdout as Buffer;
+      assert.equal(out.length, DEFAULT_MAX_OUTPUT_SIZE);
+      assert.equal(out.subarray(0, 4).toString(), 'y\ny\n');
+      assert.equal((error.stderr as Buffer).length, 0);
+      assert.ok(child.stdout!.closed, 'the overflowing stream is closed');
+      assert.equal(child.wait(5), -13, 'yes ended by SIGPIPE, not killed by communicate');
+      assert.throws(() => child.communicate(), OutputTooLargeError, 'a later call says the same');
+    }));
+
+  it('maxOutputSize applies to each stream: stderr past it while stdout is small; within it, all is returned; null lifts it', () =>
+    spawn(() => {
+      const noisy = new Subprocess('sh', ['-c', 'echo fine; head -c 100000 /dev/zero >&2; exec sleep 10'], {
+        stdout: 'pipe',
+        stderr: 'pipe',
+        maxOutputSize: 4096,
+      });
+      const t0 = performance.now();
+      assert.throws(
+        () => noisy.communicate(null, { timeout: 20 }),
+        (e: unknown) =>
+          e instanceof OutputTooLargeError && e.stream === 'stderr' && e.limit === 4096 && (e.stderr as Buffer).length === 4096,
+      );
+      assert.ok(performance.now() - t0 < 5000, 'thrown when it happened, not when the child ended');
+      noisy.kill('SIGKILL');
+      noisy.wait();
+      noisy.close();
+
+      const exact = new Subprocess('head', ['-c', '4096', '/dev/zero'], { stdout: 'pipe', maxOutputSize: 4096 });
+      assert.equal((exact.communicate()[0] as Buffer).length, 4096);
+      const lifted = new Subprocess('head', ['-c', String(3 * MiB), '/dev/zero'], { stdout: 'pipe', maxOutputSize: null });
+      assert.equal((lifted.communicate()[0] as Buffer).length, 3 * MiB);
+      assert.throws(() => new Subprocess('true', [], { maxOutputSize: -1 }), RangeError);
+      assert.throws(() => new Subprocess('true', [], { maxOutputSize: 'big' as never }), RangeError);
     }));
 
   it('communicate refuses input without a stdin pipe', () =>
