@@ -12,9 +12,11 @@
  * }
  * ```
  * With `using t = new Timeout(2)` the cancel is automatic. When the deadline passes, the Timeout (or the error given
- * to it) raises in the green thread that armed it, at the blocking call where it waits. If the green thread has
- * just been woken with a result at that moment, the result wins and the Timeout raises at its next blocking
- * call instead, so a value handed over (a queue item, a lock) is never lost to a timeout.
+ * to it) raises in the green thread that armed it, at the blocking call where it waits. Whichever came first
+ * wins, as in eventlet: a result handed to the thread before the deadline is returned and the Timeout raises at
+ * its next blocking call; a result offered after the deadline passed (even in the same hub turn, as with
+ * `Timeout(0)`) is refused and stays with its giver. Either way a value handed over (a queue item, a lock) is
+ * never lost to a timeout.
  */
 import { Greenlet } from '../runtime/greenlet';
 import { cancelAlarm, requireGreen, startAlarm } from '../runtime/hub';

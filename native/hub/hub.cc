@@ -217,8 +217,30 @@ void Hub::DetachFromFd(HubSlot* slot) {
 bool Hub::Wake(Greenlet* g) {
   HubSlot* slot = g->hub_slot;
   if (slot == nullptr || slot->phase != HubSlot::Phase::kParked) return false;
+  if (!slot->alarms.empty() && FireDueAlarm(slot)) return false;
   Resolve(slot, kWokenByWake);
   return true;
+}
+
+// eventlet's order: its hand-offs are themselves timers, so a Timeout that was due before a hand-off raises
+// before it. Here a hand-off is immediate; to keep that order, an alarm whose deadline has passed fires now and
+// the hand-off is refused, so the waker keeps what it would have handed over (lib/sync gives it to the next
+// waiter). An alarm that comes due after the hand-off still waits for the next blocking call.
+bool Hub::FireDueAlarm(HubSlot* slot) {
+  uint64_t now = uv_hrtime();
+  HubTimer* due = nullptr;
+  for (HubTimer* alarm : slot->alarms) {
+    if (alarm->deadline <= now && (due == nullptr || alarm->deadline < due->deadline)) due = alarm;
+  }
+  if (due == nullptr) return false;
+  StopTimer(due);
+  FireTimer(due);  // Resolves the parked slot with kWokenAlarm and frees `due`.
+  return true;
+}
+
+void Hub::Disarmed(HubTimer* alarm) {
+  std::vector<HubTimer*>& armed = alarm->slot->alarms;
+  armed.erase(std::remove(armed.begin(), armed.end(), alarm), armed.end());
 }
 
 void Hub::Resolve(HubSlot* slot, int32_t code) {
@@ -279,6 +301,7 @@ uint32_t Hub::AlarmStart(Greenlet* g, int64_t delay_ns, bool ref) {
   alarm->slot = SlotOf(g);
   alarm->alarm_id = id;
   StartTimer(alarm.get(), uv_hrtime() + static_cast<uint64_t>(std::max<int64_t>(delay_ns, 0)));
+  alarm->slot->alarms.push_back(alarm.get());
   alarms_[id] = std::move(alarm);
   return id;
 }
@@ -289,6 +312,7 @@ bool Hub::AlarmCancel(uint32_t id) {
   HubTimer* alarm = it->second.get();
   if (alarm->armed()) {
     StopTimer(alarm);
+    Disarmed(alarm);
   } else {
     // Fired, not yet delivered.
     std::vector<uint32_t>& pending = alarm->slot->undelivered_alarms;
@@ -402,6 +426,7 @@ void Hub::FireTimer(HubTimer* timer) {
       }
       break;
     case HubTimer::Kind::kAlarm:
+      Disarmed(timer);
       if (slot->g->state == GreenletState::kDead) {
         alarms_.erase(timer->alarm_id);
       } else if (slot->phase == HubSlot::Phase::kParked) {

@@ -88,6 +88,7 @@ struct HubSlot {
   HubSlot* fd_next = nullptr;
   HubSlot* fd_prev = nullptr;
   std::vector<uint32_t> undelivered_alarms;  // fired while it could not receive them
+  std::vector<HubTimer*> alarms;             // its armed alarms (owned by Hub::alarms_); a few at most
   // The green thread as an async resource (its wrapper object): ids from EmitAsyncInit, destroyed when it dies.
   node::async_context async_ids{0, 0};
   bool has_async_ids = false;
@@ -115,7 +116,8 @@ class Hub {
   // passes (-1: never; 0: a yield, resumed on the next loop turn after everything ready now), or lib/ wakes it.
   // Returns a WakeCode or readiness bits.
   int32_t Park(int fd, uint32_t flags, int64_t timeout_ns);
-  // Resumes a parked greenlet at the next dispatch with kWokenByWake. False if it is not parked.
+  // Resumes a parked greenlet at the next dispatch with kWokenByWake. False if it is not parked, or if one of its
+  // alarms is already due: that alarm raises into it instead (see FireDueAlarm).
   bool Wake(Greenlet* g);
   // Starts a never-started greenlet from the hub after `delay_ns` (<= 0: at the next dispatch).
   bool ScheduleStart(Greenlet* g, int64_t delay_ns, bool ref);
@@ -164,6 +166,8 @@ class Hub {
   int ArmForSlot(HubSlot* slot, bool edge);
   void StartTimer(HubTimer* timer, uint64_t deadline);
   void StopTimer(HubTimer* timer);
+  bool FireDueAlarm(HubSlot* slot);
+  void Disarmed(HubTimer* alarm);
   void FireTimer(HubTimer* timer);
   void RunExpiredTimers();
   void UpdateUvTimer();

@@ -430,19 +430,44 @@ describe('hub: Timeout', () => {
       assert.equal(withTimeout(0.01, () => sleep(1), { timeoutValue: 'late' }), 'late');
     }));
 
-  it('a wake racing the deadline wins; the Timeout then raises at the next blocking call', () =>
+  it('a wake after the deadline passed is refused: the Timeout raises first (eventlet order), the waker keeps its value', () =>
     spawn(() => {
       const self = getCurrent();
       const t = new Timeout(0.01);
       // Busy the loop past the deadline, then wake this thread in the same turn as the alarm is due.
-      spawn(() => {
+      const waker = spawn(() => {
         const until = Date.now() + 30;
         while (Date.now() < until);
-        wake(self, 'value');
+        return wake(self, 'value');
+      });
+      assert.throws(() => park('test'), (e) => e === t);
+      assert.equal(t.expired, true);
+      assert.equal(waker.wait(), false, 'wake() said the value was not taken');
+    }));
+
+  it('a wake before the deadline wins, even if the deadline passes before the thread runs; the Timeout raises at the next blocking call', () =>
+    spawn(() => {
+      const self = getCurrent();
+      const t = new Timeout(0.01);
+      spawn(() => {
+        assert.equal(wake(self, 'value'), true);
+        const until = Date.now() + 30;
+        while (Date.now() < until);
       });
       assert.equal(park('test'), 'value');
       assert.equal(t.expired, false);
       assert.throws(() => sleep(1), (e) => e === t);
+    }));
+
+  it('Timeout(0) armed before a hand-off in the same turn raises, as in eventlet; nested Timeouts fire the earliest due', () =>
+    spawn(() => {
+      const self = getCurrent();
+      spawn(() => assert.equal(wake(self, 'value'), false));
+      const outer = new Timeout(0);
+      const inner = new Timeout(5);
+      assert.throws(() => park('test'), (e) => e === outer);
+      assert.equal(inner.pending, true);
+      inner.cancel();
     }));
 
   it('a deadline that passes while the thread runs is withdrawn by cancel', () =>

@@ -323,14 +323,35 @@ describe('sync: queue hand-off races', () => {
       }
     }));
 
-  it('a Timeout firing while a handed item waits to be received does not lose it', () =>
+  it('a put after the Timeout of the getter came due does not lose the item: the Timeout raises, the item stays queued', () =>
     spawn(() => {
       const q = new LightQueue<number>();
       const getter = spawn(() => withTimeout(0.01, () => q.get()));
       until(() => q.getters === 1, 'the getter waits');
-      busyWait(0.03);
-      q.put(1); // the getter is still parked: it gets the item; the Timeout raises at its next wait instead
-      assert.equal(getter.wait(), 1);
+      busyWait(0.03); // the getter's deadline passes while the hub cannot fire it
+      q.put(1); // eventlet's order: the deadline came first, so the getter raises and the item stays
+      assert.throws(() => getter.wait(), Timeout);
+      assert.equal(q.qsize(), 1);
+      assert.equal(q.get(), 1);
+    }));
+
+  it('a put before the deadline of the getter hands it the item, even when the Timeout is due before the getter runs', () =>
+    spawn(() => {
+      const q = new LightQueue<number>();
+      const getter = spawn(() => {
+        const t = new Timeout(0.01);
+        const item = q.get();
+        try {
+          sleep(1);
+        } catch (error) {
+          if (error !== t) throw error;
+        }
+        return [item, t.expired];
+      });
+      until(() => q.getters === 1, 'the getter waits');
+      q.put(1); // the getter is woken with the item now
+      busyWait(0.03); // and its deadline passes before it runs: it raises at its next wait, the item is kept
+      assert.deepEqual(getter.wait(), [1, true]);
       assert.equal(q.qsize(), 0);
     }));
 
