@@ -4,7 +4,7 @@
  * Organization (one folder per subsystem):
  * - the greenlet core: {@link Greenlet}, {@link getCurrent}, {@link settrace}, {@link GreenletExit}
  *   (lib/runtime/greenlet.ts);
- * - green threads and the hub: {@link spawn}, {@link spawnN}, {@link spawnAfter}, {@link kill},
+ * - green threads and the hub: {@link spawn}, {@link spawnN}, {@link spawnAfter}, {@link spawnAfterLocal}, {@link kill},
  *   {@link GreenThread}, {@link wait} (Promises from blocking code), {@link run}, {@link trampoline}
  *   (lib/runtime);
  * - time: {@link sleep}, {@link Timeout}, {@link withTimeout} (lib/time);
@@ -41,7 +41,7 @@ export {
 } from './runtime/errors';
 export { configure, getConfig, backend, stats } from './runtime/config';
 export type { Config, GreenletConfig, HubConfig, BackendInfo } from './runtime/config';
-export { GreenThread, spawn, spawnN, spawnAfter, kill } from './runtime/greenthread';
+export { GreenThread, spawn, spawnN, spawnAfter, spawnAfterLocal, kill } from './runtime/greenthread';
 export type { LinkCallback } from './runtime/greenthread';
 export { wait } from './runtime/promise';
 export { run } from './runtime/run';
@@ -79,7 +79,7 @@ export * as debug from './debug';
 export { dumpGreenThreads } from './debug';
 export type { BlockingReport, WatchdogOptions, DumpOptions, GreenThreadInfo, GreenThreadState } from './debug';
 export { sleep } from './time/sleep';
-export { Timeout, withTimeout } from './time/timeout';
+export { Timeout, withTimeout, isTimeout, wrapIsTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';
 export * as net from './net';
 export { GreenSocket, GreenFile, LineTooLongError, listen, connect, serve, StopServe, dns, DnsError, AcceptBalance, LoadTable } from './net';

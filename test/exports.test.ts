@@ -95,6 +95,7 @@ describe('package exports', () => {
       'getConfig',
       'getCurrent',
       'http',
+      'isTimeout',
       'kill',
       'listen',
       'local',
@@ -107,6 +108,7 @@ describe('package exports', () => {
       'sleep',
       'spawn',
       'spawnAfter',
+      'spawnAfterLocal',
       'spawnN',
       'stats',
       'subprocess',
@@ -114,6 +116,7 @@ describe('package exports', () => {
       'trampoline',
       'wait',
       'withTimeout',
+      'wrapIsTimeout',
       'wrapTls',
     ]);
   });

@@ -52,6 +52,11 @@ export class SocketTimeoutError extends IOError {
   constructor(syscall: string, seconds: number, details: IOErrorDetails = {}) {
     super(-ETIMEDOUT, syscall, details, `${syscall} timed out after ${seconds} s${details.address ? ` (${details.address})` : ''}`);
   }
+
+  /** True: a timeout for `isTimeout`, as Python's `socket.timeout` is a `TimeoutError`. */
+  get isTimeout(): true {
+    return true;
+  }
 }
 
 /** A call on a non-blocking socket or pipe (timeout 0, `setBlocking(false)`) would have had to wait. */

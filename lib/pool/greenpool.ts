@@ -138,13 +138,20 @@ export class GreenPool {
    * them; calls under way finish, their results unused. An iterator dropped unfinished does the same once it is
    * garbage-collected.
    *
+   * With `fn` null, as eventlet's `imap(None, ...)`, the results are the argument lists themselves
+   * (`imap(null, [1, 2], 'ab')` gives `[1, 'a']`, `[2, 'b']`).
+   *
    * Throws `HubBlockingError` from `next()` on the main stack when the next result is not ready.
    */
-  imap<R, A extends unknown[]>(fn: (...args: A) => R, ...iterables: IterablesOf<A>): IterableIterator<R> {
-    checkFunction(fn, 'GreenPool.imap');
+  imap<R, A extends unknown[]>(fn: (...args: A) => R, ...iterables: IterablesOf<A>): IterableIterator<R>;
+  imap<A extends unknown[]>(fn: null, ...iterables: IterablesOf<A>): IterableIterator<A>;
+  imap<R, A extends unknown[]>(fn: ((...args: A) => R) | null, ...iterables: IterablesOf<A>): IterableIterator<R | A> {
+    if (fn !== null) checkFunction(fn, 'GreenPool.imap');
     if (iterables.length === 0) throw new TypeError('GreenPool.imap takes at least one iterable');
     const iterators = iterables.map((it, i) => iteratorOf(it, `GreenPool.imap: argument ${i + 2}`));
-    return this.#map(fn, zip(iterators), 'GreenPool.imap');
+    // With no function, each call's result is its argument list.
+    const call: (...args: any[]) => R | A = fn ?? ((...args: any[]) => args as A);
+    return this.#map(call, zip(iterators), 'GreenPool.imap');
   }
 
   /**

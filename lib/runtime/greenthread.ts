@@ -38,6 +38,7 @@ let nextId = 1;
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
 let finishUnstarted: (gt: GreenThread, error: unknown) => void;
+let bindToSpawner: (gt: GreenThread<any>, spawner: Greenlet) => void;
 let watchFinish: (gt: GreenThread<any>, callback: (gt: GreenThread<any>) => void) => void;
 
 /**
@@ -49,6 +50,8 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
   name: string;
   #fn: ((...args: any[]) => T) | undefined;
   #args: unknown[] | undefined;
+  // spawnAfterLocal's spawner: if it has died by the start, the function never runs.
+  #spawner: Greenlet | null = null;
   #finished = false;
   #failed = false;
   #result: unknown;
@@ -73,6 +76,11 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
     const fn = this.#fn!;
     const args = this.#args!;
     this.#fn = this.#args = undefined;
+    if (this.#spawner !== null) {
+      const spawnerDied = this.#spawner.dead;
+      this.#spawner = null;
+      if (spawnerDied) return this.#finish(true, new GreenletExit());
+    }
     let failed = false;
     let result: unknown;
     try {
@@ -197,6 +205,9 @@ export class GreenThread<T = unknown> extends Greenlet<void, void> implements Pr
 
   static {
     finishUnstarted = (gt, error) => gt.#finish(true, error);
+    bindToSpawner = (gt, spawner) => {
+      gt.#spawner = spawner;
+    };
     watchFinish = (gt, callback) => gt.#whenFinished(callback, NO_ARGS);
   }
 }
@@ -253,6 +264,23 @@ export function spawnAfter<T, A extends unknown[]>(seconds: number, fn: (...args
   checkSeconds(seconds, 'spawnAfter');
   checkFunction(fn, 'spawnAfter');
   const gt = new GreenThread<T>(fn as (...args: any[]) => T, args);
+  register(gt);
+  scheduleStart(gt, seconds);
+  return gt;
+}
+
+/**
+ * Like {@link spawnAfter}, but the function does not run if the green thread that called this has finished by
+ * then, as eventlet's `spawn_after_local`: for work that only makes sense while its spawner lives (a heartbeat,
+ * a retry). The green thread then ends as a cancelled one does: `wait()` throws a {@link GreenletExit}.
+ * Called on the main stack, whose life is the process's, it is `spawnAfter`.
+ */
+export function spawnAfterLocal<T, A extends unknown[]>(seconds: number, fn: (...args: A) => T, ...args: A): GreenThread<T> {
+  checkSeconds(seconds, 'spawnAfterLocal');
+  checkFunction(fn, 'spawnAfterLocal');
+  const gt = new GreenThread<T>(fn as (...args: any[]) => T, args);
+  const spawner = getCurrent();
+  if (spawner !== main) bindToSpawner(gt, spawner);
   register(gt);
   scheduleStart(gt, seconds);
   return gt;

@@ -27,8 +27,17 @@ let makeExpired: (seconds: number, message: string) => Timeout;
 export class Timeout extends Error {
   /** The delay it was armed with; null for a Timeout that never fires. */
   readonly seconds: number | null;
-  /** What raises when it fires instead of the Timeout itself, if given. */
+  /**
+   * What raises when it fires instead of the Timeout itself, if given: an error (or any value) raises as it is;
+   * an error class is instantiated when it fires (eventlet raises a class given to it); `true` or `false` mean
+   * the Timeout itself, as in eventlet (whose `False` only silences a `with` block, which JS has no way to do:
+   * use {@link withTimeout} with a `timeoutValue` instead).
+   */
   readonly exception: unknown;
+  /** Always true: what {@link isTimeout} looks for. */
+  get isTimeout(): true {
+    return true;
+  }
   #alarm = 0;
   #owner: Greenlet | null = null;
   #expired = false;
@@ -81,7 +90,10 @@ export class Timeout extends Error {
     if (this.#alarm === 0) return null;
     this.#alarm = 0;
     this.#expired = true;
-    return this.exception ?? this;
+    const exception = this.exception;
+    if (exception === undefined || exception === null || typeof exception === 'boolean') return this;
+    if (isErrorClass(exception)) return new exception(this.message);
+    return exception;
   }
 
   static {
@@ -93,6 +105,46 @@ export class Timeout extends Error {
       return t;
     };
   }
+}
+
+/**
+ * True for what says it is a timeout, as eventlet's `is_timeout`: a {@link Timeout}, an error whose `isTimeout`
+ * is true (verdant's `SocketTimeoutError`, anything marked by {@link wrapIsTimeout}), and an error named
+ * `TimeoutError` (what `AbortSignal.timeout()` aborts with).
+ */
+export function isTimeout(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return (value as { isTimeout?: unknown }).isTimeout === true || (value as { name?: unknown }).name === 'TimeoutError';
+}
+
+/**
+ * Marks errors as timeouts for {@link isTimeout}, as eventlet's `wrap_is_timeout`: given an error class, adds an
+ * `isTimeout` getter (true) to its prototype and returns the class; given a function that makes errors, returns
+ * a function that calls it and marks what it returns.
+ */
+export function wrapIsTimeout<C extends abstract new (...args: any[]) => object>(base: C): C;
+export function wrapIsTimeout<A extends unknown[], E extends object>(base: (...args: A) => E): (...args: A) => E & { isTimeout: true };
+export function wrapIsTimeout(base: (...args: any[]) => object): unknown {
+  if (typeof base !== 'function') throw new TypeError('wrapIsTimeout takes a class or a function');
+  if (isClass(base)) {
+    Object.defineProperty(base.prototype, 'isTimeout', { get: () => true, configurable: true });
+    return base;
+  }
+  const marked = function (this: unknown, ...args: unknown[]) {
+    const made = base.apply(this, args) as { isTimeout?: boolean };
+    made.isTimeout = true;
+    return made;
+  };
+  Object.defineProperty(marked, 'name', { value: base.name });
+  return marked;
+}
+
+function isErrorClass(value: unknown): value is new (message?: string) => unknown {
+  return typeof value === 'function' && (value === Error || value.prototype instanceof Error);
+}
+
+function isClass(fn: Function): boolean {
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn)) || fn.prototype instanceof Error || fn === Error;
 }
 
 /** @internal A Timeout that already expired, for waits with their own `timeout` option. */

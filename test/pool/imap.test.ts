@@ -9,6 +9,13 @@ import { Gate, passthru, seededRandom } from './helpers';
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
 describe('GreenPool.imap and starmap', () => {
+  it('imap with a null function gives the argument lists (eventlet test_imap_nonefunc)', () =>
+    spawn(() => {
+      const pool = new GreenPool(4);
+      assert.deepEqual([...pool.imap(null, [0, 1, 2, 3])], [[0], [1], [2], [3]]);
+      assert.deepEqual([...pool.imap(null, [1, 2, 3], 'ab')], [[1, 'a'], [2, 'b']]);
+    }));
+
   it('gives the results in input order (eventlet test_imap)', () =>
     spawn(() => {
       const pool = new GreenPool(4);

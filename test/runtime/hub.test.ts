@@ -22,10 +22,14 @@ import {
   sleep,
   spawn,
   spawnAfter,
+  spawnAfterLocal,
   spawnN,
   trampoline,
   wait,
   withTimeout,
+  isTimeout,
+  wrapIsTimeout,
+  SocketTimeoutError,
 } from 'verdant';
 import { fdClosed, hubStats, listeners, park, timers, wake } from '../../lib/runtime/hub';
 import { patience } from '../support/patience';
@@ -383,7 +387,58 @@ describe('hub: async context', () => {
     }));
 });
 
+describe('hub: spawnAfterLocal', () => {
+  it('runs the function after the delay while its spawner lives; not at all once the spawner has finished', () =>
+    spawn(() => {
+      const ran: string[] = [];
+      const spawner = spawn(() => {
+        const alive = spawnAfterLocal(0.01, () => ran.push('alive'));
+        const orphan = spawnAfterLocal(0.05, (what: string) => ran.push(what), 'orphan');
+        alive.wait();
+        return orphan;
+      });
+      const orphan = spawner.wait();
+      assert.throws(() => orphan.wait(), GreenletExit);
+      assert.deepEqual(ran, ['alive']);
+      const fromMain = spawnAfterLocal(0.001, () => 'main');
+      assert.equal(fromMain.wait(), 'main');
+      assert.throws(() => spawnAfterLocal(-1, () => 0), RangeError);
+    }));
+});
+
 describe('hub: Timeout', () => {
+  it('given true or false it raises itself; given an error class it raises a new instance of it (eventlet)', () =>
+    spawn(() => {
+      for (const flag of [true, false]) {
+        const t = new Timeout(0.001, flag);
+        assert.throws(() => sleep(1), (e) => e === t);
+      }
+      const t = new Timeout(0.001, RangeError);
+      assert.throws(() => sleep(1), (e) => e instanceof RangeError && e.message === t.message);
+      class Late extends Error {}
+      new Timeout(0.001, Late);
+      assert.throws(() => sleep(1), Late);
+    }));
+
+  it('isTimeout knows a Timeout, a socket timeout, an AbortSignal timeout and what wrapIsTimeout marks; nothing else', () =>
+    spawn(() => {
+      assert.equal(isTimeout(new Timeout(null)), true);
+      assert.equal(isTimeout(new SocketTimeoutError('recv', 1)), true);
+      const signal = AbortSignal.timeout(1);
+      sleep(0.05);
+      assert.equal(isTimeout(signal.reason), true, 'a DOMException named TimeoutError');
+      class Slow extends Error {}
+      assert.equal(isTimeout(new Slow()), false);
+      assert.equal(wrapIsTimeout(Slow), Slow);
+      assert.equal(isTimeout(new Slow()), true);
+      const make = wrapIsTimeout((what: string) => new Error(what));
+      const made = make('late');
+      assert.equal(made.message, 'late');
+      assert.equal(isTimeout(made), true);
+      for (const other of [new Error('x'), null, undefined, 'Timeout', { isTimeout: 'yes' }]) assert.equal(isTimeout(other), false);
+      assert.throws(() => wrapIsTimeout(42 as never), TypeError);
+    }));
+
   it('raises itself in the green thread that armed it, at the blocking call', () =>
     spawn(() => {
       const t = new Timeout(0.01);
