@@ -3,7 +3,6 @@
 import { strict as assert } from 'node:assert';
 import {
   Greenlet,
-  GreenletError,
   GreenletExit,
   backend,
   configure,

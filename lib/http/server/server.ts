@@ -3,14 +3,14 @@
  * to a green thread of a pool, which runs {@link serveConnection}; {@link HttpServer.stop} stops it gracefully.
  */
 import { ClosedError } from '../../io/errors';
-import type { SocketAddress } from '../../net/address';
+import { formatAddress, type SocketAddress } from '../../net/address';
 import { listen } from '../../net/convenience';
 import type { AcceptBalance } from '../../net/accept-balance';
 import { serve as acceptLoop, type ServeOptions as AcceptOptions } from '../../net/serve';
 import type { GreenSocket } from '../../net/socket';
 import { wrapTls } from '../../net/tls';
 import { createTlsContext, TlsContext, type TlsContextOptions } from '../../net/tls-context';
-import { kill, spawn, type GreenThread } from '../../runtime/greenthread';
+import { kill, spawn } from '../../runtime/greenthread';
 import { Event } from '../../sync/event';
 import { Timeout } from '../../time/timeout';
 import { serveConnection, type ConnectionState, type Handler, type ServerContext } from './connection';
@@ -98,7 +98,6 @@ export class HttpServer {
   readonly #listener: GreenSocket;
   readonly #ctx: ServerContext;
   readonly #stopped = new Event<void>();
-  #loop: GreenThread<void> | null = null;
   #changed: Event<void> | null = null;
 
   /** @internal Use {@link serve}. */
@@ -110,7 +109,7 @@ export class HttpServer {
     ctx.onConnectionEnd = () => {
       if (this.#changed !== null && !this.#changed.ready()) this.#changed.send();
     };
-    this.#loop = spawn(() => {
+    const loop = spawn(() => {
       try {
         acceptLoop(listener, (conn, peer) => {
           const sock = tls === null ? conn : wrapTls(conn, { serverSide: true, context: tls });
@@ -120,6 +119,7 @@ export class HttpServer {
         this.#stopped.send();
       }
     });
+    loop.name = `http accept ${formatAddress(this.address)}`;
   }
 
   /** Connections open now. */
