@@ -7,10 +7,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { check, node, REGISTER, ROOT, type Run } from './child';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'fibers');
-const REGISTER = path.join(ROOT, 'dist', 'lib', 'fibers', 'register.js');
 const SYNCHRONIZE_EXAMPLES = path.join(ROOT, 'node_modules', 'synchronize', 'examples');
 
 // `npm pack` of a package as this repository's install left it in node_modules, into `dir`: the tarball's name.
@@ -22,23 +21,6 @@ function packInstalled(name: string, dir: string): string {
   });
   assert.equal(r.status, 0, `npm pack ${name} failed:\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout)[0].filename;
-}
-
-interface Run {
-  status: number | null;
-  out: string;
-  err: string;
-}
-
-function node(args: string[], cwd: string): Run {
-  const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
-
-function check(r: Run): string {
-  assert.equal(r.status, 0, `exit ${r.status}\n--- stdout ---\n${r.out}\n--- stderr ---\n${r.err}`);
-  assert.equal(r.err, '', 'nothing on stderr (no warnings)');
-  return r.out;
 }
 
 // What each fixture prints: exact lines (in order) or, where timers race, the same set of lines.
@@ -127,6 +109,7 @@ describe('fibers: old code on verdant, unmodified', function () {
             '-e',
             `const v = require(${JSON.stringify(path.join(ROOT, 'dist', 'lib', 'fibers'))});
              const f = require(${JSON.stringify(path.join(ROOT, 'dist', 'lib', 'fibers', 'future'))});
+             console.log(typeof Function.prototype.future);
              console.log(require('fibers') === v, require('fibers/fibers') === v, require('fibers/future') === f);
              try { require('fibers/other'); } catch (e) { console.log(e.code); }
              console.log(typeof Function.prototype.future);`,
@@ -134,7 +117,19 @@ describe('fibers: old code on verdant, unmodified', function () {
           ROOT,
         ),
       );
-      assert.equal(out, 'true true true\nMODULE_NOT_FOUND\nundefined\n');
+      // verdant/fibers/future itself leaves Function.prototype alone; node-fibers' name for it does not.
+      assert.equal(out, 'undefined\ntrue true true\nMODULE_NOT_FOUND\nfunction\n');
+    });
+
+    it('Function.prototype.future comes with fibers/future unless VERDANT_FIBERS_FUNCTION_FUTURE=0 or registerFibers({ functionFuture: false })', () => {
+      const probe = `require('fibers/future'); console.log(typeof Function.prototype.future);`;
+      const env = (value: string | undefined): NodeJS.ProcessEnv => ({ ...process.env, VERDANT_FIBERS_FUNCTION_FUTURE: value });
+      const run = (code: string, value?: string) => check(node(['-r', REGISTER, '-e', code], ROOT, env(value)));
+      assert.equal(run(probe), 'function\n');
+      assert.equal(run(probe, '0'), 'undefined\n');
+      assert.equal(run(`require(${JSON.stringify(REGISTER)}).registerFibers({ functionFuture: false }); ${probe}`), 'undefined\n');
+      // The opt-in of earlier versions still defines it as soon as the register module loads.
+      assert.equal(run('console.log(typeof Function.prototype.future);', '1'), 'function\n');
     });
   });
 
@@ -176,11 +171,18 @@ describe('fibers: old code on verdant, unmodified', function () {
       assert.equal(fs.realpathSync(path.join(project, 'node_modules', 'fibers')), path.join(fs.realpathSync(project), 'fibers-shim'));
       const out = check(
         node(
-          ['-e', "console.log(require('fibers') === require('verdant/fibers'), require('fibers/future') === require('verdant/fibers/future'))"],
+          [
+            '-e',
+            `const v = require('verdant/fibers'), f = require('verdant/fibers/future');
+             console.log(typeof Function.prototype.future);
+             console.log(require('fibers') === v, require('fibers/fibers') === v, require('fibers/future') === f);
+             console.log(typeof Function.prototype.future);`,
+          ],
           project,
         ),
       );
-      assert.equal(out, 'true true\n');
+      // As through the register module: node-fibers' module name defines Function.prototype.future, verdant's does not.
+      assert.equal(out, 'undefined\ntrue true true\nfunction\n');
     });
 
     for (const name of Object.keys(EXPECTED)) {

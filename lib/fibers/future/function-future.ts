@@ -1,15 +1,19 @@
 /**
  * `Function.prototype.future`, node-fibers' way of making any function run in a fiber of its own and return a
- * future: installed only on request ({@link installFunctionFuture}), since it changes a built-in prototype.
+ * future. `verdant/fibers/future` never defines it by itself, since it changes a built-in prototype: code asks
+ * with {@link installFunctionFuture}, or loads `fibers/future` through the drop-in alias (`verdant/fibers/register`,
+ * the compat/fibers shim), which defines it as node-fibers' future.js did on load unless opted out
+ * (`alias-policy.ts`).
  */
 import { TaskFuture } from './future';
 
 declare global {
   interface Function {
     /**
-     * (verdant/fibers/future, after `installFunctionFuture()`.) A function that calls this one in a fiber of its
-     * own, from the next tick (or in the fiber that waits for it first), and returns a future of its result. With
-     * `detach`, the future is detached: an error becomes an uncaught exception.
+     * (verdant/fibers/future, after `installFunctionFuture()` or once `fibers/future` was loaded through the
+     * drop-in alias.) A function that calls this one in a fiber of its own, from the next tick (or in the fiber
+     * that waits for it first), and returns a future of its result. With `detach`, the future is detached: an error
+     * becomes an uncaught exception.
      */
     future?(detach?: boolean): (...args: any[]) => TaskFuture;
   }

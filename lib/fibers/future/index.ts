@@ -1,11 +1,13 @@
 /**
  * `verdant/fibers/future`: a drop-in for node-fibers' `require('fibers/future')`. The module's value is the
  * `Future` class, with node-fibers' statics (`wait`, `wrap`, `task`, `fromPromise`) and
- * `installFunctionFuture()`, which defines `Function.prototype.future` (node-fibers defined it on load; verdant
- * only when asked). docs/fibers.md describes every method.
+ * `installFunctionFuture()`, which defines `Function.prototype.future`. node-fibers defined it on load; this module
+ * never does, but `require('fibers/future')` through the drop-in alias (`verdant/fibers/future/alias`) does, so
+ * that unmodified node-fibers code finds it. docs/fibers.md describes every method.
  *
  * Organization: `future.ts` (the class, waiting in fibers and green threads), `wrap.ts` (`Future.wrap`),
- * `function-future.ts` (`Function.prototype.future`).
+ * `function-future.ts` (`Function.prototype.future`), `alias.ts` and `alias-policy.ts` (what the alias loads, and
+ * whether it defines `Function.prototype.future`).
  *
  * @example
  * ```js
