@@ -1,8 +1,9 @@
 /**
  * The error classes of the synchronization primitives (lib/sync).
  *
- * Argument mistakes (a negative size, a timeout that is not a number) are plain RangeErrors and TypeErrors; the
- * classes here name states a primitive can be in.
+ * Argument mistakes are plain TypeErrors (the wrong type: `new Semaphore('foo')`, an options object that is not
+ * one) and RangeErrors (the right type out of range: `new Semaphore(-1)`, `new Queue(1.5)`); the classes here
+ * name states a primitive can be in.
  */
 
 /**

@@ -5,10 +5,16 @@
  * Items go straight from a putter to a getter that waits, and from a putter that waits to the queue as soon as
  * a slot frees, in FIFO order of the waiters. Ownership moves in waiter records (lib/sync/waiters.ts), so an item
  * is never lost to a timeout or a kill that races its hand-off: a getter that is killed after it was handed an
- * item passes the item to the next getter, or puts it back at the head of the queue.
+ * item passes the item to the next getter, or gives it back (to the putter still waiting with it, or to the head
+ * of the queue).
+ *
+ * A put that finds no room (always so at maxsize 0, eventlet's channel) keeps its item until a getter has taken
+ * it: handed to a waiting getter, the item stays the putter's until that getter runs and claims it, which wakes
+ * the putter. So a put on a full queue returns only once its item was received (or let into the queue by a
+ * resize), as eventlet's `put` does.
  */
-import type { Greenlet } from '../runtime/greenlet';
-import { requireGreen } from '../runtime/hub';
+import { Greenlet, getCurrent } from '../runtime/greenlet';
+import { requireGreen, wake } from '../runtime/hub';
 import { checkTimeout } from '../time/seconds';
 import { Empty, Full, TaskDoneError } from './errors';
 import {
@@ -34,14 +40,26 @@ export interface QueueWaitOptions {
 class GetWaiter<T> extends GrantWaiter {
   // The item handed over with the grant.
   item: T | undefined = undefined;
+  // The putter the item still belongs to until this getter claims it (a put that found no room waits for that);
+  // null for an item the queue already owns.
+  from: PutWaiter<T> | null = null;
 }
 
 class PutWaiter<T> extends GrantWaiter {
+  // The getter holding this putter's item without having claimed it yet; null while the putter is in line.
+  holder: GetWaiter<T> | null = null;
+  // Whether the putter is to be woken when its item comes back from a getter killed before claiming it: a
+  // non-blocking put then fails, and so does one whose timeout passed while the getter held the item. (A
+  // blocking put still in time just goes back to the head of the line, parked as it was.)
+  wakeOnReturn: boolean;
+
   constructor(
     greenlet: Greenlet,
     readonly item: T,
+    readonly block: boolean,
   ) {
     super(greenlet);
+    this.wakeOnReturn = !block;
   }
 }
 
@@ -52,7 +70,10 @@ const NOWAIT: QueueWaitOptions = Object.freeze({ block: false });
 // What #takeNow returns when there is no item (a private symbol: no user item can be it).
 const NOTHING: unique symbol = Symbol('nothing');
 
-/** Reads a maxsize: null, undefined or Infinity mean unbounded; otherwise an integer >= 0. */
+/**
+ * Reads a maxsize: null, undefined or Infinity mean unbounded; otherwise an integer >= 0 (a TypeError if it is
+ * not a number, a RangeError if it is out of range).
+ */
 function checkMaxsize(size: number | null | undefined, what: string): number {
   if (size === null || size === undefined || size === Infinity) return Infinity;
   checkInteger(size, 0, `${what} (maxsize; null or Infinity for no limit)`);
@@ -63,17 +84,22 @@ function checkMaxsize(size: number | null | undefined, what: string): number {
  * A FIFO queue between green threads, without task tracking (eventlet's `LightQueue`).
  *
  * `maxsize` bounds it: `put` blocks while it is full. Absent, null or Infinity: unbounded. **0 makes a
- * channel**, as in eventlet (unlike Python's queue.Queue, where 0 means unbounded): every `put` blocks until a
- * getter takes the item (a getter already waiting takes it at once; for a send that returns only once the
- * receiver has run, see `Channel`).
+ * channel**, as eventlet's `Queue(0)` (unlike Python's queue.Queue, where 0 means unbounded): `put` returns only
+ * once a getter has taken the item, and `putNowait` succeeds only if a getter is waiting (returning once that
+ * getter has the item), else throws {@link Full}; `empty()` and `full()` are both always true. The same holds for
+ * any put that finds the queue full: it keeps its item until a getter takes it or room comes. (`Channel` is the
+ * same rendezvous with gevent's API.)
  *
  * Waiters are served in FIFO order, and an item handed to a getter is never lost: if the getter is killed
- * before it returns the item, the item goes to the next getter or back to the head of the queue (which can
- * hold one item over maxsize for a while then). A `get` or `put` whose timeout passed still takes an item or
- * a slot that is there by the time it runs, as Python's queue re-checks after its wait.
+ * before it returns the item, the item goes to the next getter, or back to the putter still waiting with it, or
+ * to the head of the queue (which can hold one item over maxsize for a while then). A `get` or `put` whose
+ * timeout passed still takes an item or a slot that is there by the time it runs, as Python's queue re-checks
+ * after its wait; a put whose timeout passes while a getter holds its item waits for that getter to run.
  *
  * Calls that do not block (`putNowait`, `getNowait`, a `put` with room, a `get` with an item) work on the main
- * stack; calls that would wait throw a HubBlockingError there.
+ * stack; calls that would wait throw a HubBlockingError there. The main stack cannot wait for a getter to run:
+ * there a put without room hands its item to a waiting getter outright and returns at once (as eventlet's
+ * `put_nowait` from the hub).
  *
  * @typeParam T - the type of the items.
  */
@@ -83,7 +109,10 @@ export class LightQueue<T = unknown> {
   readonly #getters = new WaiterList<GetWaiter<T>>();
   readonly #putters = new WaiterList<PutWaiter<T>>();
 
-  /** @param maxsize - the most items it holds (default: no limit; 0: a channel). */
+  /**
+   * @param maxsize - the most items it holds: an integer >= 0 (0: a channel, see above), or absent, null or
+   * Infinity for no limit. Not a number: TypeError; negative or fractional: RangeError.
+   */
   constructor(maxsize: number | null = null) {
     this.#maxsize = checkMaxsize(maxsize, `new ${new.target.name}`);
   }
@@ -98,7 +127,10 @@ export class LightQueue<T = unknown> {
     return this.#getters.size;
   }
 
-  /** How many green threads wait in `put` (eventlet's `putting()`). */
+  /**
+   * How many green threads wait in `put` for room or a getter (eventlet's `putting()`). A putter whose item a
+   * getter was handed but has not claimed yet (it claims when it next runs) is not counted.
+   */
   get putters(): number {
     return this.#putters.size;
   }
@@ -119,8 +151,8 @@ export class LightQueue<T = unknown> {
   }
 
   /**
-   * Changes maxsize (null or Infinity: unbounded). Growing it lets blocked putters in, in order; shrinking it
-   * keeps the items already in the queue.
+   * Changes maxsize (null or Infinity: unbounded; checked as in the constructor). Growing it lets blocked putters
+   * in, in order; shrinking it keeps the items already in the queue.
    */
   resize(size: number | null): void {
     this.#maxsize = checkMaxsize(size, 'resize');
@@ -128,27 +160,45 @@ export class LightQueue<T = unknown> {
   }
 
   /**
-   * Puts `item` in the queue: straight to the first waiting getter if there is one, else into the queue if it
-   * has room. Otherwise waits for room (in FIFO order with other putters), or with `{ block: false }` throws
-   * {@link Full} at once; when `timeout` passes first, throws {@link Full} and the item is not in the queue.
+   * Puts `item` in the queue. With room: straight to the first waiting getter if there is one, else into the
+   * queue, and returns. Without room (always at maxsize 0): hands it to the first waiting getter and returns
+   * once that getter has taken it; with no getter waiting, waits in line (FIFO with other putters) for a getter
+   * or for room, or with `{ block: false }` throws {@link Full} at once. When `timeout` passes first, throws
+   * {@link Full} and the item is not in the queue.
    *
-   * Switch point: when the queue is full.
+   * Switch point: when the queue is full (also with `{ block: false }` when a getter waits: until it has run).
    */
   put(item: T, options?: QueueWaitOptions): void {
     const { block, timeout } = readBlocking(options, 'block', 'Queue.put');
     this.#store.check(item);
     if (this.#place(item)) return;
-    if (!block) throw new Full(`Queue.put: the queue is full (maxsize ${this.#maxsize})`);
-    const waiter = new PutWaiter(requireGreen('Queue.put() on a full queue'), item);
-    this.#putters.push(waiter);
-    // Once granted, the item is in the queue (or with a getter): nothing to pass on.
-    if (awaitGrant(this.#putters, waiter, 'Queue.put', timeout, noop)) return;
+    if (getCurrent().isMain) {
+      // The main stack cannot wait for a getter to run: a waiting getter gets the item outright.
+      if (this.#handOver(item, null)) {
+        this.itemAccepted();
+        return;
+      }
+      if (!block) throw this.#fullError();
+    }
+    const waiter = new PutWaiter(requireGreen('Queue.put() on a full queue'), item, block);
+    if (!this.#handOver(item, waiter)) {
+      if (!block) throw this.#fullError();
+      this.#putters.push(waiter);
+    }
+    if (this.#awaitDelivery(waiter, timeout)) return;
+    if (!block) {
+      throw new Full('Queue.put: the getter handed the item was killed before taking it, and no other getter waits');
+    }
     // As Python's queue re-checks after its wait: room that came by the time the timed-out putter runs is used.
     if (this.#place(item)) return;
-    throw new Full(`Queue.put timed out after ${timeout} s: the queue stayed full`);
+    const why = this.#maxsize === 0 ? 'no getter took the item' : 'the queue stayed full';
+    throw new Full(`Queue.put timed out after ${timeout} s: ${why}`);
   }
 
-  /** `put(item, { block: false })`: puts the item if it can go somewhere now, else throws {@link Full}. */
+  /**
+   * `put(item, { block: false })`: puts the item if it can go somewhere now (room, or a waiting getter), else
+   * throws {@link Full}.
+   */
   putNowait(item: T): void {
     this.put(item, NOWAIT);
   }
@@ -167,8 +217,8 @@ export class LightQueue<T = unknown> {
     if (!block) throw new Empty('Queue.get: the queue is empty');
     const waiter = new GetWaiter<T>(requireGreen('Queue.get() on an empty queue'));
     this.#getters.push(waiter);
-    const passOn = () => this.#giveBack(waiter.item as T);
-    if (awaitGrant(this.#getters, waiter, 'Queue.get', timeout, passOn)) return waiter.item as T;
+    const passOn = () => this.#giveBack(waiter);
+    if (awaitGrant(this.#getters, waiter, 'Queue.get', timeout, passOn)) return this.#claim(waiter);
     // As Python's queue re-checks after its wait: an item that came by the time the timed-out getter runs
     // (put after the hub saw the deadline) is still taken.
     const late = this.#takeNow();
@@ -211,19 +261,71 @@ export class LightQueue<T = unknown> {
     return putter.item;
   }
 
-  // Places an item without waiting: to the first waiting getter, or into the store if there is room. While
-  // getters wait the store is empty, so handing over first keeps the order.
+  // Places an item if the queue has room: to the first waiting getter, else into the store. While getters wait
+  // the store is empty, so handing over first keeps the order.
   #place(item: T): boolean {
-    const getter = grantFirst(this.#getters);
-    if (getter !== undefined) {
-      getter.item = item;
-    } else if (this.#store.size < this.#maxsize) {
-      this.#store.add(item);
-    } else {
-      return false;
-    }
+    if (this.#store.size >= this.#maxsize) return false;
+    if (!this.#handOver(item, null)) this.#store.add(item);
     this.itemAccepted();
     return true;
+  }
+
+  // Hands an item to the first waiting getter: the queue's item (`from` null), or the item of a putter that waits
+  // until the getter claims it. False if no getter waits. Counting the item is the caller's business.
+  #handOver(item: T, from: PutWaiter<T> | null): boolean {
+    const getter = grantFirst(this.#getters);
+    if (getter === undefined) return false;
+    getter.item = item;
+    getter.from = from;
+    if (from !== null) from.holder = getter;
+    return true;
+  }
+
+  // A getter that was handed an item has run and takes it: a putter waiting for that learns its item is
+  // delivered, and the item enters the queue's count now (it did not when handed over: it could have come back).
+  #claim(getter: GetWaiter<T>): T {
+    const from = getter.from;
+    if (from !== null) {
+      getter.from = null;
+      from.holder = null;
+      from.granted = true;
+      wake(from.greenlet);
+      this.itemAccepted();
+    }
+    return getter.item as T;
+  }
+
+  // Waits until the putter's item is delivered (taken by a getter, or let into the queue): true. False when it
+  // comes back instead: the timeout passed with the putter in line, or (for a non-blocking put, or after the
+  // timeout) the getter holding it was killed before claiming it. A timeout that passes while a getter holds the
+  // item does not end the wait: that getter claims the item when it runs, or gives it back. (The getter was woken
+  // before the putter's timer can fire, so while the hub resumes green threads in the order they were woken it
+  // has claimed the item by then; the second wait is for a hub that does not.)
+  #awaitDelivery(waiter: PutWaiter<T>, timeout: number | null): boolean {
+    const returned = () => waiter.wakeOnReturn && waiter.holder === null;
+    try {
+      if (parkUntil('Queue.put', Deadline.after(timeout), () => waiter.granted || returned())) return waiter.granted;
+      if (waiter.holder === null) return false;
+      waiter.wakeOnReturn = true;
+      parkUntil('Queue.put', null, () => waiter.granted || returned());
+      return waiter.granted;
+    } finally {
+      this.#putters.remove(waiter);
+      // Killed while a getter holds the item (rare: that getter was woken first, so it normally claims the item
+      // before the kill reaches this putter): the item stays with the getter, now the queue's, as an item that a
+      // killed putter got into the queue stays there.
+      const getter = waiter.holder;
+      if (getter !== null) {
+        waiter.holder = null;
+        getter.from = null;
+        this.itemAccepted();
+      }
+    }
+  }
+
+  #fullError(): Full {
+    const size = this.#maxsize === 0 ? 'maxsize 0: an item only goes to a waiting getter' : `maxsize ${this.#maxsize}`;
+    return new Full(`Queue.put: the queue is full (${size})`);
   }
 
   // Moves the items of waiting putters into the queue while it has room, first putter first.
@@ -236,12 +338,22 @@ export class LightQueue<T = unknown> {
     }
   }
 
-  // An item handed to a getter that was killed before it could return it: to the next getter, else back at
-  // the head of the queue (even if that puts the queue one over maxsize for a while: it was in it first).
-  #giveBack(item: T): void {
-    const getter = grantFirst(this.#getters);
-    if (getter !== undefined) getter.item = item;
-    else this.#store.restore(item);
+  // An item handed to a getter that was killed before it could return it: to the next getter; else back to the
+  // putter still waiting with it (first in line again, or woken to fail if it no longer waits in line); else back
+  // at the head of the queue (even if that puts the queue one over maxsize for a while: it was in it first).
+  #giveBack(getter: GetWaiter<T>): void {
+    const item = getter.item as T;
+    const from = getter.from;
+    getter.item = undefined;
+    getter.from = null;
+    if (this.#handOver(item, from)) return;
+    if (from === null) {
+      this.#store.restore(item);
+      return;
+    }
+    from.holder = null;
+    if (from.block) this.#putters.unshift(from);
+    if (from.wakeOnReturn) wake(from.greenlet);
   }
 }
 

@@ -35,7 +35,10 @@ export class Semaphore {
   readonly #acquireName: string;
   readonly #releaseName: string;
 
-  /** @param value - the permits available at first, an integer >= 0 (default 1). */
+  /**
+   * @param value - the permits available at first, an integer >= 0 (default 1). Not a number: TypeError (as
+   * eventlet's `Semaphore('foo')`); a negative or fractional number: RangeError.
+   */
   constructor(value = 1) {
     checkInteger(value, 0, `new ${new.target.name}`);
     this.#permits = new Permits(value);
@@ -104,7 +107,10 @@ export class Semaphore {
 export class BoundedSemaphore extends Semaphore {
   readonly #initial: number;
 
-  /** @param value - the permits available at first and the most it may ever hold (default 1). */
+  /**
+   * @param value - the permits available at first and the most it may ever hold (default 1); checked as for
+   * {@link Semaphore}.
+   */
   constructor(value = 1) {
     super(value);
     this.#initial = value;
@@ -146,6 +152,9 @@ export class CappedSemaphore {
   /**
    * @param count - the units available at first, an integer >= 0.
    * @param limit - the most units it holds, an integer >= count.
+   *
+   * Either one not a number: TypeError; out of range (negative, fractional, Infinity, limit below count):
+   * RangeError.
    */
   constructor(count: number, limit: number) {
     checkInteger(count, 0, 'new CappedSemaphore (count)');
@@ -165,11 +174,16 @@ export class CappedSemaphore {
   }
 
   /**
-   * Units available, minus green threads waiting to acquire, plus green threads waiting to release (whose
-   * units are as good as available).
+   * eventlet's `CappedSemaphore.balance`, which is built of two semaphores: the balance of the lower bound (units
+   * available minus green threads waiting to acquire) minus the balance of the upper bound (room left below
+   * `limit` minus green threads waiting to release). So it is `limit` when the counter is at the limit and
+   * nobody waits, `-limit` when the counter is 0 and nobody waits; each waiting acquirer lowers it by one and each
+   * waiting releaser raises it by one.
    */
   get balance(): number {
-    return this.#counter - this.#acquirers.size + this.#releasers.size;
+    const lower = this.#counter - this.#acquirers.size;
+    const upper = this.#limit - this.#counter - this.#releasers.size;
+    return lower - upper;
   }
 
   /** True if an `acquire` would have to wait. */

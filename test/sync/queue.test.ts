@@ -47,7 +47,11 @@ describe('sync: LightQueue and Queue basics', () => {
     );
     assert.throws(() => new Queue(1.5), RangeError);
     assert.throws(() => new Queue(NaN), RangeError);
-    assert.throws(() => new Queue('3' as unknown as number), RangeError);
+    assert.throws(() => new Queue('3' as unknown as number), {
+      name: 'TypeError',
+      message: /new Queue \(maxsize; null or Infinity for no limit\) takes an integer >= 0, not a string/,
+    });
+    assert.throws(() => new LifoQueue({} as never), TypeError);
     const q = new Queue(1);
     assert.throws(() => q.resize(-2), /resize/);
     assert.throws(() => q.put(1, { timeout: -1 }), /Queue\.put takes a finite number of seconds >= 0, not -1/);
@@ -254,6 +258,112 @@ describe('sync: LightQueue and Queue basics', () => {
     }));
 });
 
+describe('sync: Queue(0), a channel: a put waits until a getter has its item', () => {
+  it('a put that finds a getter waiting returns only once that getter has the item', () =>
+    spawn(() => {
+      const q = new LightQueue<string>(0);
+      const log: string[] = [];
+      const getter = spawn(() => log.push(`got ${q.get()}`));
+      until(() => q.getters === 1, 'the getter waits');
+      q.put('x');
+      log.push('put returned');
+      assert.deepEqual(log, ['got x', 'put returned']);
+      getter.wait();
+      assert.equal(q.qsize(), 0);
+    }));
+
+  it('putNowait in a green thread: Full with no getter waiting; with one, returns once the getter has the item', () =>
+    spawn(() => {
+      const q = new LightQueue<string>(0);
+      assert.throws(
+        () => q.putNowait('nobody'),
+        /^Full: Queue\.put: the queue is full \(maxsize 0: an item only goes to a waiting getter\)$/,
+      );
+      assert.throws(
+        () => q.put('late', { timeout: 0.01 }),
+        /Queue\.put timed out after 0\.01 s: no getter took the item/,
+      );
+      const log: string[] = [];
+      const getter = spawn(() => log.push(`got ${q.get()}`));
+      until(() => q.getters === 1, 'the getter waits');
+      q.putNowait('x');
+      log.push('putNowait returned');
+      assert.deepEqual(log, ['got x', 'putNowait returned']);
+      getter.wait();
+      assert.equal(q.qsize(), 0);
+    }));
+
+  // In these, a green thread spawned right after the putter kills the getter handed the item: it runs before that
+  // getter, which was woken later, so the kill lands between the hand-off and the claim.
+  it('a getter killed before taking the item passes it to the next getter; the put returns once that one has it', () =>
+    spawn(() => {
+      const q = new Queue<string>(0);
+      const log: string[] = [];
+      const victim = spawn(() => q.get());
+      const next = spawn(() => log.push(`next got ${q.get()}`));
+      until(() => q.getters === 2, 'two getters wait');
+      const killer = spawn(() => kill(victim));
+      q.put('x');
+      log.push('put returned');
+      assert.deepEqual(log, ['next got x', 'put returned']);
+      assert.throws(() => victim.wait(), GreenletExit);
+      next.wait();
+      killer.wait();
+      assert.equal(q.unfinishedTasks, 1, 'counted once');
+    }));
+
+  it('with no other getter, the item goes back to its putter, first in line again', () =>
+    spawn(() => {
+      const q = new Queue<string>(0);
+      const victim = spawn(() => q.get());
+      until(() => q.getters === 1, 'the getter waits');
+      const first = spawn(() => q.put('x')); // hands x to the victim
+      const killer = spawn(() => kill(victim));
+      const second = spawn(() => q.put('y')); // finds no getter: waits in line
+      until(() => victim.dead && q.putters === 2, 'the victim died and both putters wait');
+      assert.throws(() => victim.wait(), GreenletExit);
+      assert.equal(q.unfinishedTasks, 0, 'no item was delivered yet');
+      assert.equal(first.dead, false, 'the put of x still waits');
+      assert.deepEqual([q.get(), q.get()], ['x', 'y']);
+      first.wait();
+      second.wait();
+      killer.wait();
+      assert.equal(q.unfinishedTasks, 2);
+    }));
+
+  it('a putNowait whose getter is killed before taking the item throws Full; the item is nowhere', () =>
+    spawn(() => {
+      const q = new Queue<string>(0);
+      const victim = spawn(() => q.get());
+      until(() => q.getters === 1, 'the getter waits');
+      const putter = spawn(() => q.putNowait('x'));
+      const killer = spawn(() => kill(victim));
+      assert.throws(
+        () => putter.wait(),
+        (e) => e instanceof Full && /the getter handed the item was killed before taking it/.test(e.message),
+      );
+      assert.throws(() => victim.wait(), GreenletExit);
+      killer.wait();
+      assert.equal(q.putters, 0);
+      assert.equal(q.unfinishedTasks, 0);
+      assert.throws(() => q.getNowait(), Empty);
+    }));
+
+  it('a putter killed once its getter has the item: the getter keeps it (as a put killed after the hand-off)', () =>
+    spawn(() => {
+      const q = new Queue<string>(0);
+      const getter = spawn(() => q.get());
+      until(() => q.getters === 1, 'the getter waits');
+      const putter = spawn(() => q.put('x'));
+      const killer = spawn(() => kill(putter));
+      assert.equal(getter.wait(), 'x');
+      assert.throws(() => putter.wait(), GreenletExit);
+      killer.wait();
+      assert.equal(q.unfinishedTasks, 1);
+      assert.equal(q.qsize(), 0);
+    }));
+});
+
 describe('sync: queue hand-off races', () => {
   it('a put landing in the same hub turn as the get timeout, before the hub sees the timer, is received', () =>
     spawn(() => {
@@ -367,111 +477,114 @@ describe('sync: queue hand-off races', () => {
       assert.deepEqual(drain(q), ['b']);
     }));
 
-  it('hundreds of getters and putters, with timeouts and kills: every item is received exactly once', () =>
-    spawn(() => {
-      const random = randomSequence(12345);
-      const q = new Queue<number>(4);
-      const ROUNDS = 3;
-      const received: number[] = [];
-      const putOk = new Set<number>();
-      // The item each putter is putting right now: if the putter is killed there, its item may or may not
-      // have gone in (it has when the kill lands just after the hand-off).
-      const putting = new Map<GreenThread, number>();
-      const maybePut = new Set<number>();
-      let empties = 0;
-      let fulls = 0;
-      // No limit mostly; sometimes a short wait; sometimes 0, a yield that no hand-off can wake.
-      const pickTimeout = () => {
-        const r = random();
-        return r < 0.6 ? null : r < 0.8 ? 0.002 : 0;
-      };
-      // The getters start first and find the queue empty; the putters start once 10 waiting getters have been
-      // killed, and then run ahead of the slower getters, filling the queue: both sides wait, and time out.
-      const go = new Event();
-      const getters: GreenThread[] = [];
-      const putters: GreenThread[] = [];
-      for (let t = 0; t < 100; t++) {
-        getters.push(
-          spawn(() => {
-            for (let k = 0; k < ROUNDS; k++) {
-              try {
-                received.push(q.get({ timeout: pickTimeout() }));
-              } catch (error) {
-                if (!(error instanceof Empty)) throw error;
-                empties++;
+  // Queue(0) goes through the rendezvous: a putter waits with its item until its getter has claimed it.
+  for (const maxsize of [4, 0]) {
+    it(`maxsize ${maxsize}: hundreds of getters and putters, with timeouts and kills, receive every item once`, () =>
+      spawn(() => {
+        const random = randomSequence(12345);
+        const q = new Queue<number>(maxsize);
+        const ROUNDS = 3;
+        const received: number[] = [];
+        const putOk = new Set<number>();
+        // The item each putter is putting right now: if the putter is killed there, its item may or may not
+        // have gone in (it has when the kill lands just after the hand-off).
+        const putting = new Map<GreenThread, number>();
+        const maybePut = new Set<number>();
+        let empties = 0;
+        let fulls = 0;
+        // No limit mostly; sometimes a short wait; sometimes 0, a yield that no hand-off can wake.
+        const pickTimeout = () => {
+          const r = random();
+          return r < 0.6 ? null : r < 0.8 ? 0.002 : 0;
+        };
+        // The getters start first and find the queue empty; the putters start once 10 waiting getters have been
+        // killed, and then run ahead of the slower getters, filling the queue: both sides wait, and time out.
+        const go = new Event();
+        const getters: GreenThread[] = [];
+        const putters: GreenThread[] = [];
+        for (let t = 0; t < 100; t++) {
+          getters.push(
+            spawn(() => {
+              for (let k = 0; k < ROUNDS; k++) {
+                try {
+                  received.push(q.get({ timeout: pickTimeout() }));
+                } catch (error) {
+                  if (!(error instanceof Empty)) throw error;
+                  empties++;
+                }
+                sleep(random() * 0.003);
               }
-              sleep(random() * 0.003);
+            }),
+          );
+        }
+        for (let t = 0; t < 100; t++) {
+          const putter: GreenThread = spawn(() => {
+            go.wait();
+            for (let k = 0; k < ROUNDS; k++) {
+              const item = t * ROUNDS + k;
+              putting.set(putter, item);
+              try {
+                q.put(item, { timeout: pickTimeout() });
+                putOk.add(item);
+              } catch (error) {
+                if (!(error instanceof Full)) throw error;
+                fulls++;
+              }
+              putting.delete(putter);
+              sleep(0);
             }
-          }),
-        );
-      }
-      for (let t = 0; t < 100; t++) {
-        const putter: GreenThread = spawn(() => {
-          go.wait();
-          for (let k = 0; k < ROUNDS; k++) {
-            const item = t * ROUNDS + k;
-            putting.set(putter, item);
-            try {
-              q.put(item, { timeout: pickTimeout() });
-              putOk.add(item);
-            } catch (error) {
-              if (!(error instanceof Full)) throw error;
-              fulls++;
-            }
-            putting.delete(putter);
+          });
+          putters.push(putter);
+        }
+        const everyone = [...getters, ...putters];
+        const live = () => everyone.filter((g) => !g.dead).length;
+        const waitingInQueue = () => everyone.filter((g) => /^Queue\./.test(waitReasonOf(g) ?? ''));
+        let killed = 0;
+        const killSome = (n: number) => {
+          const waiting = waitingInQueue();
+          for (let i = 0; i < n && waiting.length > 0; i++) {
+            const victim = waiting.splice(Math.floor(random() * waiting.length), 1)[0];
+            const item = putting.get(victim);
+            if (item !== undefined) maybePut.add(item);
+            kill(victim);
+            killed++;
+          }
+        };
+        until(() => q.getters >= 40, 'the getters without a timeout wait');
+        killSome(10);
+        go.send();
+        // Then kill now and then while items flow, victims often in the middle of a hand-off.
+        for (let round = 0; killed < 25 && live() > 0 && round < 10000; round++) {
+          sleep(0);
+          if (round % 3 === 0) killSome(1);
+        }
+        // Take what is left: items of putters whose getters timed out or died. Getters left waiting once every
+        // putter is done would wait forever: kill them too.
+        const leftovers: number[] = [];
+        for (let i = 0; live() > 0 && i < 100000; i++) {
+          if (q.getters === 0 && (q.putters > 0 || !q.empty())) leftovers.push(q.get());
+          else {
+            if (putters.every((p) => p.dead) && q.empty()) killSome(Infinity);
             sleep(0);
           }
-        });
-        putters.push(putter);
-      }
-      const everyone = [...getters, ...putters];
-      const live = () => everyone.filter((g) => !g.dead).length;
-      const waitingInQueue = () => everyone.filter((g) => /^Queue\./.test(waitReasonOf(g) ?? ''));
-      let killed = 0;
-      const killSome = (n: number) => {
-        const waiting = waitingInQueue();
-        for (let i = 0; i < n && waiting.length > 0; i++) {
-          const victim = waiting.splice(Math.floor(random() * waiting.length), 1)[0];
-          const item = putting.get(victim);
-          if (item !== undefined) maybePut.add(item);
-          kill(victim);
-          killed++;
         }
-      };
-      until(() => q.getters >= 40, 'the getters without a timeout wait');
-      killSome(10);
-      go.send();
-      // Then kill now and then while items flow, victims often in the middle of a hand-off.
-      for (let round = 0; killed < 25 && live() > 0 && round < 10000; round++) {
-        sleep(0);
-        if (round % 3 === 0) killSome(1);
-      }
-      // Take what is left: items of putters whose getters timed out or died. Getters left waiting once every
-      // putter is done would wait forever: kill them too.
-      const leftovers: number[] = [];
-      for (let i = 0; live() > 0 && i < 100000; i++) {
-        if (q.getters === 0 && (q.putters > 0 || !q.empty())) leftovers.push(q.get());
-        else {
-          if (putters.every((p) => p.dead) && q.empty()) killSome(Infinity);
-          sleep(0);
+        const stuck = everyone.filter((g) => !g.dead).map((g) => waitReasonOf(g) ?? 'running');
+        const state = `getters ${q.getters}, putters ${q.putters}, size ${q.qsize()}`;
+        assert.equal(live(), 0, `everybody finished, but [${stuck}] remain; ${state}`);
+        leftovers.push(...drain(q));
+        const all = [...received, ...leftovers];
+        assert.equal(new Set(all).size, all.length, 'no item is received twice');
+        for (const item of putOk) assert.ok(all.includes(item), `item ${item} was put but never received`);
+        for (const item of all) {
+          assert.ok(putOk.has(item) || maybePut.has(item), `item ${item} was received but its put failed`);
         }
-      }
-      const stuck = everyone.filter((g) => !g.dead).map((g) => waitReasonOf(g) ?? 'running');
-      const state = `getters ${q.getters}, putters ${q.putters}, size ${q.qsize()}`;
-      assert.equal(live(), 0, `everybody finished, but [${stuck}] remain; ${state}`);
-      leftovers.push(...drain(q));
-      const all = [...received, ...leftovers];
-      assert.equal(new Set(all).size, all.length, 'no item is received twice');
-      for (const item of putOk) assert.ok(all.includes(item), `item ${item} was put but never received`);
-      for (const item of all) {
-        assert.ok(putOk.has(item) || maybePut.has(item), `item ${item} was received but its put failed`);
-      }
-      assert.equal(q.unfinishedTasks, all.length, 'every item that entered the queue was counted once');
-      // The run really went through the paths it is about.
-      const stats = `${empties} gets and ${fulls} puts timed out, ${killed} waiting threads killed`;
-      assert.ok(empties > 0 && fulls > 0 && killed >= 10, stats);
-      assert.ok(received.length > 100, `${received.length} items received by getters`);
-    }));
+        assert.equal(q.unfinishedTasks, all.length, 'every item that entered the queue was counted once');
+        // The run really went through the paths it is about.
+        const stats = `${empties} gets and ${fulls} puts timed out, ${killed} waiting threads killed`;
+        assert.ok(empties > 0 && fulls > 0 && killed >= 10, stats);
+        assert.ok(received.length > 100, `${received.length} items received by getters`);
+      }));
+  }
 });
 
 describe('sync: Queue tasks', () => {

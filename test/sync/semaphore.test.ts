@@ -29,7 +29,11 @@ describe('sync: Semaphore', () => {
   it('rejects bad values, counts and options with errors that name them', () => {
     assert.throws(() => new Semaphore(-1), /new Semaphore takes an integer >= 0, not -1/);
     assert.throws(() => new Semaphore(1.5), RangeError);
-    assert.throws(() => new Semaphore('2' as unknown as number), RangeError);
+    assert.throws(() => new Semaphore('2' as unknown as number), {
+      name: 'TypeError',
+      message: 'new Semaphore takes an integer >= 0, not a string',
+    });
+    assert.throws(() => new BoundedSemaphore(null as unknown as number), /BoundedSemaphore takes .* not null/);
     const sem = new Semaphore(1);
     assert.throws(() => sem.release(0), /Semaphore\.release takes an integer >= 1, not 0/);
     assert.throws(() => sem.release(NaN), RangeError);
@@ -266,7 +270,7 @@ describe('sync: CappedSemaphore', () => {
       assert.equal(sem.bounded(), true);
       assert.equal(sem.release({ blocking: false }), false);
       const releaser = spawn(() => sem.release());
-      until(() => sem.balance === 3, 'the releaser waits (its unit counts as available)');
+      until(() => sem.balance === 3, 'the releaser waits'); // (2 units - 0 acquirers) - (0 of room - 1 releaser)
       assert.equal(waitReasonOf(releaser), 'CappedSemaphore.release');
       assert.equal(sem.acquire(), true);
       // The waiting release went in at once: still at the limit.
@@ -277,7 +281,8 @@ describe('sync: CappedSemaphore', () => {
       assert.equal(sem.locked(), true);
       assert.equal(sem.acquire({ blocking: false }), false);
       const acquirer = spawn(() => sem.acquire());
-      until(() => sem.balance === -1, 'the acquirer waits');
+      // eventlet's balance: (0 units - 1 acquirer) - (2 of room - 0 releasers).
+      until(() => sem.balance === -3, 'the acquirer waits');
       assert.equal(waitReasonOf(acquirer), 'CappedSemaphore.acquire');
       assert.equal(sem.release(), true);
       assert.equal(sem.counter, 0, 'the unit went straight to the waiting acquirer');
@@ -319,7 +324,7 @@ describe('sync: CappedSemaphore', () => {
       const sem = new CappedSemaphore(0, 1);
       const victim = spawn(() => sem.acquire());
       const next = spawn(() => sem.acquire());
-      until(() => sem.balance === -2, 'two acquirers wait');
+      until(() => sem.balance === -3, 'two acquirers wait'); // (0 - 2) - (1 - 0)
       sem.release();
       kill(victim);
       assert.throws(() => victim.wait(), GreenletExit);
@@ -327,7 +332,7 @@ describe('sync: CappedSemaphore', () => {
       assert.equal(sem.counter, 0);
       // With nobody else waiting, the unit goes back to the counter.
       const lone = spawn(() => sem.acquire());
-      until(() => sem.balance === -1, 'one acquirer waits');
+      until(() => sem.balance === -2, 'one acquirer waits'); // (0 - 1) - (1 - 0)
       sem.release();
       kill(lone);
       assert.throws(() => lone.wait(), GreenletExit);
@@ -348,5 +353,10 @@ describe('sync: CappedSemaphore', () => {
     assert.throws(() => new CappedSemaphore(3, 2), /limit, at least count\) takes an integer >= 3, not 2/);
     assert.throws(() => new CappedSemaphore(-1, 2), /count\) takes an integer >= 0, not -1/);
     assert.throws(() => new CappedSemaphore(1, Infinity), RangeError);
+    assert.throws(() => new CappedSemaphore(1, '2' as never), {
+      name: 'TypeError',
+      message: /\(limit, at least count\) takes an integer >= 1, not a string/,
+    });
+    assert.throws(() => new CappedSemaphore([1] as never, 2), { name: 'TypeError', message: /not an array/ });
   });
 });
