@@ -72,6 +72,7 @@ export class GreenFile implements Iterable<Buffer | string> {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`bufferSize must be a positive integer, not ${size}`);
     if (options.encoding !== undefined && !Buffer.isEncoding(options.encoding)) throw new TypeError(`unknown encoding ${options.encoding}`);
     const maxLine = options.maxLineSize === undefined ? DEFAULT_MAX_LINE_SIZE : options.maxLineSize;
+    if (maxLine !== null && typeof maxLine !== 'number') throw new TypeError(`maxLineSize must be a number or null, not ${typeof maxLine}`);
     if (maxLine !== null && (!Number.isInteger(maxLine) || maxLine < 1)) {
       throw new RangeError(`maxLineSize must be a positive integer or null, not ${maxLine}`);
     }

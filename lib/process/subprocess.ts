@@ -317,8 +317,9 @@ function checkArguments(command: unknown, args: unknown, options: SubprocessOpti
   if (options.stderr !== undefined) checkStdio('stderr', options.stderr);
   if (options.encoding !== undefined && !Buffer.isEncoding(options.encoding)) throw new TypeError(`unknown encoding ${options.encoding}`);
   const limit = options.maxOutputSize;
-  if (limit !== undefined && limit !== null && (!Number.isSafeInteger(limit) || limit < 0)) {
-    throw new RangeError(`maxOutputSize must be a byte count (an integer from 0) or null, not ${limit}`);
+  if (limit !== undefined && limit !== null) {
+    if (typeof limit !== 'number') throw new TypeError(`maxOutputSize must be a number of bytes or null, not ${typeof limit}`);
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`maxOutputSize must be an integer from 0, not ${limit}`);
   }
 }
 

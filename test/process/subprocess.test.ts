@@ -184,7 +184,7 @@ describe('process: Subprocess pipes and communicate', () => {
       const lifted = new Subprocess('head', ['-c', String(3 * MiB), '/dev/zero'], { stdout: 'pipe', maxOutputSize: null });
       assert.equal((lifted.communicate()[0] as Buffer).length, 3 * MiB);
       assert.throws(() => new Subprocess('true', [], { maxOutputSize: -1 }), RangeError);
-      assert.throws(() => new Subprocess('true', [], { maxOutputSize: 'big' as never }), RangeError);
+      assert.throws(() => new Subprocess('true', [], { maxOutputSize: 'big' as never }), TypeError);
     }));
 
   it('communicate refuses input without a stdin pipe', () =>
