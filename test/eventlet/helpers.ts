@@ -1,9 +1,9 @@
 /**
  * Helpers of the ports of eventlet's test files (test/eventlet/*.test.ts), standing in for the pieces of
- * eventlet's test kit that verdant spells differently.
+ * eventlet's test kit, and the Python names, that verdant spells differently.
  */
 import { strict as assert } from 'node:assert';
-import { getCurrent } from 'verdant';
+import { Pool, getCurrent } from 'verdant';
 
 /**
  * eventlet's `hub.schedule_call_global(0, fn)`: runs `fn` from the hub rather than from a green thread. verdant's
@@ -22,5 +22,23 @@ export function storeResult(results: unknown[], fn: () => unknown): void {
     results.push(fn());
   } catch (error) {
     results.push(error);
+  }
+}
+
+/** Python's RuntimeError, which JavaScript has no class for. */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+/**
+ * eventlet's IntPool: a Pool whose create() counts up from 1. The counter is declared, not initialized: a field
+ * initializer would run after Pool's constructor, which already calls create() for minSize items.
+ */
+export class IntPool extends Pool<number> {
+  declare currentInteger?: number;
+
+  override create(): number {
+    this.currentInteger = (this.currentInteger ?? 0) + 1;
+    return this.currentInteger;
   }
 }
