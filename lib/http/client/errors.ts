@@ -89,10 +89,3 @@ export class HttpStatusError extends HttpError {
     this.statusText = statusText;
   }
 }
-
-/** A request through a ConnectionPool that was closed. */
-export class PoolClosedError extends HttpError {
-  constructor(url: string) {
-    super(url, `${url}: the connection pool is closed`);
-  }
-}

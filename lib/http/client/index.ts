@@ -29,4 +29,6 @@ export type { HttpsOptions } from './tls-connector';
 export type { HeadersInput } from './headers';
 export type { RequestBody } from './request-body';
 export { MAX_HEAD_BYTES, MAX_HEADER_FIELDS } from './response-head';
-export { HttpError, HttpProtocolError, TooManyRedirectsError, RedirectError, InsecureRedirectError, ResponseTooLargeError, HttpStatusError, PoolClosedError } from './errors';
+export { HttpError, HttpProtocolError, TooManyRedirectsError, RedirectError, InsecureRedirectError, ResponseTooLargeError, HttpStatusError } from './errors';
+// A request through a closed ConnectionPool: the one error of every closed pool.
+export { PoolClosedError } from '../../resource/errors';

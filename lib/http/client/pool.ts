@@ -13,7 +13,7 @@ import { checkTimeout } from '../../time/seconds';
 import { type Connector, type Origin, defaultConnector } from './connector';
 import { type HttpsOptions, httpsConnector } from './tls-connector';
 import { Connection } from './connection';
-import { PoolClosedError } from './errors';
+import { PoolClosedError } from '../../resource/errors';
 
 export interface PoolOptions {
   /** Idle connections kept per origin; more are closed when checked in. Default 10. */
