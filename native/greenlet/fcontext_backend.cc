@@ -10,7 +10,7 @@
 // own stack, that would fault in two more pages on every greenlet that ever resumes, which is most of what an
 // idle connection costs. On the relay those pages are shared by all greenlets. The relay also frees the stack
 // of a finished greenlet, which cannot free its own while standing on it.
-// See ../../shared/design/greenlet-mechanism.md and docs/internals.md.
+// See docs/internals.md.
 #include <cstdlib>
 #include <new>
 #include <vector>
