@@ -22,6 +22,8 @@
 
 namespace verdant::http {
 
+// The defaults are what the C++ tests and fuzzers use; lib/http/limits.ts owns the server's (it always passes its
+// limits), and test/http/limits.test.ts checks that the two agree.
 struct Limits {
   uint32_t max_request_line = 8 * 1024;  // 414 beyond
   uint32_t max_header_line = 8 * 1024;   // 431 beyond

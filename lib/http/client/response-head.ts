@@ -5,12 +5,13 @@
 import { ConnectionResetError } from '../../io/errors';
 import type { GreenFile } from '../../net/file';
 import { native } from '../../runtime/native';
+import { DEFAULT_HEAD_LIMITS } from '../limits';
 import { HttpProtocolError } from './errors';
 
 /** The most bytes a head (status line and headers, or a chunked body's trailers) may take. */
-export const MAX_HEAD_BYTES = 64 * 1024;
+export const MAX_HEAD_BYTES = DEFAULT_HEAD_LIMITS.maxHead;
 /** The most header fields a head may have. */
-export const MAX_HEADER_FIELDS = 100;
+export const MAX_HEADER_FIELDS = DEFAULT_HEAD_LIMITS.maxHeaders;
 
 export interface ResponseHead {
   /** 0 for HTTP/1.0, 1 for HTTP/1.1. */

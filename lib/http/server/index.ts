@@ -6,7 +6,7 @@ export type { HttpServeOptions, StopOptions } from './server';
 export type { Handler, IncomingBody, RequestInfo } from './connection';
 export type { ResponseLike } from './response';
 export type { BodyInit } from './body-source';
-export type { HeadLimits } from './parser';
+export type { HeadLimits } from '../limits';
 export type { AccessLogEntry, AccessLogFormat, AccessLogOption } from './log';
 export { commonFormat, combinedFormat } from './log';
 export { BadRequestError, BodyTooLargeError, IncompleteBodyError, InvalidResponseError } from './errors';

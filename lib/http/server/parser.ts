@@ -4,28 +4,11 @@
  * @internal
  */
 import { native } from '../../runtime/native';
+import type { HeadLimits } from '../limits';
 import { BadRequestError } from './errors';
 
 const C = native.http_constants;
 
-/** Limits on what a client may send before its request is refused (RFC 9112 leaves them to servers). */
-export interface HeadLimits {
-  /** The request line, in bytes (414 beyond). Default 8 KiB. */
-  maxRequestLine: number;
-  /** One header line, in bytes (431 beyond). Default 8 KiB. */
-  maxHeaderLine: number;
-  /** The whole head (431 beyond). Default 64 KiB. */
-  maxHead: number;
-  /** Header fields (431 beyond). Default 100. */
-  maxHeaders: number;
-}
-
-export const DEFAULT_HEAD_LIMITS: Readonly<HeadLimits> = {
-  maxRequestLine: 8 * 1024,
-  maxHeaderLine: 8 * 1024,
-  maxHead: 64 * 1024,
-  maxHeaders: 100,
-};
 
 /** A parsed request head. `headers` is flat: name, value, name, value..., names as the client spelt them. */
 export interface RequestHead {

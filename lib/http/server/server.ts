@@ -16,7 +16,8 @@ import { Timeout } from '../../time/timeout';
 import { serveConnection, type ConnectionState, type Handler, type ServerContext } from './connection';
 import { installFastResponse } from './fast-response';
 import { accessLogger, type AccessLogOption } from './log';
-import { DEFAULT_HEAD_LIMITS, HeadParser, type HeadLimits } from './parser';
+import { DEFAULT_HEAD_LIMITS, type HeadLimits } from '../limits';
+import { HeadParser } from './parser';
 
 export interface HttpServeOptions {
   /** Port to listen on (0: any free one; see {@link HttpServer.address}). Default 8080. Ignored with `sock`. */

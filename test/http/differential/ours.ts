@@ -5,7 +5,8 @@
  * next head, until the bytes run out, a message closes the connection or upgrades it, or something is refused.
  */
 import { BadRequestError } from '../../../lib/http/server/errors';
-import { DEFAULT_HEAD_LIMITS, HeadParser, type HeadLimits, type RequestHead } from '../../../lib/http/server/parser';
+import { DEFAULT_HEAD_LIMITS, type HeadLimits } from '../../../lib/http/limits';
+import { HeadParser, type RequestHead } from '../../../lib/http/server/parser';
 import { native } from '../../../lib/runtime/native';
 import type { End, Message, Transcript } from './transcript';
 
