@@ -63,11 +63,6 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return out;
 }
 
-Napi::Value TrimStackPool(const Napi::CallbackInfo& info) {
-  RuntimeOf(info)->backend()->TrimStackPool();
-  return info.Env().Undefined();
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   std::string why;
@@ -81,10 +76,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* runtime = new Runtime(isolate, std::move(backend));
   env.SetInstanceData<Runtime, ShutdownRuntime>(runtime);
 
-  exports.Set("backend", Napi::Function::New(env, [why](const Napi::CallbackInfo& info) { return Backend(info, why); }));
-  exports.Set("configure", Napi::Function::New(env, Configure));
-  exports.Set("stats", Napi::Function::New(env, Stats));
-  exports.Set("trimStackPool", Napi::Function::New(env, TrimStackPool));
+  exports.Set("runtime_backend", Napi::Function::New(env, [why](const Napi::CallbackInfo& info) { return Backend(info, why); }));
+  exports.Set("runtime_configure", Napi::Function::New(env, Configure));
+  exports.Set("runtime_stats", Napi::Function::New(env, Stats));
 
   v8::Local<v8::Context> context = isolate->GetCurrentContext();
   v8::Local<v8::Object> target = verdant::ToV8(exports).As<v8::Object>();

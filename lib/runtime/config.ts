@@ -74,7 +74,7 @@ export function configure(changes: Partial<Config>): void {
 
 /** @internal Pushes the settings to the native runtime of this thread. */
 export function applyDefaults(): void {
-  native.configure(settings.stackSize, settings.stackMargin, settings.stackPoolSize, isMainThread, v8StackSizeKb());
+  native.runtime_configure(settings.stackSize, settings.stackMargin, settings.stackPoolSize, isMainThread, v8StackSizeKb());
 }
 
 function checkInteger(name: string, value: unknown, min: number, max: number): void {
@@ -108,11 +108,11 @@ export interface BackendInfo {
 
 /** Reports the backend in use. */
 export function backend(): BackendInfo {
-  const [name, why] = native.backend();
+  const [name, why] = native.runtime_backend();
   return name === 'threads' ? { name, reason: why } : { name: name as 'fcontext' };
 }
 
 /** Counters of this thread's greenlet runtime, for tests and benchmarks. */
 export function stats() {
-  return native.stats();
+  return native.runtime_stats();
 }

@@ -69,15 +69,15 @@ export interface NativeBinding {
     entry: (this: GreenletHandle) => GreenletHandle,
     errorClass: new (message: string) => Error,
   ): void;
-  backend(): [name: string, why: string];
-  configure(
+  runtime_backend(): [name: string, why: string];
+  runtime_configure(
     defaultStackSize: number,
     stackMargin: number,
     stackPoolLimit: number,
     isMainThread: boolean,
     mainStackSizeKb: number,
   ): void;
-  stats(): NativeStats;
+  runtime_stats(): NativeStats;
   /** The cells of lib/runtime/shared-state.ts. */
   shared_state: ArrayBuffer;
   /** Starts this thread's hub (idempotent); returns the poller's name. */
@@ -101,7 +101,6 @@ export interface NativeBinding {
   hub_timers(): unknown[];
   /** [turns, resumes, fdEvents, timersFired, ready] */
   hub_stats(): number[];
-  trimStackPool(): void;
   /** Platform values of the socket constants and errnos lib/net uses (native/io/bindings.cc). */
   io_constants: Record<IoConstant, number>;
   // Green I/O syscalls: each returns its result (>= 0) or -errno; nothing blocks (native/io/bindings.cc).
