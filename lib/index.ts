@@ -19,7 +19,8 @@
  *   family); everything networking also under {@link net} (lib/net, lib/io);
  * - files, child processes and blocking work: {@link fs} (green file operations on the libuv threadpool),
  *   {@link subprocess} ({@link Subprocess}, {@link GreenPipe}, `run`, `checkOutput`), {@link tpool} (blocking
- *   work off the hub: Node's sync calls on the threadpool, JS functions in worker threads), {@link patcher}
+ *   work off the hub: Node's sync calls on the threadpool, JS functions in worker threads, objects kept in a
+ *   worker behind `tpool.proxy`), {@link patcher}
  *   ({@link monkeyPatch}: Node's `*Sync` calls cooperative inside green threads);
  * - green HTTP/1.1: {@link http} (`http.request`, `http.get`, connection pools; `http.serve`, the server);
  * - seeing what the hub does: {@link debug} (the blocking watchdog, {@link dumpGreenThreads}, hub listings),
@@ -110,7 +111,7 @@ export {
 } from './process';
 export type { SubprocessOptions, CommunicateOptions, RunOptions, CompletedProcess } from './process';
 export * as tpool from './tpool';
-export { TpoolWorkerError, TpoolKilledError } from './tpool';
+export { TpoolWorkerError, TpoolKilledError, TpoolProxyDisposedError } from './tpool';
 export * as patcher from './patcher';
 export { monkeyPatch } from './patcher';
 export * as http from './http';

@@ -79,6 +79,7 @@ describe('package exports', () => {
       'Token',
       'TokenPool',
       'TpoolKilledError',
+      'TpoolProxyDisposedError',
       'TpoolWorkerError',
       'WouldBlockError',
       'backdoor',

@@ -23,14 +23,28 @@ export class TpoolWorkerError extends Error {
 }
 
 /**
- * `tpool.killall()` stopped the call: its worker was terminated while it ran the task, or the call was still
- * queued. Whether the task had started is in the message.
+ * `tpool.killall({ force: true })` stopped the call: its worker was terminated while it ran the task, or the call
+ * was still queued, or the call was on a proxied object that lived in a terminated worker. Which one is in the
+ * message. (A plain `tpool.killall()` lets calls finish and fails none.)
  *
- * Permanent for that call; the pool itself starts new workers for later calls.
+ * Permanent for that call, and for every later call on such a proxy; the pool itself starts new workers for
+ * later calls.
  */
 export class TpoolKilledError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'TpoolKilledError';
+  }
+}
+
+/**
+ * A tpool proxy was used after `proxy[Symbol.dispose]()`: the object it stood for may be gone from its worker.
+ *
+ * Permanent: a programming error in the caller.
+ */
+export class TpoolProxyDisposedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TpoolProxyDisposedError';
   }
 }

@@ -12,8 +12,9 @@ import { requireGreen } from '../runtime/hub';
 import type { TransferListItem } from 'node:worker_threads';
 import { callCooperatively } from './blocking/counterpart';
 import { counterpartOf } from './blocking/table';
-import { WorkerPool, type Job } from './pool';
-import { describeTask, isTaskRef, resolveTask, type TaskRef } from './task';
+import type { ProxyRequest, TaskRequest } from './protocol';
+import { WorkerPool, type Job, type WorkerHome } from './pool';
+import { describeTask, isTaskRef, resolveTask, type ResolvedTask, type TaskRef } from './task';
 
 /** Options of {@link executeWith}. */
 export interface ExecuteOptions {
@@ -40,12 +41,24 @@ export interface TpoolStats {
   busy: number;
   /** Calls waiting for a free worker. */
   queued: number;
+  /** Objects that workers hold for live `tpool.proxy` proxies (once per object and set of proxy options). */
+  proxied: number;
+}
+
+/** Options of {@link killall}. */
+export interface KillallOptions {
+  /**
+   * Terminate the workers now instead of letting them finish: running and queued calls fail with a
+   * TpoolKilledError, and so does every later call on a proxy whose object lived in one of them.
+   */
+  force?: boolean;
 }
 
 const DEFAULT_SIZE = 4;
 let pool: WorkerPool | null = null;
 
-function thePool(): WorkerPool {
+/** @internal The pool, made on first use. */
+export function thePool(): WorkerPool {
   pool ??= new WorkerPool(sizeFromEnvironment());
   return pool;
 }
@@ -79,7 +92,9 @@ function checkSize(size: unknown, what: string): asserts size is number {
  *   from the current directory.
  *
  * If the caller stops waiting (a Timeout, a kill), a queued task is dropped and a running one runs to its end.
- * A worker that dies fails the call with a TpoolWorkerError; `killall()` fails it with a TpoolKilledError.
+ * A worker that dies fails the call with a TpoolWorkerError; `killall({ force: true })` fails it with a
+ * TpoolKilledError (a plain `killall()` lets it finish). A `Timeout` the task throws comes back as a Timeout,
+ * and so do verdant's other error classes.
  * On the main stack: a HubBlockingError.
  *
  * Switch point: always (unless the arguments are rejected at once).
@@ -125,14 +140,58 @@ function run(options: ExecuteOptions, task: unknown, args: unknown[]): unknown {
   return runInWorker(resolveTask(task), args, transfer);
 }
 
-function runInWorker(task: Job['task'], args: unknown[], transfer: readonly TransferListItem[]): unknown {
+function runInWorker(task: ResolvedTask, args: unknown[], transfer: readonly TransferListItem[]): unknown {
+  const request: TaskRequest = { kind: 'task', file: task.file, name: task.name, args };
+  const what = describeTask(task);
+  return callWorker(`tpool.execute(${what})`, what, request, { transfer }, (value) => value);
+}
+
+/** @internal Where and how {@link callWorker} runs a call. */
+export interface CallPlacement {
+  transfer?: readonly TransferListItem[];
+  home?: WorkerHome;
+  spread?: boolean;
+  retain?: readonly unknown[];
+}
+
+/**
+ * @internal Sends `request` to a worker (`placement.home` only, when given) and blocks the calling green thread
+ * until the reply. `accept` turns the reply's value into the result; it runs when the reply arrives, even if the
+ * caller has stopped waiting by then, so that what the reply holds (references to proxied objects) is always
+ * accounted for. `reason` names the wait; `what` the call in error messages.
+ */
+export function callWorker<T>(
+  reason: string,
+  what: string,
+  request: TaskRequest | ProxyRequest,
+  placement: CallPlacement,
+  accept: (value: unknown, worker: WorkerHome) => T,
+): T {
   const callerStack = captureCallerStack();
   let job: Job;
-  return waitFor(
-    `tpool.execute(${describeTask(task)})`,
+  return waitFor<T>(
+    reason,
     (resolve, reject) => {
-      const settle = (error: unknown, value?: unknown) => (error === null ? resolve(value) : reject(error));
-      job = { task, args, transfer, callerStack, settle };
+      const settle = (error: unknown, value?: unknown, worker?: WorkerHome) => {
+        if (error !== null) return reject(error);
+        let result: T;
+        try {
+          result = accept(value, worker!);
+        } catch (failure) {
+          return reject(failure);
+        }
+        resolve(result);
+      };
+      job = {
+        request,
+        transfer: placement.transfer ?? [],
+        what,
+        callerStack,
+        home: placement.home,
+        spread: placement.spread,
+        retain: placement.retain,
+        settle,
+      };
       thePool().submit(job);
     },
     () => thePool().withdraw(job),
@@ -180,14 +239,25 @@ export function setSize(size: number): void {
 }
 
 /**
- * Terminates every worker thread. Calls running in them, and calls queued, fail with a TpoolKilledError. The pool
- * stays usable: later calls start new workers.
+ * Stops every worker thread once its work is done, as eventlet's killall: calls already running finish and
+ * deliver their results, queued calls run (in new workers), and objects held for live proxies stay usable; each
+ * old worker stops when it has no call left and no proxied object. Returns at once, also on the main stack. The
+ * pool stays usable: later calls start new workers.
+ *
+ * With `{ force: true }`, terminates every worker now: running and queued calls fail with a TpoolKilledError, and
+ * so does every later call on a proxy whose object lived there.
  */
-export function killall(): void {
-  pool?.killall();
+export function killall(options: KillallOptions = {}): void {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('tpool.killall takes an options object: killall() or killall({ force: true })');
+  }
+  pool?.killall({ force: options.force === true });
 }
 
-/** How many workers the pool may run, has, and keeps busy, and how many calls wait for one. */
+/**
+ * How many workers the pool may run, has (retiring ones included), and keeps busy, how many calls wait for one,
+ * and how many objects workers hold for live proxies.
+ */
 export function stats(): TpoolStats {
-  return pool === null ? { size: sizeFromEnvironment(), workers: 0, busy: 0, queued: 0 } : pool.stats();
+  return pool === null ? { size: sizeFromEnvironment(), workers: 0, busy: 0, queued: 0, proxied: 0 } : pool.stats();
 }

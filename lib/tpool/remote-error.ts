@@ -1,11 +1,14 @@
 /**
  * Errors across the thread boundary: a worker sends the error its task threw as plain data (name, message, stack,
  * own properties, cause), and the calling thread rebuilds an Error of the same name and message whose stack shows
- * both sides: where it was thrown in the worker, then where tpool.execute was called.
+ * both sides: where it was thrown in the worker, then where the call (tpool.execute, a proxy) was made. Standard
+ * classes (TypeError, RangeError, ...) and verdant's own (Timeout, ...; ./error-classes.ts) come back as
+ * themselves; other classes as an Error with their name.
  *
  * @internal
  */
 import { types } from 'node:util';
+import { blankVerdantError, verdantClassOf } from './error-classes';
 
 /** An error as data that survives structured cloning. */
 export interface SerializedError {
@@ -14,11 +17,13 @@ export interface SerializedError {
   stack: string;
   /** Own enumerable properties that can be cloned (code, errno, path, ...). */
   props: Record<string, unknown>;
+  /** The verdant class of the error (`module#Export`), if it is one of verdant's. */
+  verdantClass?: string;
   cause?: { error: SerializedError } | { value: unknown };
 }
 
 /** The line between the worker's frames and the caller's in a rebuilt stack. */
-export const STACK_JOIN = '    --- raised in a tpool worker thread; tpool.execute was called at: ---';
+export const STACK_JOIN = '    --- raised in a tpool worker thread; the call was made at: ---';
 
 const standard: Record<string, ErrorConstructor> = {
   Error,
@@ -58,6 +63,8 @@ export function serializeError(error: Error, hideFrames?: string, depth = 0): Se
   let stack = typeof error.stack === 'string' ? error.stack : `${error.name}: ${error.message}`;
   if (hideFrames !== undefined) stack = stack.split('\n').filter((line) => !line.includes(hideFrames)).join('\n');
   const serialized: SerializedError = { name: String(error.name), message: String(error.message), stack, props };
+  const verdantClass = verdantClassOf(error);
+  if (verdantClass !== undefined) serialized.verdantClass = verdantClass;
   if ('cause' in error && depth < 8) {
     const cause = error.cause;
     if (isError(cause)) serialized.cause = { error: serializeError(cause, hideFrames, depth + 1) };
@@ -67,12 +74,14 @@ export function serializeError(error: Error, hideFrames?: string, depth = 0): Se
 }
 
 /**
- * Rebuilds a serialized error. With `callerStack` (a stack captured where tpool.execute was called), the stack
- * is the worker's followed by the caller's frames.
+ * Rebuilds a serialized error, as an instance of its class when that is a standard one or one of verdant's. With
+ * `callerStack` (a stack captured where the call was made), the stack is the worker's followed by the caller's
+ * frames.
  */
 export function reviveError(serialized: SerializedError, callerStack?: string): Error {
-  const Constructor = standard[serialized.name] ?? Error;
-  const error = new Constructor(serialized.message);
+  const verdant =
+    serialized.verdantClass === undefined ? undefined : blankVerdantError(serialized.verdantClass, serialized.message);
+  const error = verdant ?? new (standard[serialized.name] ?? Error)(serialized.message);
   if (error.name !== serialized.name) {
     Object.defineProperty(error, 'name', { value: serialized.name, writable: true, configurable: true });
   }

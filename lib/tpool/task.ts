@@ -18,6 +18,15 @@ export interface TaskRef {
   name: string;
 }
 
+/**
+ * What a proxy stands for (`tpool.proxy`): the module `module` itself, or its export `name`. As a string:
+ * `'module'` or `'module#name'`.
+ */
+export interface ModuleRef {
+  module: string;
+  name?: string;
+}
+
 /** A task ready to send to a worker: the absolute file to load, and the export. */
 export interface ResolvedTask {
   file: string;
@@ -43,6 +52,26 @@ export function resolveTask(task: TaskRef | string): ResolvedTask {
   if (module === '') throw new TypeError('tpool task: the module is an empty string');
   if (name === '') throw new TypeError(`tpool task: the export name for ${module} is an empty string`);
   return { file: resolveModule(module), name };
+}
+
+/** Checks and resolves what a proxy stands for: the file to load, and the export (null: the module itself). */
+export function resolveModuleRef(target: ModuleRef | string): { file: string; name: string | null } {
+  let module: unknown;
+  let name: unknown;
+  if (typeof target === 'string') {
+    const hash = target.lastIndexOf('#');
+    [module, name] = hash < 0 ? [target, undefined] : [target.slice(0, hash), target.slice(hash + 1)];
+  } else if (target !== null && typeof target === 'object') {
+    ({ module, name } = target);
+  }
+  if (typeof module !== 'string' || (name !== undefined && typeof name !== 'string')) {
+    throw new TypeError(
+      "tpool.proxy takes what to proxy as { module, name? }, 'module#name' or 'module' (the module itself)",
+    );
+  }
+  if (module === '') throw new TypeError('tpool.proxy: the module is an empty string');
+  if (name === '') throw new TypeError(`tpool.proxy: the export name for ${module} is an empty string`);
+  return { file: resolveModule(module), name: name ?? null };
 }
 
 function splitTaskString(task: string): TaskRef {
