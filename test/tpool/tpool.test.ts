@@ -141,12 +141,16 @@ describe('tpool: worker tasks', () => {
     spawn(() => {
       tpool.setSize(1);
       const old = tpool.execute<number>(task('threadId'));
-      const running = spawn(() => tpool.execute(task('block'), 150, 'finished'));
+      // The running call holds its worker until the test opens the gate: no timing decides what the test sees.
+      const gate = new SharedArrayBuffer(4);
+      const running = spawn(() => tpool.execute(task('blockUntilOpened'), gate, 'finished'));
       const queued = spawn(() => tpool.execute<number>(task('threadId')));
       until(() => tpool.stats().busy === 1 && tpool.stats().queued === 1, 'one call runs, one waits');
       tpool.killall();
       assert.notEqual(queued.wait(), old, 'the queued call ran at once, in a new worker');
       assert.equal(tpool.stats().workers, 2, 'the old worker finishes its call meanwhile');
+      Atomics.store(new Int32Array(gate), 0, 1);
+      Atomics.notify(new Int32Array(gate), 0);
       assert.equal(running.wait(), 'finished', 'the running call delivered its result');
       until(() => tpool.stats().workers === 1, 'the old worker stopped');
       assert.notEqual(tpool.execute(task('threadId')), old);
