@@ -2,10 +2,13 @@
 // `pool[key]` (waits) is `get(key)`, the non-blocking `get(key, default)` is `poll(key, notReady)`, `wait_each`
 // is `waitEach`, `waitall` is `waitAll`, `running_keys` is `runningKeys`, `waiting_for` is `waitingFor`;
 // `wait` gives a Map where eventlet gives a dict, and a KeyError for an unknown key is a RangeError. A string
-// stands for its single-letter keys, as in eventlet (JavaScript strings are iterable too).
+// stands for its single-letter keys, as in eventlet (JavaScript strings are iterable too). Beyond eventlet's
+// assertions, the ports check the messages of verdant's errors and a few more steps (marked "Beyond eventlet").
+// verdant's own DAGPool tests (any Map key, the main stack, bad arguments) are in test/pool/dagpool.test.ts.
 import { strict as assert } from 'node:assert';
 import { Collision, DAGPool, Event, PropagateError, sleep, spawn } from 'verdant';
 import type { DagResults } from 'verdant';
+import { errorOf } from './helpers';
 
 type Pool = DAGPool<string, unknown>;
 type Results = DagResults<string, unknown>;
@@ -231,7 +234,10 @@ describe('eventlet dagpool_test.py', () => {
     spawn(() => {
       const pool: Pool = new DAGPool();
       pool.post('a', 'aval');
-      assert.throws(() => pool.spawn('a', [], () => null), Collision);
+      assert.throws(
+        () => pool.spawn('a', [], () => null),
+        errorOf(Collision, /DAGPool\.spawn: key a already has a value/),
+      );
     }));
 
   it('test_spawn_collision_spawn', () =>
@@ -241,7 +247,10 @@ describe('eventlet dagpool_test.py', () => {
       // It has not even started...
       assert.equal(pool.poll('a'), undefined);
       // ...and a second spawn of its key collides already.
-      assert.throws(() => pool.spawn('a', [], () => 'bad'), Collision);
+      assert.throws(
+        () => pool.spawn('a', [], () => 'bad'),
+        errorOf(Collision, /key a already has a running green thread/, { key: 'a' }),
+      );
       sleep(0);
       assert.equal(pool.poll('a'), 'aval');
       // So does one after it has finished.
@@ -262,61 +271,48 @@ describe('eventlet dagpool_test.py', () => {
       events.h.send('hval');
       pool.spawn('h', 'bcdefg', observe, capture, events.h);
 
+      // Lets the green threads of `keys` finish (each returns its key's "val"), every green thread get as far as
+      // it can, and checks the values of `keys`.
+      const finish = (keys: string): void => {
+        for (const k of keys) events[k].send(`${k}val`);
+        spin();
+        capture.step();
+        for (const k of keys) assert.equal(pool.poll(k), `${k}val`);
+      };
+      // What the pool holds after a step: its values, the keys of its running green threads, and the keys h
+      // still waits for (h being the only one that waits).
+      const assertState = (items: Record<string, unknown>, running: string, hWaitsFor: string): void => {
+        assert.deepEqual(new Set(pool.keys()), new Set(Object.keys(items)));
+        assert.deepEqual(new Map(pool.items()), dict(items));
+        assert.equal(pool.running(), running.length);
+        assert.deepEqual(new Set(pool.runningKeys()), new Set(running));
+        assert.equal(pool.waiting(), hWaitsFor === '' ? 0 : 1);
+        assert.deepEqual(pool.waitingFor('h'), new Set(hWaitsFor));
+      };
+
       // Every green thread gets as far as it can, but none has a result yet.
-      spin();
-      capture.step();
+      finish('');
       for (const k of 'defgh') assert.equal(pool.poll(k), undefined);
-      assert.deepEqual(new Set(pool.keys()), new Set('abc'));
-      assert.deepEqual(new Map(pool.items()), dict({ a: 1, b: 2, c: 3 }));
-      assert.equal(pool.running(), 5);
-      assert.deepEqual(new Set(pool.runningKeys()), new Set('defgh'));
-      assert.equal(pool.waiting(), 1);
+      assertState({ a: 1, b: 2, c: 3 }, 'defgh', 'defg');
       assert.deepEqual(pool.waitingFor(), new Map([['h', new Set('defg')]]));
       assert.deepEqual(pool.waitingFor('d'), new Set());
       assert.deepEqual(pool.waitingFor('c'), new Set());
-      assert.throws(() => pool.waitingFor('j'), RangeError);
-      assert.deepEqual(pool.waitingFor('h'), new Set('defg'));
+      assert.throws(
+        () => pool.waitingFor('j'),
+        errorOf(RangeError, /DAGPool\.waitingFor: the pool has no green thread and no value with key j/),
+      );
 
       // One of the upstream green threads finishes.
-      events.f.send('fval');
-      spin();
-      capture.step();
-      assert.equal(pool.poll('f'), 'fval');
-      assert.deepEqual(new Set(pool.keys()), new Set('abcf'));
-      assert.deepEqual(new Map(pool.items()), dict({ a: 1, b: 2, c: 3, f: 'fval' }));
-      assert.equal(pool.running(), 4);
-      assert.deepEqual(new Set(pool.runningKeys()), new Set('degh'));
-      assert.equal(pool.waiting(), 1);
-      assert.deepEqual(pool.waitingFor('h'), new Set('deg'));
+      finish('f');
+      assertState({ a: 1, b: 2, c: 3, f: 'fval' }, 'degh', 'deg');
 
       // Two more.
-      events.e.send('eval');
-      events.g.send('gval');
-      spin();
-      capture.step();
-      assert.equal(pool.poll('e'), 'eval');
-      assert.equal(pool.poll('g'), 'gval');
-      assert.deepEqual(new Set(pool.keys()), new Set('abcefg'));
-      assert.deepEqual(new Map(pool.items()), dict({ a: 1, b: 2, c: 3, e: 'eval', f: 'fval', g: 'gval' }));
-      assert.equal(pool.running(), 2);
-      assert.deepEqual(new Set(pool.runningKeys()), new Set('dh'));
-      assert.equal(pool.waiting(), 1);
-      assert.deepEqual(pool.waitingFor('h'), new Set('d'));
+      finish('eg');
+      assertState({ a: 1, b: 2, c: 3, e: 'eval', f: 'fval', g: 'gval' }, 'dh', 'd');
 
       // The last one; both remaining green threads get to run.
-      events.d.send('dval');
-      spin();
-      capture.step();
-      assert.equal(pool.poll('d'), 'dval');
-      assert.deepEqual(new Set(pool.keys()), new Set('abcdefgh'));
-      assert.deepEqual(
-        new Map(pool.items()),
-        dict({ a: 1, b: 2, c: 3, d: 'dval', e: 'eval', f: 'fval', g: 'gval', h: 'hval' }),
-      );
-      assert.equal(pool.running(), 0);
-      assert.deepEqual(pool.runningKeys(), []);
-      assert.equal(pool.waiting(), 0);
-      assert.deepEqual(pool.waitingFor('h'), new Set());
+      finish('d');
+      assertState({ a: 1, b: 2, c: 3, d: 'dval', e: 'eval', f: 'fval', g: 'gval', h: 'hval' }, '', '');
       capture.validate([
         ['h got b', 'h got c'],
         ['f returning fval', 'h got f'],
@@ -347,10 +343,11 @@ describe('eventlet dagpool_test.py', () => {
       // e finished, and its own post(key) won over the implicit post of its return value (undefined).
       assert.equal(pool.poll('e'), 'e');
 
-      // Whether b or c finishes first is not determined: merge their two steps into one.
+      // Whether b or c finishes first is not determined: merge their two steps into one. (Beyond eventlet, which
+      // pops one message of each: each of the two steps holds that one message only.)
       const sequence = capture.sequence.slice();
-      const first = (s: Set<string>): string => [...s][0];
-      sequence.splice(1, 2, new Set([first(sequence[1]), first(sequence[2])]));
+      assert.deepEqual([sequence[1].size, sequence[2].size], [1, 1], 'b and c finish in steps of their own');
+      sequence.splice(1, 2, new Set([...sequence[1], ...sequence[2]]));
       assert.deepEqual(sequence, [
         new Set(['a done']),
         new Set(['b done', 'c done']),
@@ -392,13 +389,18 @@ describe('eventlet dagpool_test.py', () => {
           events[k].send(k);
         }
       }
+      // Beyond eventlet: with every key given, the iterator ends.
+      assert.equal(each.next().done, true);
     }));
 
   it('test_kill', () =>
     spawn(() => {
       const pool: Pool = new DAGPool();
       // A key nobody spawned.
-      assert.throws(() => pool.kill('a'), RangeError);
+      assert.throws(
+        () => pool.kill('a'),
+        errorOf(RangeError, /DAGPool\.kill: no green thread of the pool runs with key a/),
+      );
       pool.spawn('a', [], () => 1);
       // Killed before it could even run, so it never runs.
       pool.kill('a');
@@ -424,7 +426,10 @@ describe('eventlet dagpool_test.py', () => {
     spawn(() => {
       const pool: Pool = new DAGPool();
       pool.post('a', 1);
-      assert.throws(() => pool.post('a', 2), Collision);
+      assert.throws(
+        () => pool.post('a', 2),
+        errorOf(Collision, /DAGPool\.post: key a already has a value \(pass \{ replace: true \} to replace it\)/),
+      );
     }));
 
   it('test_post_collision_spawn', () =>
@@ -432,7 +437,7 @@ describe('eventlet dagpool_test.py', () => {
       let pool: Pool = new DAGPool();
       pool.spawn('a', [], () => 1);
       // It has not run yet. (The post comes from another green thread than the key's.)
-      assert.throws(() => pool.post('a', 2), Collision);
+      assert.throws(() => pool.post('a', 2), errorOf(Collision, /key a has a running green thread/));
       pool.kill('a');
       // Killed, its key can be posted.
       pool.post('a', 3);
@@ -464,7 +469,8 @@ describe('eventlet dagpool_test.py', () => {
       const capture = new Capture();
       const pool: Pool = new DAGPool();
       spawn(waitfor, capture, pool, 'a');
-      // get('a') just waits...
+      // get('a') just waits... (Beyond eventlet, which checks before waitfor() has run: after it has.)
+      spin();
       capture.validate([[]]);
       pool.spawn('a', [], () => 1);
       // ...still, as 'a' has not run yet...
@@ -485,7 +491,9 @@ describe('eventlet dagpool_test.py', () => {
           assert.equal(err.key, 'a');
           assert.ok(err.exc instanceof BogusError, `exc is ${String(err.exc)}, not a BogusError`);
           assert.equal(err.exc.message, 'bogus');
-          const msg = String(err);
+          // Beyond eventlet: the wrapped error is the standard cause, too.
+          assert.equal(err.cause, err.exc);
+          const msg = err.message; // Python's str(err)
           assert.match(msg, /PropagateError\(a\)/);
           assert.match(msg, /BogusError/);
           assert.match(msg, /bogus/);
@@ -513,7 +521,7 @@ describe('eventlet dagpool_test.py', () => {
           assert.equal(erra.key, 'a');
           assert.ok(erra.exc instanceof BogusError, `exc is ${String(erra.exc)}, not a BogusError`);
           assert.equal(erra.exc.message, 'bogus');
-          const msg = String(errc);
+          const msg = errc.message; // Python's str(errc)
           for (const part of [/PropagateError\(a\)/, /PropagateError\(b\)/, /PropagateError\(c\)/, /BogusError/, /bogus/]) {
             assert.match(msg, part);
           }
@@ -539,12 +547,13 @@ describe('eventlet dagpool_test.py', () => {
       const pool: Pool = new DAGPool();
       const bogua = new BogusError('bogua');
       pool.post('a', bogua);
-      // Any other error is just a value...
-      assert.ok(pool.poll('a') instanceof BogusError, 'must give the BogusError, not throw it');
-      // ...but a PropagateError is thrown to whoever gets it.
+      // Any other error is just a value (the very one posted)...
+      assert.equal(pool.poll('a'), bogua, 'must give the BogusError, not throw it');
+      // ...but a PropagateError is thrown to whoever gets it, by poll() as by get().
       const bogub = new PropagateError('b', new BogusError('bogub'));
       pool.post('b', bogub);
       assert.throws(() => pool.poll('b'), PropagateError);
+      assert.throws(() => pool.get('b'), PropagateError);
 
       // items() throws, whatever the other values, as one of them is a PropagateError.
       assert.throws(() => pool.items(), PropagateError);
@@ -554,7 +563,7 @@ describe('eventlet dagpool_test.py', () => {
       assert.throws(() => pool.wait('b'), PropagateError);
       assert.throws(() => pool.wait('ab'), PropagateError);
       // ...but not when they wait for the other value only.
-      assert.ok(pool.wait('a').get('a') instanceof BogusError, 'must give the BogusError, not throw it');
+      assert.equal(pool.wait('a').get('a'), bogua, 'must give the BogusError, not throw it');
 
       // waitEach() throws in the end, though it may give good values before.
       assert.throws(() => {

@@ -29,6 +29,22 @@ function assertDead(gt: Greenlet): void {
   assert.equal(gt.dead, true);
 }
 
+// test_kill, test_kill_meth and test_kill_n: a green thread that `start` makes with passthru, killed by `killIt`
+// before it ran, is dead and never runs; killing it again leaves it dead.
+function checkKilledBeforeRun<G extends Greenlet>(
+  start: (passthru: (...args: unknown[]) => Call) => G,
+  killIt: (gt: G) => void,
+): void {
+  const { results, passthru } = recorder();
+  const gt = start(passthru);
+  killIt(gt);
+  assertDead(gt);
+  sleep(0.001);
+  assert.deepEqual(results, []);
+  killIt(gt);
+  assertDead(gt);
+}
+
 describe('eventlet greenthread_test.py', () => {
   describe('Spawn', () => {
     it('test_simple', () =>
@@ -49,41 +65,11 @@ describe('eventlet greenthread_test.py', () => {
         assert.deepEqual(results, [[[2], { b: 3 }]]);
       }));
 
-    it('test_kill', () =>
-      spawn(() => {
-        const { results, passthru } = recorder();
-        const gt = spawn(passthru, 6);
-        kill(gt);
-        assertDead(gt);
-        sleep(0.001);
-        assert.deepEqual(results, []);
-        kill(gt);
-        assertDead(gt);
-      }));
+    it('test_kill', () => spawn(() => checkKilledBeforeRun((passthru) => spawn(passthru, 6), (gt) => kill(gt))));
 
-    it('test_kill_meth', () =>
-      spawn(() => {
-        const { results, passthru } = recorder();
-        const gt = spawn(passthru, 6);
-        gt.kill();
-        assertDead(gt);
-        sleep(0.001);
-        assert.deepEqual(results, []);
-        gt.kill();
-        assertDead(gt);
-      }));
+    it('test_kill_meth', () => spawn(() => checkKilledBeforeRun((passthru) => spawn(passthru, 6), (gt) => gt.kill())));
 
-    it('test_kill_n', () =>
-      spawn(() => {
-        const { results, passthru } = recorder();
-        const gt = spawnN(passthru, 7);
-        kill(gt);
-        assertDead(gt);
-        sleep(0.001);
-        assert.deepEqual(results, []);
-        kill(gt);
-        assertDead(gt);
-      }));
+    it('test_kill_n', () => spawn(() => checkKilledBeforeRun((passthru) => spawnN(passthru, 7), (gt) => kill(gt))));
 
     it('test_link', () =>
       spawn(() => {

@@ -42,3 +42,22 @@ export class IntPool extends Pool<number> {
     return this.currentInteger;
   }
 }
+
+/**
+ * A validator for assert.throws: the error is a `type`, its message matches `message`, and it has the properties
+ * in `props`. eventlet's tests check an error's class; the ports check too that verdant's message names what is
+ * wrong.
+ */
+export function errorOf(
+  type: abstract new (...args: never[]) => Error,
+  message: RegExp,
+  props: Record<string, unknown> = {},
+): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof type, `${String(error)} is not a ${type.name}`);
+    assert.match(error.message, message);
+    const fields = error as unknown as Record<string, unknown>;
+    for (const [name, value] of Object.entries(props)) assert.deepEqual(fields[name], value, name);
+    return true;
+  };
+}

@@ -2,9 +2,11 @@
 // options object (`IntPool(min_size=0, max_size=4)` is `new IntPool({ minSize: 0, maxSize: 4 })`), and
 // `len(pool.free_items)` is `pool.statistics().free`. `hub.schedule_call_global(0, g.throw, e)` is
 // `spawnAfter(0, () => kill(g, e))`. eventlet's NotImplementedError from a Pool without create() is a TypeError.
+// Beyond eventlet's assertions, the ports check the messages of verdant's errors and a few more steps (marked
+// "Beyond eventlet"). verdant's own tests of Pool and TokenPool are in test/resource/pool.test.ts.
 import { strict as assert } from 'node:assert';
 import { GreenPool, Pool, Queue, Timeout, kill, sleep, spawn, spawnAfter } from 'verdant';
-import { IntPool, RuntimeError } from './helpers';
+import { IntPool, RuntimeError, errorOf } from './helpers';
 
 class RaisePool extends Pool<never> {
   override create(): never {
@@ -48,13 +50,17 @@ describe('eventlet pools_test.py', () => {
             waiter.put(gotten);
           }
         };
-        spawn(consumer);
+        const gt = spawn(consumer);
         const [one] = [pool.get(), pool.get(), pool.get(), pool.get()];
         assert.equal(pool.free(), 0);
         // The consumer runs, finds nothing in the pool and waits...
         sleep(0);
-        // ...until this put wakes it.
+        assert.equal(pool.waiting(), 1); // beyond eventlet
+        assert.equal(gt.dead, false); // beyond eventlet
+        // ...until this put wakes it. (Beyond eventlet: the put hands it the item, which nobody else can get.)
         pool.put(one);
+        assert.equal(pool.waiting(), 0);
+        assert.equal(pool.free(), 0);
         assert.equal(waiter.get(), one);
       }));
 
@@ -202,7 +208,12 @@ describe('eventlet pools_test.py', () => {
       spawn(() => {
         // A Pool with neither a create option nor a create() override cannot make items.
         const pool = new Pool();
-        assert.throws(() => pool.get(), TypeError);
+        assert.throws(
+          () => pool.get(),
+          errorOf(TypeError, /Pool cannot make items: pass \{ create \} or override create\(\)/),
+        );
+        // Beyond eventlet: the failed get took no slot.
+        assert.equal(pool.free(), 4);
       }));
   });
 
@@ -236,6 +247,7 @@ describe('eventlet pools_test.py', () => {
         assert.equal(pool.free(), 3);
         assert.throws(() => pool.get(), RuntimeError);
         assert.equal(pool.free(), 3);
+        assert.equal(pool.statistics().size, 0); // beyond eventlet
       }));
   });
 });

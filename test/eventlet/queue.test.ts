@@ -30,9 +30,9 @@ function drain<T>(q: Queue<T>): T[] {
   return items;
 }
 
-// test_resize_up and test_resize_to_Unlimited: a sender blocked on Queue(0) goes on once a resize makes room.
-function resizeReleasesSender(size: number | null): void {
-  const q = new Queue<string>(0);
+// eventlet's sender(evt, q) on a Queue(0), started: it puts 'hi', then sends 'done' on `evt`. Returns once the
+// sender waits in its put, which no getter has taken yet.
+function blockedSender(q: Queue<string>): { evt: Event<string>; gt: GreenThread } {
   const evt = new Event<string>();
   const gt = spawn(() => {
     q.put('hi');
@@ -40,6 +40,13 @@ function resizeReleasesSender(size: number | null): void {
   });
   sleep(0);
   assert.equal(evt.ready(), false);
+  return { evt, gt };
+}
+
+// test_resize_up and test_resize_to_Unlimited: a sender blocked on Queue(0) goes on once a resize makes room.
+function resizeReleasesSender(size: number | null): void {
+  const q = new Queue<string>(0);
+  const { evt, gt } = blockedSender(q);
   q.resize(size);
   sleep(0);
   assert.equal(evt.ready(), true);
@@ -89,13 +96,7 @@ describe('eventlet queue_test.py', () => {
     it('test_zero_max_size', () =>
       spawn(() => {
         const q = new Queue<string>(0);
-        const evt = new Event<string>();
-        const gt = spawn(() => {
-          q.put('hi');
-          evt.send('done');
-        });
-        sleep(0);
-        assert.equal(evt.ready(), false);
+        const { evt, gt } = blockedSender(q);
         const gt2 = spawn(() => q.get());
         assert.equal(gt2.wait(), 'hi');
         assert.equal(evt.wait(), 'done');

@@ -22,6 +22,25 @@ const proxyTargets = () => tpool.proxy<Targets>(targets);
 const untypedTargets = (options: tpool.ProxyOptions) => tpool.proxy(targets, options);
 const proxyDict = (options: tpool.ProxyOptions) => tpool.proxy({ module: targets, name: 'dict' }, options);
 
+/**
+ * test_autowrap and test_autowrap_names: the dict proxied with `dictOptions` wraps what get() returns, not what
+ * items() does; the module proxied with `moduleOptions` wraps its attribute `wrapped` (attributes as well as
+ * callables), not `plain`.
+ */
+function checkAutowrap(
+  dictOptions: tpool.ProxyOptions,
+  moduleOptions: tpool.ProxyOptions,
+  wrapped: string,
+  plain: string,
+): void {
+  const x = proxyDict(dictOptions);
+  assert.ok(x.get('a') instanceof tpool.Proxy);
+  assert.ok(!(x.items() instanceof tpool.Proxy));
+  const y = untypedTargets(moduleOptions);
+  assert.ok(y[wrapped] instanceof tpool.Proxy);
+  assert.ok(!(y[plain] instanceof tpool.Proxy));
+}
+
 describe('eventlet tpool_test.py', () => {
   const defaultSize = tpool.stats().size;
 
@@ -242,25 +261,10 @@ describe('eventlet tpool_test.py', () => {
       }));
 
     it('test_autowrap', () =>
-      spawn(() => {
-        const x = proxyDict({ autowrap: ['number'] });
-        assert.ok(x.get('a') instanceof tpool.Proxy);
-        assert.ok(!(x.items() instanceof tpool.Proxy));
-        // attributes as well as callables
-        const y = untypedTargets({ autowrap: ['number'] });
-        assert.ok(y.one instanceof tpool.Proxy);
-        assert.ok(!(y.none instanceof tpool.Proxy));
-      }));
+      spawn(() => checkAutowrap({ autowrap: ['number'] }, { autowrap: ['number'] }, 'one', 'none')));
 
     it('test_autowrap_names', () =>
-      spawn(() => {
-        const x = proxyDict({ autowrapNames: ['get'] });
-        assert.ok(x.get('a') instanceof tpool.Proxy);
-        assert.ok(!(x.items() instanceof tpool.Proxy));
-        const y = untypedTargets({ autowrapNames: ['one'] });
-        assert.ok(y.one instanceof tpool.Proxy);
-        assert.ok(!(y.two instanceof tpool.Proxy));
-      }));
+      spawn(() => checkAutowrap({ autowrapNames: ['get'] }, { autowrapNames: ['one'] }, 'one', 'two')));
 
     it('test_autowrap_both', () =>
       spawn(() => {

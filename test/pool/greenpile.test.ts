@@ -1,22 +1,14 @@
-// GreenPile: eventlet's GreenPile test cases and its ordering stress test, translated, plus spawns that end early
-// and the main stack.
+// GreenPile: ordering under random delays, errors, iteration left early, several consumers, spawns that end early,
+// the main stack and bad arguments. eventlet's GreenPile tests and its ordering stress test are ported in
+// test/eventlet/greenpool.test.ts.
 import { strict as assert } from 'node:assert';
-import { HubBlockingError, Timeout, kill, sleep, spawn } from 'verdant';
+import { HubBlockingError, kill, sleep, spawn } from 'verdant';
 import { GreenPile, GreenPool } from '../../lib/pool';
 import { Gate, passthru, seededRandom } from './helpers';
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
 
 describe('GreenPile', () => {
-  it('iterates the results in spawn order (eventlet test_pile)', () =>
-    spawn(() => {
-      const pile = new GreenPile<number>(4);
-      for (const i of range(10)) pile.spawn(passthru, i);
-      assert.equal(pile.pending, 10);
-      assert.deepEqual([...pile], range(10));
-      assert.equal(pile.pending, 0);
-    }));
-
   it('keeps spawn order when the work finishes in random order', () =>
     spawn(() => {
       const random = seededRandom(3);
@@ -32,38 +24,6 @@ describe('GreenPile', () => {
       }
       assert.deepEqual([...pile], range(30));
       assert.notDeepEqual(finished, range(30), 'the work finished out of order, so the order was restored');
-    }));
-
-  it('a pile with nothing spawned ends at once (eventlet test_empty_pile)', () =>
-    spawn(() => {
-      assert.deepEqual([...new GreenPile(4)], []);
-    }));
-
-  it('a spawn that times out on a full pool adds nothing, and the pile goes on (eventlet test_pile_spawn_times_out)', () =>
-    spawn(() => {
-      const pile = new GreenPile<number | string>(4);
-      for (const i of range(4)) pile.spawn(passthru, i);
-      assert.throws(() => withZeroTimeout(() => pile.spawn(passthru, 'time out')), Timeout);
-      assert.equal(pile.pending, 4);
-      for (const i of range(6, 4)) pile.spawn(passthru, i);
-      assert.deepEqual([...pile], range(10));
-    }));
-
-  it('piles can share a pool (eventlet test_constructing_from_pool)', () =>
-    spawn(() => {
-      const pool = new GreenPool(2);
-      const pile1 = new GreenPile<number>(pool);
-      const pile2 = new GreenPile<number>(pool);
-      assert.equal(pile1.pool, pool);
-      const bunchOfWork = (pile: GreenPile<number>, unique: number) => {
-        for (const i of range(10)) pile.spawn(passthru, i + unique);
-      };
-      spawn(bunchOfWork, pile1, 0);
-      spawn(bunchOfWork, pile2, 100);
-      sleep(0);
-      assert.deepEqual([...pile2], range(10, 100));
-      assert.deepEqual([...pile1], range(10));
-      assert.equal(pool.running(), 0);
     }));
 
   it('an error raises from next() at its position, and iteration goes on', () =>
@@ -121,50 +81,6 @@ describe('GreenPile', () => {
       gate.open();
     }));
 
-  it("several producers into one pile: each producer's results come in its own order (eventlet spawn_order_check)", () =>
-    spawn(() => {
-      const random = seededRandom(0);
-      class StressError extends Error {
-        constructor(readonly token: [number, number]) {
-          super('stress');
-        }
-      }
-      const pressure = (token: [number, number]): [number, number] => {
-        while (random() < 0.5) sleep(random() * 0.0005);
-        if (random() < 0.8) return token;
-        throw new StressError(token);
-      };
-      const iterations = 150;
-      const pile = new GreenPile<[number, number]>(5);
-      const makeWork = (unique: number) => {
-        for (const i of range(iterations)) pile.spawn(pressure, [unique, i]);
-      };
-      spawn(makeWork, 1);
-      spawn(makeWork, 2);
-      spawn(makeWork, 3);
-      pile.spawn(pressure, [0, 0]);
-      const latest = [-1, -1, -1, -1];
-      let received = 0;
-      for (;;) {
-        let token: [number, number];
-        try {
-          const step = pile.next();
-          if (step.done) break;
-          token = step.value;
-        } catch (error) {
-          assert.ok(error instanceof StressError);
-          token = error.token;
-        }
-        received++;
-        if (received % 5 === 0) sleep(0.0001);
-        const [unique, order] = token;
-        assert.ok(latest[unique] < order, `producer ${unique}: ${order} after ${latest[unique]}`);
-        latest[unique] = order;
-      }
-      assert.deepEqual(latest.slice(1), [iterations - 1, iterations - 1, iterations - 1]);
-      assert.equal(received, 3 * iterations + 1);
-    }));
-
   it('on the main stack: spawn into a free slot works; next() throws HubBlockingError while the result is not ready', () => {
     const pile = new GreenPile<number>(2);
     pile.spawn(passthru, 5);
@@ -183,13 +99,3 @@ describe('GreenPile', () => {
     assert.equal(new GreenPile(3).pool.size, 3);
   });
 });
-
-// eventlet's `eventlet.Timeout(0)` armed before the call: raises at the first wait.
-function withZeroTimeout<T>(fn: () => T): T {
-  const t = new Timeout(0);
-  try {
-    return fn();
-  } finally {
-    t.cancel();
-  }
-}
