@@ -40,6 +40,8 @@ if ! addon_build "$NODEDIR" "$(node_arch)" "$ADDON" "$WORK/build.log" \
 fi
 
 # run LABEL BACKEND MOCHA_ARGS...
+# Sanitized code runs several times slower (child processes of the tests too, which inherit the preload): the
+# tests' waits for real work get three times their time (test/support/patience.ts); what they assert is the same.
 run() {
   local label="$1" backend="$2" counts="$WORK/counts" log="$WORK/run.log" p f
   shift 2
@@ -48,6 +50,7 @@ run() {
   env LD_PRELOAD="$asan:$ubsan" ASAN_OPTIONS="detect_leaks=0:abort_on_error=0" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     VERDANT_ADDON="$ADDON" VERDANT_MOCHA_COUNTS="$counts" \
+    VERDANT_TEST_TIME_SCALE="${VERDANT_TEST_TIME_SCALE:-3}" \
     ${backend:+VERDANT_BACKEND=$backend} \
     "$NODE" --expose-gc node_modules/mocha/bin/mocha.js --no-config --timeout 300000 \
     --reporter "$ROOT/scripts/mocha-counts-reporter.js" "$@" 2>&1 | tee "$log" | grep -E "^ +[0-9]+ (passing|failing|pending)"
