@@ -118,6 +118,7 @@ describe('package exports', () => {
       'withTimeout',
       'wrapIsTimeout',
       'wrapTls',
+      'zmq',
     ]);
   });
 });
