@@ -23,6 +23,7 @@
  *   worker behind `tpool.proxy`), {@link patcher}
  *   ({@link monkeyPatch}: Node's `*Sync` calls cooperative inside green threads);
  * - green HTTP/1.1: {@link http} (`http.request`, `http.get`, connection pools; `http.serve`, the server);
+ * - green ZeroMQ: {@link zmq} (eventlet's `green.zmq` over the `zeromq` package, an optional peer dependency);
  * - seeing what the hub does: {@link debug} (the blocking watchdog, {@link dumpGreenThreads}, hub listings),
  *   and {@link backdoor} (a JavaScript REPL over TCP into the live process);
  * - the early eventlet API (`api`, `coros`, `channel`) is `verdant/legacy`;
@@ -115,6 +116,7 @@ export { TpoolWorkerError, TpoolKilledError, TpoolProxyDisposedError } from './t
 export * as patcher from './patcher';
 export { monkeyPatch } from './patcher';
 export * as http from './http';
+export * as zmq from './zmq';
 export * as backdoor from './backdoor';
 export { BackdoorServer, BackdoorBindError } from './backdoor';
 export type { BackdoorOptions } from './backdoor';

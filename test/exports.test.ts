@@ -119,6 +119,7 @@ describe('package exports', () => {
       'withTimeout',
       'wrapIsTimeout',
       'wrapTls',
+      'zmq',
     ]);
   });
 });
