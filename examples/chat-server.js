@@ -26,6 +26,7 @@ function readChat(conn, address) {
     }
   } finally {
     participants.delete(file);
+    file.close(); // the file shares the socket's fd: the connection closes when both are closed
     conn.close();
     console.log(`participant left: ${who}`);
   }

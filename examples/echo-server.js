@@ -15,6 +15,7 @@ function handle(conn, address) {
     file.flush(); // ...now, not when the buffer fills
   }
   console.log(`client disconnected: ${who}`);
+  file.close(); // the file shares the socket's fd: the connection closes when both are closed
   conn.close();
 }
 

@@ -13,7 +13,8 @@
  * - pools: {@link GreenPool}, {@link GreenPile}, {@link DAGPool} (lib/pool); pools of reusable resources:
  *   {@link Pool}, {@link TokenPool} (lib/resource), and a PostgreSQL connection pool, {@link db} (lib/db);
  *   green-thread-local storage: {@link local};
- * - green networking: {@link listen}, {@link connect}, {@link serve}, {@link StopServe}, {@link GreenSocket}, TLS
+ * - green networking: {@link listen}, {@link connect}, {@link serve}, {@link StopServe}, {@link GreenSocket},
+ *   {@link select}, {@link shutdownSafe}, TLS
  *   ({@link wrapTls}, {@link connectTls}, {@link TlsSocket}, {@link createTlsContext}),
  *   {@link GreenFile} (makefile), name resolution ({@link dns}), typed I/O errors ({@link IOError} and its
  *   family); everything networking also under {@link net} (lib/net, lib/io);
@@ -85,6 +86,8 @@ export { Timeout, withTimeout, isTimeout, wrapIsTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';
 export * as net from './net';
 export { GreenSocket, GreenFile, LineTooLongError, listen, connect, serve, StopServe, dns, DnsError, AcceptBalance, LoadTable } from './net';
+export { select, shutdownSafe } from './net';
+export type { Selectable, Shutdownable, SeekWhence } from './net';
 export { TlsSocket, TlsContext, wrapTls, connectTls, createTlsContext, TlsError, CertificateVerificationError } from './net';
 export type { WrapTlsOptions, ConnectTlsOptions, TlsContextOptions } from './net';
 export type { AddressInput, SocketAddress, SocketFamily, ServeOptions, AcceptGate, ListenOptions, ConnectToOptions } from './net';
@@ -110,7 +113,7 @@ export {
   CalledProcessError,
   SpawnError,
 } from './process';
-export type { SubprocessOptions, CommunicateOptions, RunOptions, CompletedProcess } from './process';
+export type { SubprocessOptions, CommunicateOptions, RunOptions, CompletedProcess, OpenMode } from './process';
 export * as tpool from './tpool';
 export { TpoolWorkerError, TpoolKilledError, TpoolProxyDisposedError } from './tpool';
 export * as patcher from './patcher';

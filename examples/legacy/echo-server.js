@@ -11,6 +11,7 @@ function handle(conn) {
     file.write(line);
     file.flush();
   }
+  file.close(); // the file shares the socket's fd: the connection closes when both are closed
   conn.close();
 }
 

@@ -67,14 +67,16 @@ export class WouldBlockError extends IOError {}
  * waited on it.
  */
 export class ClosedError extends IOError {
-  constructor(syscall: string, whileWaiting: boolean, details: IOErrorDetails = {}) {
+  /** `message` replaces the default one, for closes of something other than the fd (a file made by makefile). */
+  constructor(syscall: string, whileWaiting: boolean, details: IOErrorDetails = {}, message?: string) {
     super(
       -EBADF,
       syscall,
       details,
-      whileWaiting
-        ? `${syscall}: the file descriptor was closed (by another green thread) while this one waited on it`
-        : `${syscall} on a closed file descriptor`,
+      message ??
+        (whileWaiting
+          ? `${syscall}: the file descriptor was closed (by another green thread) while this one waited on it`
+          : `${syscall} on a closed file descriptor`),
     );
   }
 }

@@ -4,7 +4,11 @@
  *
  * The pattern of every blocking call (eventlet's greenio): make the non-blocking syscall; on EAGAIN park the
  * green thread on the fd in the hub (only it waits), then retry.
+ *
+ * Files made from it (`makefile`) share the fd, as Python's `_io_refs`: `close()` ends the object's own calls at
+ * once, but the fd itself is closed when the object and every such file are closed.
  */
+import { constants as os } from 'node:os';
 import { IOClosed } from '../runtime/errors';
 import { READ, TIMED_OUT, WRITE, fdClosed, fdOpened, waitFd } from '../runtime/hub';
 import { native } from '../runtime/native';
@@ -33,10 +37,29 @@ export function getDefaultTimeout(): number | null {
   return defaultTimeout;
 }
 
+/**
+ * What a file made from a GreenFd (`makefile`) needs from it besides reads and writes: lib/net/file.ts's
+ * ByteChannel has these two members.
+ */
+export interface FdFileHooks {
+  /** The file is done with the fd: called once, when it closes (or is collected unclosed). */
+  close(): void;
+  /** The fd, while it is open (-1 once really closed), whether or not the object itself was closed. */
+  fileno(): number;
+}
+
 export abstract class GreenFd {
-  /** -1 once closed. */
+  /**
+   * The fd while it is open, -1 once really closed. After {@link GreenFd.close} it may still be open for the files
+   * made from this object: the I/O loops below use it as it is, and the object's own calls go through
+   * {@link GreenFd.openFd}, which refuses them once `close()` ran.
+   */
   protected fd: number;
   #timeout: number | null = defaultTimeout;
+  // close() ran: the object's own calls fail, though its files may keep the fd open.
+  #closeCalled = false;
+  // One token per open file made from it (null: none yet, or the fd is gone); the fd closes with the last.
+  #files: Set<object> | null = null;
 
   /**
    * True for byte streams (stream sockets, pipes): a read that returns fewer bytes than asked has emptied the
@@ -55,14 +78,14 @@ export abstract class GreenFd {
     fdOpened(fd);
   }
 
-  /** The file descriptor, or -1 once closed. */
+  /** The file descriptor, or -1 once closed (even while files made from it keep the fd itself open). */
   fileno(): number {
-    return this.fd;
+    return this.closed ? -1 : this.fd;
   }
 
-  /** True once {@link GreenFd.close} ran. */
+  /** True once {@link GreenFd.close} ran (or the fd was detached or closed otherwise). */
   get closed(): boolean {
-    return this.fd < 0;
+    return this.#closeCalled || this.fd < 0;
   }
 
   /**
@@ -91,14 +114,87 @@ export abstract class GreenFd {
   }
 
   /**
-   * Closes it. Green threads waiting on it wake with a {@link ClosedError}. Closing twice is harmless.
+   * Closes it: its own calls throw {@link ClosedError} from now on, and the fd is closed, unless files made from it
+   * (`makefile`) are still open: then the fd is closed with the last of them, as in Python. Green threads waiting
+   * on the fd wake with a ClosedError when the fd is closed; until then a wait already under way goes on (and may
+   * return data). Closing twice is harmless.
    */
   close(): void {
+    if (this.closed) return;
+    this.#closeCalled = true;
+    if (this.#files === null || this.#files.size === 0) this.closeFd();
+  }
+
+  /**
+   * @internal Closes it and the fd now, even while files made from it are open: their calls throw ClosedError
+   * from then on. `serve` does this once a handler returns (CPython's refcounting has dropped the handler's files
+   * by then; JS cannot know, so a file the handler left open would keep the connection open otherwise).
+   */
+  closeWithFiles(): void {
+    this.#closeCalled = true;
+    this.closeFd();
+  }
+
+  /**
+   * Closes the fd for real (when the object and its last file are closed). Green threads waiting on it wake with
+   * a ClosedError. Subclasses that hold something over the fd (TLS) release it first.
+   */
+  protected closeFd(): void {
     const fd = this.fd;
     if (fd < 0) return;
     this.fd = -1;
+    this.#files = null;
     fdClosed(fd);
     ioClose(fd);
+  }
+
+  /**
+   * The fd for one of the object's own calls: a {@link ClosedError} once {@link GreenFd.close} ran, even while
+   * files made from it keep the fd open.
+   */
+  protected openFd(syscall: string): number {
+    if (this.closed) throw new ClosedError(syscall, false, { address: this.describe() });
+    return this.fd;
+  }
+
+  /**
+   * For `makefile`: holds the fd open for one more file, and returns what the file calls (its channel's `close`
+   * and `fileno`). ClosedError if this object is closed.
+   */
+  protected fileHooks(): FdFileHooks {
+    this.openFd('makefile');
+    const token = {};
+    (this.#files ??= new Set()).add(token);
+    return {
+      close: () => {
+        // Gone already when the fd was closed under the file (closeWithFiles, or a detach refused before that).
+        if (this.#files === null || !this.#files.delete(token)) return;
+        if (this.#files.size === 0 && this.#closeCalled) this.closeFd();
+      },
+      fileno: () => this.fd,
+    };
+  }
+
+  /** An {@link IOError} EBUSY if files made from it are open (before handing the fd over). */
+  protected checkNoFiles(syscall: string): void {
+    const files = this.#files?.size ?? 0;
+    if (files === 0) return;
+    const which = files === 1 ? '1 file made by makefile() still uses' : `${files} files made by makefile() still use`;
+    const message = `${syscall}: ${which} fd ${this.fd}; close ${files === 1 ? 'it' : 'them'} first`;
+    throw new IOError(-os.errno.EBUSY, syscall, { address: this.describe() }, message);
+  }
+
+  /**
+   * Hands the fd over to the caller and leaves this object closed (detach, TLS unwrap); -1 if it was closed.
+   * Refused with an {@link IOError} EBUSY while files made from it are open, since they would lose their fd.
+   */
+  protected takeFd(syscall: string): number {
+    if (this.closed) return -1;
+    this.checkNoFiles(syscall);
+    const fd = this.fd;
+    this.fd = -1;
+    this.#closeCalled = true;
+    return fd;
   }
 
   [Symbol.dispose](): void {

@@ -1,11 +1,13 @@
 /**
  * Green networking: sockets whose blocking calls block only the calling green thread, eventlet's convenience
- * functions, TLS over green sockets, and name resolution.
+ * functions, a green `select`, TLS over green sockets, and name resolution.
  */
-export { GreenSocket, MSG } from './socket';
-export type { SocketOptions, SocketType, SendData, ConnectOptions } from './socket';
+export { GreenSocket, MSG, shutdownSafe } from './socket';
+export type { SocketOptions, SocketType, SendData, ConnectOptions, Shutdownable } from './socket';
 export { GreenFile, LineTooLongError, DEFAULT_MAX_LINE_SIZE } from './file';
-export type { ByteChannel, FileMode, GreenFileOptions } from './file';
+export type { ByteChannel, FileMode, GreenFileOptions, SeekWhence } from './file';
+export { select } from '../io/select';
+export type { Selectable } from '../io/select';
 export { listen, connect } from './convenience';
 export type { ListenOptions, ConnectToOptions } from './convenience';
 export { serve, StopServe } from './serve';

@@ -1,7 +1,7 @@
 /**
  * serve(sock, handler): eventlet's accept loop. Each connection runs `handler(conn, address)` in a green thread
- * of a pool; the connection is closed when the handler returns. A handler stops the whole server by throwing
- * {@link StopServe}.
+ * of a pool; the connection, and any file the handler made from it (`makefile`), is closed when the handler
+ * returns. A handler stops the whole server by throwing {@link StopServe}.
  */
 import { interrupt, requireGreen } from '../runtime/hub';
 import { GreenPool } from '../pool/greenpool';
@@ -42,7 +42,8 @@ const BACKOFF_MAX = 1;
 
 /**
  * Accepts connections on `sock` forever, handling each in its own green thread (at most `concurrency` at once).
- * Returns when a handler throws {@link StopServe}, or when `sock` is closed (by another green thread, say).
+ * When a handler returns (or throws), its connection is closed with the files made from it. Returns when a
+ * handler throws {@link StopServe}, or when `sock` is closed (by another green thread, say).
  * Running out of file descriptors slows accepting down (5 ms doubling to 1 s between tries) rather than spin.
  *
  * Switch point: always.
@@ -72,7 +73,8 @@ export function serve(
         onError(error, address);
       }
     } finally {
-      conn.close();
+      // With the files the handler made from it: left open, they would keep the connection open (see makefile).
+      conn.closeWithFiles();
       balance?.update(--open);
     }
   };

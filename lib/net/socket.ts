@@ -5,9 +5,9 @@
  */
 import { native } from '../runtime/native';
 import { EAGAIN, GreenFd } from '../io/green-fd';
-import { ioError } from '../io/errors';
+import { IOError, SocketTimeoutError, WouldBlockError, ioError } from '../io/errors';
 import { checkReadSize, readFresh } from '../io/fresh-read';
-import { lookup } from './dns';
+import { DnsError, lookup } from './dns';
 import {
   type AddressInput,
   type ParsedAddress,
@@ -28,6 +28,10 @@ const ioRecv = native.io_recv;
 const ioSend = native.io_send;
 const EINPROGRESS = -C.EINPROGRESS;
 const ECONNABORTED = -C.ECONNABORTED;
+// Python's limit for getsockopt's buffer length.
+const MAX_OPTION_BYTES = 1024;
+// Where recv(0) peeks (the byte stays in the socket).
+const PEEK_BYTE = Buffer.alloc(1);
 
 /** recv/send flags, for the `flags` arguments. */
 export const MSG = { PEEK: C.MSG_PEEK, OOB: C.MSG_OOB, WAITALL: C.MSG_WAITALL, DONTWAIT: C.MSG_DONTWAIT } as const;
@@ -125,8 +129,9 @@ export class GreenSocket extends GreenFd {
 
   /** Binds it to a local address (a port alone: every interface). */
   bind(address: AddressInput): void {
+    this.openFd('bind');
     const target = this.#literal(address, 'bind', this.family === 'IPv6' ? '::' : '0.0.0.0');
-    const r = native.io_bind(this.fd, familyNumber(this.family), target.path ?? target.host, target.port);
+    const r = native.io_bind(this.openFd('bind'), familyNumber(this.family), target.path ?? target.host, target.port);
     this.#label = formatAddress(target);
     if (r < 0) throw this.fail(r, 'bind');
   }
@@ -134,7 +139,7 @@ export class GreenSocket extends GreenFd {
   /** Starts listening for connections (backlog default {@link DEFAULT_BACKLOG}; the kernel caps it at somaxconn). */
   listen(backlog = DEFAULT_BACKLOG): void {
     if (!Number.isInteger(backlog) || backlog < 0) throw new RangeError(`listen's backlog must be an integer >= 0, not ${backlog}`);
-    const r = native.io_listen(this.fd, backlog);
+    const r = native.io_listen(this.openFd('listen'), backlog);
     if (r < 0) throw this.fail(r, 'listen');
   }
 
@@ -148,6 +153,7 @@ export class GreenSocket extends GreenFd {
    * Switch point: when no connection is pending, or the gate blocks.
    */
   accept(gate?: AcceptGate): [GreenSocket, SocketAddress] {
+    this.openFd('accept');
     for (;;) {
       gate?.admit(this.fd);
       const fd = native.io_accept(this.fd);
@@ -170,13 +176,14 @@ export class GreenSocket extends GreenFd {
    * Switch point: always, unless the connection completes at once (Unix sockets).
    */
   connect(address: AddressInput, options: ConnectOptions = {}): void {
+    this.openFd('connect');
     const timeout = options.timeout === undefined ? this.getTimeout() : options.timeout;
     const deadline = this.deadline(timeout);
     const requested = parseAddress(address, '');
     this.connectHost = requested.path === undefined && requested.host !== '' ? requested.host : undefined;
     const target = this.#resolve(address, timeout, deadline);
     this.#label = formatAddress(target);
-    const r = native.io_connect(this.fd, familyNumber(this.family), target.path ?? target.host, target.port);
+    const r = native.io_connect(this.openFd('connect'), familyNumber(this.family), target.path ?? target.host, target.port);
     if (r === 0) return;
     if (r !== EINPROGRESS) throw this.fail(r, 'connect');
     this.waitReady(true, 'connect', timeout, deadline);
@@ -185,23 +192,55 @@ export class GreenSocket extends GreenFd {
   }
 
   /**
-   * Receives up to `size` bytes; an empty Buffer means the peer closed its side (end of stream).
+   * Connects as {@link GreenSocket.connect} does, but returns a failure to connect as an errno code instead of
+   * throwing it (Python's `connect_ex`): 0 once connected, else the positive errno, as Python returns it and as
+   * `os.constants.errno` lists it (`ECONNREFUSED`...): the negation of the `errno` of the IOError `connect` would
+   * have thrown, which is negative as Node's are. Running out of the socket's timeout is `EAGAIN` (Python's
+   * answer); on a non-blocking socket (timeout 0) a connection still under way is `EINPROGRESS`: wait until the
+   * socket is writable (`select`) and read `SO_ERROR`, or call connectEx again (`EALREADY` while it is under
+   * way; once it is done, 0 and then `EISCONN` on Linux, `EISCONN` at once elsewhere). A closed socket is `EBADF`.
+   *
+   * Still thrown: a name that does not resolve ({@link DnsError}, Python's gaierror), bad arguments (TypeError,
+   * RangeError), and a Timeout armed around the call.
+   *
+   * Switch point: as connect.
+   */
+  connectEx(address: AddressInput, options: ConnectOptions = {}): number {
+    try {
+      this.connect(address, options);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof IOError) || error instanceof DnsError) throw error;
+      if (error instanceof SocketTimeoutError) return C.EAGAIN;
+      if (error instanceof WouldBlockError && error.syscall === 'connect') return C.EINPROGRESS;
+      return -error.errno;
+    }
+  }
+
+  /**
+   * Receives up to `size` bytes; an empty Buffer means the peer closed its side (end of stream). `recv(0)` on a
+   * stream socket waits (within the timeout) until the socket is readable, then returns an empty Buffer without
+   * taking anything, as eventlet's does.
    *
    * Switch point: when nothing has arrived yet.
    */
   recv(size: number, flags = 0): Buffer {
     checkReadSize(size, 'recv');
+    this.openFd('recv');
+    if (size === 0 && this.#zeroOnStream()) return Buffer.alloc(0);
     return readFresh(size, (view, length) => this.readSome(view, 0, length, flags, 'recv'));
   }
 
   /**
    * Receives into `buffer` (at most `nbytes`, default its length) and returns the byte count; 0 at end of
-   * stream. The allocation-free way to read.
+   * stream. The allocation-free way to read. An empty buffer waits until the socket is readable, as `recv(0)`.
    *
    * Switch point: when nothing has arrived yet.
    */
   recvInto(buffer: ArrayBufferView, nbytes = buffer.byteLength, flags = 0): number {
     if (nbytes > buffer.byteLength) throw new RangeError(`recvInto: ${nbytes} bytes do not fit in a ${buffer.byteLength}-byte buffer`);
+    this.openFd('recv');
+    if (nbytes === 0 && this.#zeroOnStream()) return 0;
     return this.readSome(buffer, 0, nbytes, flags, 'recv');
   }
 
@@ -216,6 +255,7 @@ export class GreenSocket extends GreenFd {
   /** Like {@link GreenSocket.recvFrom}, into `buffer`; returns the byte count and the sender. */
   recvFromInto(buffer: ArrayBufferView, nbytes = buffer.byteLength, flags = 0): [number, SocketAddress] {
     if (nbytes > buffer.byteLength) throw new RangeError(`recvFromInto: ${nbytes} bytes do not fit in a ${buffer.byteLength}-byte buffer`);
+    this.openFd('recvfrom');
     for (;;) {
       const r = native.io_recvfrom(this.fd, buffer, 0, nbytes, flags);
       if (typeof r !== 'number') return [r[0], fromRaw(r, 1)];
@@ -230,6 +270,7 @@ export class GreenSocket extends GreenFd {
    */
   send(data: SendData, flags = 0): number {
     const bytes = toBytes(data);
+    this.openFd('send');
     return this.writeSome(bytes, 0, bytes.byteLength, flags, 'send');
   }
 
@@ -241,12 +282,14 @@ export class GreenSocket extends GreenFd {
    */
   sendAll(data: SendData, flags = 0): void {
     const bytes = toBytes(data);
+    this.openFd('send');
     this.writeAll(bytes, 0, bytes.byteLength, flags, 'send');
   }
 
   /** Sends one datagram to `address` (names are resolved first). Switch point: when the buffer is full. */
   sendTo(data: SendData, address: AddressInput, flags = 0): number {
     const bytes = toBytes(data);
+    this.openFd('sendto');
     const target = this.#resolve(address, this.getTimeout(), this.deadline());
     const family = familyNumber(this.family);
     for (;;) {
@@ -264,7 +307,7 @@ export class GreenSocket extends GreenFd {
   shutdown(how: 'read' | 'write' | 'both' = 'both'): void {
     const value = how === 'read' ? C.SHUT_RD : how === 'write' ? C.SHUT_WR : how === 'both' ? C.SHUT_RDWR : -1;
     if (value < 0) throw new TypeError(`shutdown takes 'read', 'write' or 'both', not ${JSON.stringify(how)}`);
-    const r = native.io_shutdown(this.fd, value);
+    const r = native.io_shutdown(this.openFd('shutdown'), value);
     if (r < 0) throw this.fail(r, 'shutdown');
   }
 
@@ -276,23 +319,41 @@ export class GreenSocket extends GreenFd {
     const value = typeof levelOrName === 'number' ? b : a;
     const int = typeof value === 'boolean' ? Number(value) : value;
     if (!Number.isInteger(int)) throw new TypeError(`setsockopt: the value must be a boolean or an integer, not ${String(value)}`);
-    const r = native.io_setsockopt(this.fd, option.level, option.name, int!);
+    const r = native.io_setsockopt(this.openFd('setsockopt'), option.level, option.name, int!);
     if (r < 0) throw this.fail(r, 'setsockopt');
   }
 
-  /** Reads an option: flags come back as booleans, the rest as numbers. */
+  /**
+   * Reads an option: flags come back as booleans, the rest as numbers. With `buflen` (1 to 1024, as Python's),
+   * the option's raw bytes instead, as many as the kernel gives (at most `buflen`): the way to read options that
+   * are structures (`SO_LINGER`, `SO_PEERCRED`...).
+   */
   getsockopt(name: SocketOptionName): boolean | number;
+  getsockopt(name: SocketOptionName, buflen: number): Buffer;
   getsockopt(level: number, name: number): number;
-  getsockopt(levelOrName: SocketOptionName | number, name?: number): boolean | number {
-    const option = optionOf(levelOrName, name);
-    const r = native.io_getsockopt(this.fd, option.level, option.name);
+  getsockopt(level: number, name: number, buflen: number): Buffer;
+  getsockopt(levelOrName: SocketOptionName | number, a?: number, b?: number): boolean | number | Buffer {
+    const byName = typeof levelOrName === 'string';
+    const option = optionOf(levelOrName, byName ? undefined : a);
+    const buflen = byName ? a : b;
+    const fd = this.openFd('getsockopt');
+    if (buflen !== undefined) {
+      if (!Number.isInteger(buflen) || buflen < 1 || buflen > MAX_OPTION_BYTES) {
+        throw new RangeError(`getsockopt: buflen must be an integer from 1 to ${MAX_OPTION_BYTES}, not ${buflen}`);
+      }
+      const bytes = Buffer.alloc(buflen);
+      const n = native.io_getsockopt_bytes(fd, option.level, option.name, bytes, 0, buflen);
+      if (n < 0) throw this.fail(n, 'getsockopt');
+      return n === buflen ? bytes : bytes.subarray(0, n);
+    }
+    const r = native.io_getsockopt(fd, option.level, option.name);
     if (r < 0) throw this.fail(r, 'getsockopt');
     return option.flag ? r !== 0 : r;
   }
 
   /** A new GreenSocket on a duplicate of the fd (same connection, its own timeout and its own close). */
   dup(): GreenSocket {
-    const fd = native.io_dup(this.fd);
+    const fd = native.io_dup(this.openFd('dup'));
     if (fd < 0) throw this.fail(fd, 'dup');
     const copy = new GreenSocket({ family: this.family, type: this.type }, fd, adopt);
     copy.setTimeout(this.getTimeout());
@@ -302,11 +363,10 @@ export class GreenSocket extends GreenFd {
   /**
    * Puts it in the closed state without closing the fd, and returns the fd (Python's `socket.detach()`): whoever
    * takes the fd owns it from then on (`wrapTls` does this). Green threads already waiting on it are not woken.
+   * Returns -1 if it was closed; an IOError EBUSY while files made by {@link GreenSocket.makefile} are open.
    */
   detach(): number {
-    const fd = this.fd;
-    this.fd = -1;
-    return fd;
+    return this.takeFd('detach');
   }
 
   /** The local address (after bind, listen or connect). */
@@ -320,14 +380,18 @@ export class GreenSocket extends GreenFd {
   }
 
   /**
-   * A buffered file over this socket: `read(n)`, `readline()`, iteration over lines, `write`, `flush`. Closing
-   * the file flushes it but leaves the socket open.
+   * A buffered file over this socket: `read(n)`, `readline()`, iteration over lines, `write`, `writelines`,
+   * `flush`. It shares the socket's fd and timeout. Closing the file flushes it but leaves the socket open; closing
+   * the socket leaves the file working: the fd is closed when the socket and all its files are (Python's rule).
+   * So close the files you make: JS does not close a dropped one at once, as CPython's refcounting does, but only
+   * when the garbage collector finds it ({@link serve} closes a connection's files with it).
    */
   makefile(mode: FileMode = 'rw', options: GreenFileOptions = {}): GreenFile {
     return new GreenFile(
       {
         read: (view, offset, length) => this.readSome(view, offset, length, 0, 'recv'),
         write: (view, offset, length) => this.writeAll(view, offset, length, 0, 'send'),
+        ...this.fileHooks(),
       },
       mode,
       options,
@@ -355,8 +419,18 @@ export class GreenSocket extends GreenFd {
     return ioSend(this.fd, view, offset, length, flags);
   }
 
+  // A zero-byte recv on a stream: the kernel's returns 0 at once, which reads as end of stream, while CPython
+  // (with a timeout) and eventlet wait until the socket is readable. Peeking a byte waits so and leaves it there;
+  // a non-blocking socket answers at once, as CPython's. True when handled; datagrams take the plain path (a
+  // zero-byte recv takes a datagram).
+  #zeroOnStream(): boolean {
+    if (this.type !== 'stream') return false;
+    if (this.getTimeout() !== 0) this.readSome(PEEK_BYTE, 0, 1, C.MSG_PEEK, 'recv');
+    return true;
+  }
+
   #address(peer: boolean): SocketAddress {
-    const raw = native.io_address(this.fd, peer);
+    const raw = native.io_address(this.openFd(peer ? 'getpeername' : 'getsockname'), peer);
     if (typeof raw === 'number') throw this.fail(raw, peer ? 'getpeername' : 'getsockname');
     return fromRaw(raw);
   }
@@ -396,6 +470,30 @@ export class GreenSocket extends GreenFd {
         `${syscall}: a${this.family === 'unix' ? ' unix socket takes a path' : `n ${this.family} socket takes a host and a port`}, not ${formatAddress(target)}`,
       );
     }
+  }
+}
+
+/** What {@link shutdownSafe} takes: a GreenSocket, a TlsSocket, or anything with their `shutdown`. */
+export interface Shutdownable {
+  shutdown(how?: 'read' | 'write' | 'both'): void;
+}
+
+// A socket that is not connected, already closed (ClosedError is EBADF), or not a socket at all.
+const NOTHING_TO_SHUT_DOWN = new Set(['ENOTCONN', 'EBADF', 'ENOTSOCK']);
+
+/**
+ * Shuts `sock` down both ways, ignoring that it is not connected (ENOTCONN), already closed or not a socket
+ * (eventlet's `shutdown_safe`): for code that ends connections in whatever state they are, as servers do. Other
+ * failures throw. It does not close the socket.
+ *
+ * Switch point: a TlsSocket's may wait to send its close_notify; a GreenSocket's never.
+ */
+export function shutdownSafe(sock: Shutdownable): void {
+  try {
+    sock.shutdown('both');
+  } catch (error) {
+    if (error instanceof IOError && NOTHING_TO_SHUT_DOWN.has(error.code)) return;
+    throw error;
   }
 }
 

@@ -133,6 +133,12 @@ export class TlsSocket extends GreenFd {
    * SocketTimeoutError, ConnectionResetError, ClosedError.
    */
   handshake(): void {
+    this.openFd('handshake');
+    this.#handshake();
+  }
+
+  // The handshake on first use: also reached through a file (makefile) after the TlsSocket itself was closed.
+  #handshake(): void {
     if (this.#handshaken) return;
     const r = this.#run('handshake', (conn) => native.tls_handshake(conn));
     if (r !== 0) throw this.#failure(r, 'handshake');
@@ -149,6 +155,7 @@ export class TlsSocket extends GreenFd {
   recv(size: number, flags = 0): Buffer {
     checkReadSize(size, 'recv');
     checkNoFlags(flags, 'recv');
+    this.openFd('recv');
     return readFresh(Math.min(size, MAX_RECV_BUFFER), (view, length) => this.#readSome(view, 0, length, 'recv'));
   }
 
@@ -159,6 +166,7 @@ export class TlsSocket extends GreenFd {
       throw new RangeError(`recvInto: ${nbytes} bytes do not fit in a ${buffer.byteLength}-byte buffer`);
     }
     checkNoFlags(flags, 'recvInto');
+    this.openFd('recv');
     return this.#readSome(buffer, 0, Math.min(nbytes, MAX_READ), 'recv');
   }
 
@@ -166,6 +174,7 @@ export class TlsSocket extends GreenFd {
   send(data: SendData, flags = 0): number {
     checkNoFlags(flags, 'send');
     const bytes = toBytes(data);
+    this.openFd('send');
     return this.#writeSome(bytes, 0, bytes.byteLength, 'send');
   }
 
@@ -178,15 +187,21 @@ export class TlsSocket extends GreenFd {
   sendAll(data: SendData, flags = 0): void {
     checkNoFlags(flags, 'sendAll');
     const bytes = toBytes(data);
+    this.openFd('send');
     this.#writeAll(bytes, 0, bytes.byteLength, 'send');
   }
 
-  /** A buffered file over the TLS stream, as GreenSocket's; closing the file leaves the socket open. */
+  /**
+   * A buffered file over the TLS stream, as GreenSocket's: closing the file leaves the socket open, and closing
+   * the socket leaves the file working; the TLS connection ends (close_notify) and the fd closes when both are
+   * closed.
+   */
   makefile(mode: FileMode = 'rw', options: GreenFileOptions = {}): GreenFile {
     return new GreenFile(
       {
         read: (view, offset, length) => this.#readSome(view, offset, length, 'recv'),
         write: (view, offset, length) => this.#writeAll(view, offset, length, 'send'),
+        ...this.fileHooks(),
       },
       mode,
       options,
@@ -201,6 +216,7 @@ export class TlsSocket extends GreenFd {
   shutdown(how: 'read' | 'write' | 'both' = 'both'): void {
     const value = how === 'read' ? C.SHUT_RD : how === 'write' ? C.SHUT_WR : how === 'both' ? C.SHUT_RDWR : -1;
     if (value < 0) throw new TypeError(`shutdown takes 'read', 'write' or 'both', not ${JSON.stringify(how)}`);
+    this.openFd('shutdown');
     if (how !== 'read') this.#sendCloseNotify('shutdown');
     const r = native.io_shutdown(this.fd, value);
     if (r < 0) throw this.fail(r, 'shutdown');
@@ -211,6 +227,8 @@ export class TlsSocket extends GreenFd {
    * now owns the fd; this TlsSocket is closed. For protocols that drop TLS (Python's `SSLSocket.unwrap`).
    */
   unwrap(): GreenSocket {
+    this.openFd('unwrap');
+    this.checkNoFiles('unwrap');
     let r = this.#sendCloseNotify('unwrap');
     let deadline = Number.NaN;
     while (r === 0) {
@@ -224,8 +242,7 @@ export class TlsSocket extends GreenFd {
     }
     const timeout = this.getTimeout();
     this.#free();
-    const fd = this.fd;
-    this.fd = -1;
+    const fd = this.takeFd('unwrap');
     const plain = GreenSocket.fromFd(fd);
     plain.setTimeout(timeout);
     return plain;
@@ -233,19 +250,26 @@ export class TlsSocket extends GreenFd {
 
   /**
    * Closes it: sends close_notify if it can without waiting (so the peer reads a clean end), frees the TLS
-   * connection and closes the fd. Green threads waiting on it wake with a ClosedError. Closing twice is harmless.
+   * connection and closes the fd; while files made from it are open, all that waits for the last of them (see
+   * {@link GreenFd.close}). Green threads waiting on it wake with a ClosedError. Closing twice is harmless.
    */
   override close(): void {
+    super.close();
+  }
+
+  // The real close, once the TlsSocket and its files are all closed.
+  protected override closeFd(): void {
     if (this.#conn > 0 && this.#handshaken && !this.#closeNotifySent && !this.#writeInterrupted && this.fd >= 0) {
       this.#closeNotifySent = true;
       native.tls_shutdown(this.#conn); // one non-blocking attempt; nothing to do if it cannot go out now
     }
     this.#free();
-    super.close();
+    super.closeFd();
   }
 
   /** The peer's certificate (after the handshake; null if it sent none), with Node's X509Certificate API. */
   getPeerCert(): X509Certificate | null {
+    this.openFd('getPeerCert');
     const der = native.tls_peer_certificate(this.#live('getPeerCert'));
     return der === null ? null : new X509Certificate(Buffer.from(der.buffer, der.byteOffset, der.byteLength));
   }
@@ -290,6 +314,7 @@ export class TlsSocket extends GreenFd {
    * gave none. Under TLS 1.3 the server sends it after the handshake, so it is there once some data was read.
    */
   getSession(): Buffer | null {
+    this.openFd('getSession');
     const bytes = native.tls_get_session(this.#live('getSession'));
     return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -354,7 +379,7 @@ export class TlsSocket extends GreenFd {
 
   #readSome(view: ArrayBufferView, offset: number, length: number, syscall: string): number {
     this.#live(syscall);
-    this.handshake();
+    this.#handshake();
     if (length === 0) return 0;
     const r = this.#run(syscall, (conn) => tlsRead(conn, view, offset, length));
     if (r >= 0) return r;
@@ -364,7 +389,7 @@ export class TlsSocket extends GreenFd {
 
   #writeSome(view: ArrayBufferView, offset: number, length: number, syscall: string, deadline = Number.NaN): number {
     this.#live(syscall);
-    this.handshake();
+    this.#handshake();
     if (length === 0) return 0;
     if (this.#writeInterrupted) {
       throw new TlsError('ERR_TLS_WRITE_INTERRUPTED', syscall, `${syscall}: an earlier send was interrupted mid-record, so this TLS stream cannot go on`, { address: this.describe() });
@@ -441,7 +466,7 @@ export class TlsSocket extends GreenFd {
   }
 
   #address(peer: boolean): SocketAddress {
-    const raw = native.io_address(this.fd, peer);
+    const raw = native.io_address(this.openFd(peer ? 'getpeername' : 'getsockname'), peer);
     if (typeof raw === 'number') throw this.fail(raw, peer ? 'getpeername' : 'getsockname');
     return fromRaw(raw);
   }

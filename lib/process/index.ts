@@ -24,7 +24,7 @@
  * @packageDocumentation
  */
 export { GreenPipe } from './pipe';
-export type { PipeData } from './pipe';
+export type { PipeData, OpenMode } from './pipe';
 export { Subprocess, spawnProcess } from './subprocess';
 export type { SubprocessOptions, CommunicateOptions } from './subprocess';
 export type { StdioOption, StderrOption } from './stdio';

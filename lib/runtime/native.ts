@@ -42,7 +42,8 @@ export type IoConstant =
   | 'MSG_PEEK' | 'MSG_OOB' | 'MSG_WAITALL' | 'MSG_DONTWAIT' | 'SHUT_RD' | 'SHUT_WR' | 'SHUT_RDWR'
   | 'EAGAIN' | 'EWOULDBLOCK' | 'EINPROGRESS' | 'EINTR' | 'EMFILE' | 'ENFILE' | 'ENOBUFS' | 'ENOMEM'
   | 'ECONNABORTED' | 'EBADF' | 'EPIPE' | 'ECONNRESET' | 'ENOTCONN' | 'EISCONN' | 'EALREADY' | 'ETIMEDOUT'
-  | 'EINVAL' | 'ENOTSOCK';
+  | 'EINVAL' | 'ENOTSOCK' | 'ESPIPE' | 'SEEK_SET' | 'SEEK_CUR' | 'SEEK_END'
+  | 'POLLIN' | 'POLLPRI' | 'POLLOUT' | 'POLLERR' | 'POLLHUP' | 'POLLNVAL';
 
 export type TlsConstant =
   | 'WANT_READ' | 'WANT_WRITE' | 'CLOSED' | 'FAILED' | 'EOF' | 'WANT_HELLO'
@@ -128,7 +129,16 @@ export interface NativeBinding {
   io_set_blocking(fd: number, blocking: boolean): number;
   io_setsockopt(fd: number, level: number, name: number, value: number): number;
   io_getsockopt(fd: number, level: number, name: number): number;
+  /** The option's raw bytes into view[offset, offset + length): how many the kernel gave, or -errno. */
+  io_getsockopt_bytes(fd: number, level: number, name: number, view: ArrayBufferView, offset: number, length: number): number;
   io_address(fd: number, peer: boolean): RawAddress | number;
+  /** lseek(2): the new offset, or -errno. */
+  io_lseek(fd: number, offset: number, whence: number): number;
+  /**
+   * poll(2) with timeout 0 over `list`'s (fd, events) pairs (POLL* bits); each events slot becomes the fd's
+   * revents. Returns how many fds have any, or -errno.
+   */
+  io_poll(list: Int32Array): number;
   /** Step codes, verify modes and protocol versions of the TLS bindings (native/io/tls.cc). */
   tls_constants: Record<TlsConstant, number>;
   // TLS contexts and connections are numbered handles; each step is one non-blocking OpenSSL call returning a

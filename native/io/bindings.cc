@@ -13,7 +13,11 @@
 //   io_sendto(fd, view, offset, length, flags, family, host, port): n
 //   io_shutdown(fd, how)                             io_set_blocking(fd, blocking)
 //   io_setsockopt(fd, level, name, value)            io_getsockopt(fd, level, name): value (options are ints >= 0)
+//   io_getsockopt_bytes(fd, level, name, view, offset, length): bytes written into view | -errno
 //   io_address(fd, peer): [family, host, port, flowinfo, scopeId] | -errno
+//   io_lseek(fd, offset, whence): the new offset | -errno
+//   io_poll(list): how many fds are ready | -errno; list is an Int32Array of (fd, events) pairs, and each events
+//                  slot is overwritten with the fd's revents (poll(2) with timeout 0: never waits)
 //   io_map_shared(fd, length): ArrayBuffer | -errno  the file's first bytes, mapped shared (MAP_SHARED)
 //   io_constants: { AF_INET, SOCK_STREAM, TCP_NODELAY, EAGAIN, ... } for this platform
 #include "io/bindings.h"
@@ -21,6 +25,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,6 +33,7 @@
 #include <cerrno>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "io/sockaddr.h"
 #include "io/arguments.h"
@@ -210,6 +216,37 @@ void GetSockOpt(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(value);
 }
 
+// An option of any shape (Python's getsockopt with a buffer length): its raw bytes, as many as the kernel gives.
+void GetSockOptBytes(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  char* data;
+  size_t size;
+  if (!ByteRange(info, 3, &data, &size)) return;
+  socklen_t length = static_cast<socklen_t>(size);
+  if (getsockopt(IntArg(info, 0), IntArg(info, 1), IntArg(info, 2), data, &length) != 0) return SetResult(info, -1);
+  info.GetReturnValue().Set(static_cast<double>(length));
+}
+
+// The offset is a double: files grow past 2 GiB, and lib/ passes only integers up to 2^53.
+void Lseek(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (info.Length() < 3 || !info[1]->IsNumber()) return ThrowTypeError(info.GetIsolate(), "expected an fd, an offset and a whence");
+  off_t offset = static_cast<off_t>(info[1].As<v8::Number>()->Value());
+  SetResult(info, lseek(IntArg(info, 0), offset, IntArg(info, 2)));
+}
+
+// Readiness now, for the green select (lib/io/select.ts): waiting is the hub's job, so the timeout is always 0.
+void Poll(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (info.Length() < 1 || !info[0]->IsInt32Array()) return ThrowTypeError(info.GetIsolate(), "expected an Int32Array");
+  v8::Local<v8::Int32Array> list = info[0].As<v8::Int32Array>();
+  size_t count = list->Length() / 2;
+  int32_t* pairs = reinterpret_cast<int32_t*>(static_cast<char*>(list->Buffer()->Data()) + list->ByteOffset());
+  std::vector<pollfd> fds(count);
+  for (size_t i = 0; i < count; i++) fds[i] = pollfd{pairs[2 * i], static_cast<short>(pairs[2 * i + 1]), 0};
+  int r = RETRY_EINTR(poll(fds.data(), static_cast<nfds_t>(count), 0));
+  if (r < 0) return SetResult(info, -1);
+  for (size_t i = 0; i < count; i++) pairs[2 * i + 1] = fds[i].revents;
+  info.GetReturnValue().Set(r);
+}
+
 void Address(const v8::FunctionCallbackInfo<v8::Value>& info) {
   SockAddr sa;
   sa.length = sizeof(sa.storage);
@@ -264,7 +301,10 @@ void SetConstants(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Loca
       {"EMFILE", EMFILE}, {"ENFILE", ENFILE}, {"ENOBUFS", ENOBUFS}, {"ENOMEM", ENOMEM},
       {"ECONNABORTED", ECONNABORTED}, {"EBADF", EBADF}, {"EPIPE", EPIPE}, {"ECONNRESET", ECONNRESET},
       {"ENOTCONN", ENOTCONN}, {"EISCONN", EISCONN}, {"EALREADY", EALREADY}, {"ETIMEDOUT", ETIMEDOUT},
-      {"EINVAL", EINVAL}, {"ENOTSOCK", ENOTSOCK},
+      {"EINVAL", EINVAL}, {"ENOTSOCK", ENOTSOCK}, {"ESPIPE", ESPIPE},
+      {"SEEK_SET", SEEK_SET}, {"SEEK_CUR", SEEK_CUR}, {"SEEK_END", SEEK_END},
+      {"POLLIN", POLLIN}, {"POLLPRI", POLLPRI}, {"POLLOUT", POLLOUT}, {"POLLERR", POLLERR},
+      {"POLLHUP", POLLHUP}, {"POLLNVAL", POLLNVAL},
   };
   SetIntConstants(isolate, context, target, "io_constants", kConstants);
 }
@@ -294,7 +334,10 @@ void InitIoBindings(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Lo
   SetMethod(isolate, context, target, "io_set_blocking", SetBlocking, data);
   SetMethod(isolate, context, target, "io_setsockopt", SetSockOpt, data);
   SetMethod(isolate, context, target, "io_getsockopt", GetSockOpt, data);
+  SetMethod(isolate, context, target, "io_getsockopt_bytes", GetSockOptBytes, data);
   SetMethod(isolate, context, target, "io_address", Address, data);
+  SetMethod(isolate, context, target, "io_lseek", Lseek, data);
+  SetMethod(isolate, context, target, "io_poll", Poll, data);
   SetMethod(isolate, context, target, "io_map_shared", MapShared, data);
 }
 

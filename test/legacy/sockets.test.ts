@@ -26,13 +26,17 @@ describe('legacy: sockets', () => {
         assert.ok(server instanceof GreenSocket);
         const serving = api.spawn(() => {
           const [conn] = server.accept();
-          const line = conn.makefile('r', { encoding: 'utf8' }).readline();
+          // Closed before the socket: a file shares its fd, which closes with the last of them.
+          const file = conn.makefile('r', { encoding: 'utf8' });
+          const line = file.readline();
+          file.close();
           conn.sendAll(`you said ${line}`);
           conn.close();
         });
         const client = api.connectTcp(['127.0.0.1', portOf(server)], ['127.0.0.1', 0]);
         client.sendAll('hello\n');
-        assert.equal(client.makefile('r', { encoding: 'utf8' }).read(), 'you said hello\n');
+        using reply = client.makefile('r', { encoding: 'utf8' });
+        assert.equal(reply.read(), 'you said hello\n');
         const local = client.getSockName();
         assert.ok('address' in local && local.address === '127.0.0.1'); // bound where connectTcp was told
         client.close();
@@ -53,12 +57,13 @@ describe('legacy: sockets', () => {
           assert.equal('address' in address && address.address, '127.0.0.1');
           const file = conn.makefile('rw', { encoding: 'utf8' });
           file.write(`secure ${file.readline()}`);
-          file.flush();
+          file.close();
           conn.close();
         });
         const client = api.connectSsl(`localhost:${portOf(server)}`, { ca: fixtures!.ca, timeout: 10 });
         client.sendAll('hello\n');
-        assert.equal(client.makefile('r', { encoding: 'utf8' }).read(), 'secure hello\n');
+        using secure = client.makefile('r', { encoding: 'utf8' });
+        assert.equal(secure.read(), 'secure hello\n');
         client.close();
         serving.wait();
         const refusing = api.spawn(() => {

@@ -1,6 +1,6 @@
 // GreenFile (makefile): buffered lines and reads over real sockets, writes that flush, and modes.
 import { strict as assert } from 'node:assert';
-import { GreenFile, GreenSocket, LineTooLongError, spawn } from 'verdant';
+import { ClosedError, GreenFile, GreenSocket, IOError, LineTooLongError, SocketTimeoutError, WouldBlockError, sleep, spawn } from 'verdant';
 import { DEFAULT_MAX_LINE_SIZE } from '../../lib/net';
 
 describe('net: GreenFile (makefile)', () => {
@@ -105,8 +105,11 @@ describe('net: GreenFile (makefile)', () => {
       assert.equal(d.makefile('r', { encoding: 'latin1', maxLineSize: null }).readline(), long);
       d.close();
 
-      assert.throws(() => a.makefile('r', { maxLineSize: 0 }), RangeError);
-      assert.throws(() => a.makefile('r', { maxLineSize: 1.5 }), RangeError);
+      const [e, f] = GreenSocket.pair();
+      assert.throws(() => e.makefile('r', { maxLineSize: 0 }), RangeError);
+      assert.throws(() => e.makefile('r', { maxLineSize: 1.5 }), RangeError);
+      e.close();
+      f.close();
     }));
 
   it('writes are buffered until flush (or a full buffer, or close); close leaves the socket open', () =>
@@ -138,6 +141,166 @@ describe('net: GreenFile (makefile)', () => {
       assert.throws(() => a.makefile('x' as never), /not a file mode/);
       assert.throws(() => a.makefile('r', { bufferSize: 0 }), RangeError);
       assert.throws(() => new GreenFile({ read: () => 0, write: () => {} }, 'r', { encoding: 'klingon' as never }), /unknown encoding/);
+      a.close();
+      b.close();
+    }));
+});
+
+describe('net: GreenFile and the socket it was made from (they share the fd)', () => {
+  it('closing the socket ends its own calls but leaves its files working; the fd closes with the last of them', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      const f1 = a.makefile('rw', { encoding: 'utf8' });
+      const f2 = a.makefile('r');
+      const fd = a.fileno();
+      a.close();
+      assert.ok(a.closed);
+      assert.equal(a.fileno(), -1);
+      assert.equal(f1.fileno(), fd);
+      assert.throws(() => a.send('x'), ClosedError);
+      assert.throws(() => a.recv(1), ClosedError);
+      assert.throws(() => a.makefile('r'), ClosedError);
+      b.sendAll('ping\n');
+      assert.equal(f1.readline(), 'ping\n');
+      f1.write('pong\n');
+      f1.close();
+      assert.equal(b.recv(100).toString(), 'pong\n');
+      b.setTimeout(0.05);
+      assert.throws(() => b.recv(1), SocketTimeoutError, 'f2 still holds the connection open');
+      f2.close();
+      assert.equal(b.recv(1).length, 0, 'the last file closed the fd: end of stream');
+      assert.equal(f2.fileno(), -1);
+      b.close();
+    }));
+
+  it('a green thread waiting on the socket when it is closed goes on waiting while a file holds the fd', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      const file = a.makefile('r');
+      const waiter = spawn(() => a.recv(100).toString());
+      sleep(0);
+      a.close();
+      sleep(0.01);
+      b.sendAll('data');
+      assert.equal(waiter.wait(), 'data');
+      file.close();
+      b.close();
+    }));
+
+  it('a green thread reading a file: closing the socket does not disturb it; closing the file, the last user, wakes it with ClosedError', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      const file = a.makefile('r', { encoding: 'utf8' });
+      const first = spawn(() => file.readline());
+      sleep(0);
+      a.close();
+      b.sendAll('one\n');
+      assert.equal(first.wait(), 'one\n');
+      const second = spawn(() => file.readline());
+      sleep(0.01);
+      file.close(); // the fd closes now: its waiter wakes
+      assert.throws(() => second.wait(), (e: unknown) => e instanceof ClosedError && /while this one waited/.test(e.message));
+      assert.equal(b.recv(1).length, 0);
+      b.close();
+    }));
+
+  it('closing a file while another green thread reads from it, the socket open: the reader gets a ClosedError when data comes', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      const file = a.makefile('r');
+      const reader = spawn(() => file.readline());
+      sleep(0.01);
+      file.close();
+      b.sendAll('late\n');
+      assert.throws(() => reader.wait(), (e: unknown) => e instanceof ClosedError && /GreenFile was closed/.test(e.message));
+      b.sendAll('again');
+      assert.equal(a.recv(100).toString(), 'again', 'the socket itself is untouched');
+      a.close();
+      b.close();
+    }));
+
+  it('a makefile that fails (bad mode or options) holds nothing; detach is refused while a file is open', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      assert.throws(() => a.makefile('x' as never), TypeError);
+      assert.throws(() => a.makefile('r', { bufferSize: -1 }), RangeError);
+      const file = a.makefile('r');
+      assert.throws(() => a.detach(), (e: unknown) => e instanceof IOError && e.code === 'EBUSY' && /1 file made by makefile\(\) still uses fd/.test(e.message));
+      file.close();
+      const fd = a.detach();
+      assert.ok(fd >= 0 && a.closed);
+      GreenSocket.fromFd(fd).close();
+      assert.equal(b.recv(1).length, 0, 'closed: nothing held the fd');
+      b.close();
+    }));
+
+  it('a file dropped without close lets go of the fd when it is garbage-collected', function () {
+    if (global.gc === undefined) this.skip(); // needs --expose-gc
+    return spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      ((): void => {
+        a.makefile('r'); // dropped at once
+      })();
+      a.close();
+      b.setBlocking(false);
+      assert.throws(() => b.recv(1), WouldBlockError, 'the dropped file still holds the fd');
+      let ended = false;
+      for (let i = 0; i < 100 && !ended; i++) {
+        global.gc!();
+        sleep(0.01); // finalization callbacks run from the event loop
+        try {
+          ended = b.recv(1).length === 0;
+        } catch (error) {
+          if (!(error instanceof WouldBlockError)) throw error;
+        }
+      }
+      assert.ok(ended, 'the fd closed once the file was collected');
+      b.close();
+    });
+  });
+
+  it('writelines writes each item as write does, adding nothing', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      const file = a.makefile('w', { bufferSize: 8 });
+      file.writelines(['one\n', Buffer.from('two'), 'three-and-more-than-a-buffer\n']);
+      file.writelines((function* () {
+        yield 'gen\n';
+      })());
+      file.close();
+      a.close();
+      assert.equal(b.makefile('r', { encoding: 'utf8' }).read(), 'one\ntwothree-and-more-than-a-buffer\ngen\n');
+      b.close();
+    }));
+
+  it('read, read1 and readline take an integer or null; anything else is a TypeError', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      const file = b.makefile('r', { encoding: 'utf8' });
+      for (const bad of ['3', 1.5, Number.NaN, {}, true]) {
+        for (const call of [() => file.read(bad as never), () => file.read1(bad as never), () => file.readline(bad as never)]) {
+          assert.throws(call, (e: unknown) => e instanceof TypeError && /the size must be an integer/.test(e.message));
+        }
+      }
+      a.sendAll('ab\ncd\n');
+      a.close();
+      assert.equal(file.readline(null), 'ab\n');
+      assert.equal(file.read(null), 'cd\n');
+      file.close();
+      b.close();
+    }));
+
+  it('over a socket, seek, tell and truncate are an IOError ESPIPE, and fileno is the socket\'s fd', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      const file = a.makefile('rw');
+      assert.equal(file.fileno(), a.fileno());
+      for (const call of [() => file.seek(0), () => file.tell(), () => file.truncate()]) {
+        assert.throws(call, (e: unknown) => e instanceof IOError && e.code === 'ESPIPE' && /socket or a pipe/.test(e.message));
+      }
+      assert.throws(() => new GreenFile({ read: () => 0, write: () => {} }).fileno(), TypeError);
+      file.close();
+      assert.throws(() => file.read(1), (e: unknown) => e instanceof ClosedError && /closed GreenFile/.test(e.message));
       a.close();
       b.close();
     }));

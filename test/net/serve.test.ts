@@ -1,7 +1,7 @@
 // serve(): the accept loop with a pool, StopServe, handler errors, closing the listener, and the fd back-off.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { GreenSocket, StopServe, connect, listen, serve, sleep, spawn } from 'verdant';
+import { ClosedError, GreenSocket, StopServe, connect, listen, serve, sleep, spawn } from 'verdant';
 
 function portOf(sock: GreenSocket): number {
   const addr = sock.getSockName();
@@ -39,6 +39,36 @@ describe('net: serve', () => {
       assert.ok(peak > 1, `handlers ran concurrently (peak ${peak})`);
       server.close();
       assert.equal(serving.wait(), undefined); // closing the listener ends serve
+    }));
+
+  it('closes the files a handler made with its connection, even those it left open', () =>
+    spawn(() => {
+      const server = listen(['127.0.0.1', 0]);
+      const files: Array<ReturnType<GreenSocket['makefile']>> = [];
+      const serving = spawn(() =>
+        serve(server, (conn) => {
+          const file = conn.makefile('rw');
+          files.push(file);
+          file.write(`echo ${String(file.readline())}`);
+          file.flush(); // and left open: serve closes the connection anyway
+        }),
+      );
+      const c = connect(['127.0.0.1', portOf(server)]);
+      c.sendAll('hi\n');
+      const reply = c.makefile('r', { encoding: 'utf8' });
+      assert.equal(reply.read(), 'echo hi\n', 'end of stream came: the connection is closed');
+      reply.close();
+      c.close();
+      assert.throws(
+        () => {
+          files[0].write('x');
+          files[0].flush();
+        },
+        ClosedError,
+        'the handler\'s file no longer reaches the connection',
+      );
+      server.close();
+      serving.wait();
     }));
 
   it('concurrency bounds how many handlers run at once', () =>

@@ -20,10 +20,13 @@ import {
   connect,
   dns,
   listen,
+  select,
+  shutdownSafe,
   sleep,
   spawn,
   trampoline,
 } from 'verdant';
+import { SOCKET_OPTIONS } from '../../lib/net';
 import { until } from '../sync/helpers';
 
 function tmpdir(): string {
@@ -323,6 +326,92 @@ describe('net: GreenSocket over TCP', () => {
       server.close();
     }
   });
+});
+
+describe('net: connectEx, getsockopt with a length, shutdownSafe, recv(0)', () => {
+  it('connectEx returns 0, or the positive errno that connect would have thrown', () =>
+    spawn(() => {
+      const server = listen(['127.0.0.1', 0]);
+      const ok = new GreenSocket();
+      assert.equal(ok.connectEx(['127.0.0.1', portOf(server)]), 0);
+      // Linux answers a connect after an EINPROGRESS one with 0 once (it marks the socket connected), then EISCONN.
+      assert.ok([0, os.constants.errno.EISCONN].includes(ok.connectEx(['127.0.0.1', portOf(server)])));
+      assert.equal(ok.connectEx(['127.0.0.1', portOf(server)]), os.constants.errno.EISCONN);
+      ok.close();
+      assert.equal(ok.connectEx(['127.0.0.1', portOf(server)]), os.constants.errno.EBADF);
+      const refusedPort = portOf(server);
+      server.close();
+      const refused = new GreenSocket();
+      assert.equal(refused.connectEx(['127.0.0.1', refusedPort]), os.constants.errno.ECONNREFUSED);
+      refused.close();
+      assert.throws(() => new GreenSocket().connectEx({ path: '/tmp/x' }), TypeError, 'bad arguments still throw');
+    }));
+
+  it('connectEx on a non-blocking socket: EINPROGRESS, then writable, SO_ERROR 0 and EISCONN', () =>
+    spawn(() => {
+      const server = listen(['127.0.0.1', 0]);
+      const sock = new GreenSocket();
+      sock.setBlocking(false);
+      const first = sock.connectEx(['127.0.0.1', portOf(server)]);
+      if (first === os.constants.errno.EINPROGRESS) {
+        assert.deepEqual(select([], [sock], [], 5), [[], [sock], []]);
+        assert.equal(sock.getsockopt('SO_ERROR'), 0);
+        assert.ok([0, os.constants.errno.EISCONN].includes(sock.connectEx(['127.0.0.1', portOf(server)])));
+        assert.equal(sock.connectEx(['127.0.0.1', portOf(server)]), os.constants.errno.EISCONN);
+      } else {
+        assert.equal(first, 0); // loopback may connect at once
+      }
+      sock.close();
+      server.close();
+    }));
+
+  it('getsockopt with a buffer length returns the option\'s raw bytes (at most that many)', () =>
+    spawn(() => {
+      const sock = new GreenSocket();
+      const rcvbuf = sock.getsockopt('SO_RCVBUF') as number;
+      const raw = sock.getsockopt('SO_RCVBUF', 4);
+      assert.ok(Buffer.isBuffer(raw) && raw.length === 4);
+      assert.equal(raw.readInt32LE(0) === rcvbuf || raw.readInt32BE(0) === rcvbuf, true);
+      const { level, name } = SOCKET_OPTIONS.SO_TYPE;
+      assert.equal(sock.getsockopt(level, name, 64).length, 4, 'an int option gives 4 bytes, whatever the room');
+      assert.deepEqual(sock.getsockopt(level, name, 2).length, 2);
+      assert.throws(() => sock.getsockopt(level, name, 0), RangeError);
+      assert.throws(() => sock.getsockopt(level, name, 1025), RangeError);
+      sock.close();
+      assert.throws(() => sock.getsockopt(level, name, 4), ClosedError);
+    }));
+
+  it('shutdownSafe ends a connection both ways, and ignores a socket not connected or closed', () =>
+    spawn(() => {
+      const { server, client, accepted } = tcpPair();
+      shutdownSafe(client);
+      assert.equal(accepted.recv(10).length, 0);
+      assert.throws(() => client.send('x'), BrokenPipeError);
+      const unconnected = new GreenSocket();
+      shutdownSafe(unconnected); // ENOTCONN
+      unconnected.close();
+      shutdownSafe(unconnected); // closed
+      assert.throws(() => shutdownSafe({ shutdown: () => { throw new TypeError('other failures throw'); } }), TypeError);
+      for (const s of [client, accepted, server]) s.close();
+    }));
+
+  it('recv(0) and recvInto(empty) on a stream wait until it is readable, then return empty and take nothing', () =>
+    spawn(() => {
+      const [a, b] = GreenSocket.pair();
+      spawn(() => {
+        sleep(0.03);
+        b.sendAll('kept');
+      });
+      const t0 = performance.now();
+      assert.equal(a.recv(0).length, 0);
+      assert.ok(performance.now() - t0 >= 25, 'it waited for the data');
+      assert.equal(a.recvInto(Buffer.alloc(0)), 0);
+      assert.equal(a.recv(10).toString(), 'kept');
+      a.setBlocking(false);
+      assert.equal(a.recv(0).length, 0, 'non-blocking: at once, as Python');
+      a.close();
+      b.close();
+    }));
 });
 
 describe('net: edge-triggered waits', () => {

@@ -175,6 +175,7 @@ describe('net: TLS', function () {
             file.write(`> ${String(line)}`);
             file.flush();
           }
+          file.close();
           tls.close();
         });
         const client = wrapTls(a, { ca: fx.ca, servername: '127.0.0.1' });
@@ -185,6 +186,29 @@ describe('net: TLS', function () {
         assert.equal(file.readline(), '> two\n');
         client.shutdown('write');
         assert.equal(file.readline(), '');
+        file.close();
+        client.close();
+        serverThread.wait();
+      }));
+
+    it('a file keeps the TLS connection open past close(); close_notify goes, and the fd closes, with the last file', () =>
+      spawn(() => {
+        const [a, b] = GreenSocket.pair();
+        const serverThread = spawn(() => {
+          const tls = wrapTls(b, { context: serverContext });
+          const file = tls.makefile('rw', { encoding: 'utf8' });
+          tls.close();
+          assert.ok(tls.closed);
+          assert.throws(() => tls.recv(1), ClosedError);
+          assert.throws(() => tls.makefile('r'), ClosedError);
+          const line = file.readline();
+          file.write(`> ${String(line)}`);
+          file.close(); // flushes, then the TlsSocket's real close: close_notify and the fd
+        });
+        const client = wrapTls(a, { ca: fx.ca, servername: '127.0.0.1' });
+        client.sendAll('hello\n');
+        assert.equal(client.recv(100).toString(), '> hello\n');
+        assert.equal(client.recv(100).length, 0, 'a clean end: close_notify came');
         client.close();
         serverThread.wait();
       }));

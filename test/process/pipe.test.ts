@@ -2,6 +2,7 @@
 // makefile, and blocking calls on the main stack. Each test body runs in a green thread (mocha awaits it).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   BrokenPipeError,
   ClosedError,
@@ -14,6 +15,7 @@ import {
 } from 'verdant';
 import { GreenPipe } from '../../lib/process';
 import { until } from '../sync/helpers';
+import { makeFifo, releaseFifo, removeScratch, scratchDir } from '../support/green-io';
 
 const O_NONBLOCK = 0o4000;
 const O_CLOEXEC = 0o2000000;
@@ -190,5 +192,122 @@ describe('process: GreenPipe', () => {
       assert.equal(blocked.wait().toString(), '!');
       reader.close();
       writer.close();
+    }));
+});
+
+describe('process: GreenPipe on a path (open, openFile, seek, tell, truncate)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = scratchDir();
+  });
+  afterEach(() => removeScratch(dir));
+
+  it('open takes Python\'s modes: r reads, w creates or empties, a appends, x creates a new file, + does both', () =>
+    spawn(() => {
+      const file = path.join(dir, 'f');
+      const w = GreenPipe.open(file, 'w');
+      w.writeAll('hello');
+      assert.throws(() => w.read(1), (e: unknown) => e instanceof IOError && e.code === 'EBADF', 'w does not read');
+      w.close();
+      const a = GreenPipe.open(file, 'ab');
+      a.seek(0); // appends go to the end wherever the offset is
+      a.writeAll(', world');
+      a.close();
+      assert.equal(fs.readFileSync(file, 'utf8'), 'hello, world');
+      const r = GreenPipe.open(file);
+      assert.equal(r.read(100).toString(), 'hello, world');
+      assert.equal(r.read(100).length, 0, 'end of file');
+      r.close();
+      const rw = GreenPipe.open(file, 'r+');
+      rw.writeAll('HELLO');
+      assert.equal(rw.read(100).toString(), ', world');
+      rw.close();
+      assert.equal(fs.readFileSync(file, 'utf8'), 'HELLO, world');
+      assert.throws(() => GreenPipe.open(file, 'x'), (e: unknown) => e instanceof IOError && e.code === 'EEXIST' && e.address === file);
+      const fresh = GreenPipe.open(path.join(dir, 'new'), 'x+');
+      fresh.close();
+      assert.throws(() => GreenPipe.open(path.join(dir, 'missing')), (e: unknown) => e instanceof IOError && e.code === 'ENOENT');
+      for (const bad of ['rw', 'wr', '+', 'rt', 'b', '']) {
+        assert.throws(() => GreenPipe.open(file, bad as never), (e: unknown) => e instanceof TypeError && /not an open mode/.test(e.message));
+      }
+      const fd = GreenPipe.open(file);
+      assert.ok((fs.fstatSync(fd.fileno()).mode & fs.constants.S_IFMT) === fs.constants.S_IFREG);
+      assert.ok(String(fd).includes(file));
+      fd.close();
+    }));
+
+  it('a regular file: short reads do not make the next read wait; seek, tell and truncate move the offset', () =>
+    spawn(() => {
+      const f = GreenPipe.open(path.join(dir, 'f'), 'w+');
+      f.writeAll('0123456789');
+      assert.equal(f.tell(), 10);
+      assert.equal(f.seek(2), 2);
+      assert.equal(f.read(3).toString(), '234');
+      assert.equal(f.read(100).toString(), '56789', 'a short read...');
+      assert.equal(f.read(100).length, 0, '...then end of file at once, no wait');
+      assert.equal(f.seek(-4, 2), 6);
+      assert.equal(f.seek(1, 1), 7);
+      assert.equal(f.truncate(4), 4, 'truncate returns the size');
+      assert.equal(f.tell(), 4, 'and moves the offset there (eventlet)');
+      assert.equal(f.truncate(), 4);
+      assert.throws(() => f.seek(1.5), TypeError);
+      assert.throws(() => f.seek(0, 3 as never), TypeError);
+      assert.throws(() => f.truncate(-1), TypeError);
+      assert.throws(() => f.seek(-100), (e: unknown) => e instanceof IOError && e.code === 'EINVAL');
+      f.close();
+      assert.throws(() => f.tell(), ClosedError);
+      assert.equal(fs.readFileSync(path.join(dir, 'f'), 'utf8'), '0123');
+    }));
+
+  it('a pipe has no offset: seek is an IOError ESPIPE', () =>
+    spawn(() => {
+      const [r, w] = GreenPipe.create();
+      assert.throws(() => r.seek(0), (e: unknown) => e instanceof IOError && e.code === 'ESPIPE');
+      assert.throws(() => r.makefile('r').tell(), (e: unknown) => e instanceof IOError && e.code === 'ESPIPE');
+      r.close();
+      w.close();
+    }));
+
+  it('openFile: a buffered file that owns the fd, whose offset counts what it buffers; reads see earlier writes', () =>
+    spawn(() => {
+      const file = path.join(dir, 'f');
+      const f = GreenPipe.openFile(file, 'w+', { encoding: 'utf8', bufferSize: 4 });
+      f.write('ab');
+      assert.equal(f.tell(), 2, 'two bytes buffered');
+      f.write('cdefgh\nline two\n');
+      f.seek(0);
+      assert.equal(f.readline(), 'abcdefgh\n');
+      assert.equal(f.tell(), 9, 'what was read ahead is not counted');
+      f.write('LINE'); // goes where the reader stands, not after what was read ahead
+      f.seek(0);
+      assert.deepEqual(f.readlines(), ['abcdefgh\n', 'LINE two\n']);
+      f.write('more\n'); // at the end: a file's end is not final
+      f.seek(-5, 1);
+      assert.equal(f.read(), 'more\n');
+      assert.equal(f.truncate(3), 3);
+      assert.equal(f.read(), '');
+      f.close();
+      assert.equal(fs.readFileSync(file, 'utf8'), 'abc');
+      const r = GreenPipe.openFile(file);
+      assert.equal(r.mode, 'r');
+      assert.throws(() => r.write('x'), /mode 'r'/);
+      r.close();
+      const w = GreenPipe.openFile(file, 'a');
+      assert.equal(w.mode, 'w');
+      w.close();
+    }));
+
+  it('a FIFO opens without blocking the hub and reads as a pipe; a pipe\'s file keeps the fd past the pipe\'s close', () =>
+    spawn(() => {
+      const fifo = makeFifo(dir);
+      const opening = spawn(() => GreenPipe.open(fifo, 'r'));
+      // A writer (once the reader waits in its open, on the threadpool): the open returns; it writes and closes.
+      releaseFifo(fifo, 'through the fifo\n');
+      const reader = opening.wait();
+      const file = reader.makefile();
+      reader.close();
+      assert.equal(file.readline().toString(), 'through the fifo\n');
+      assert.equal(file.readline().length, 0);
+      file.close();
     }));
 });
