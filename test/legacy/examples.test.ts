@@ -37,7 +37,9 @@ function httpServer(reply: string | null): { url: string; close(): void } {
       const [conn] = server.accept();
       held.push(conn);
       spawn(() => {
-        conn.makefile('r', { encoding: 'utf8' }).readline(); // the request line is enough
+        const request = conn.makefile('r', { encoding: 'utf8' });
+        request.readline(); // the request line is enough
+        request.close(); // the connection stays held below, for the client to see its reply or nothing
         if (reply !== null) conn.sendAll(reply);
       });
     }
@@ -128,6 +130,7 @@ describe('examples: legacy', () => {
           file.flush();
         }
         assert.deepEqual(clients.map((file) => file.readline()), ['line from client 0\n', 'line from client 1\n']);
+        for (const file of clients) file.close();
         for (const sock of socks) sock.close();
       } finally {
         child.kill();

@@ -327,7 +327,7 @@ describe('net: TLS', function () {
           const file = tls.makefile('rw');
           const line = file.readline();
           file.write(Buffer.concat([Buffer.from('verdant got '), line as Buffer]));
-          file.flush();
+          file.close(); // the connection ends with the last of the socket and its files
         }, { serverSide: true, ...fx.localhost, alpnProtocols: ['h2'] });
         const reply = onMainLoop(
           () => new Promise<string>((resolve, reject) => {
