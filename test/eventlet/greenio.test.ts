@@ -96,6 +96,32 @@ function unanswering(): { address: [string, number]; close(): void } {
   return { address, close: () => [...fillers, listener].forEach((s) => s.close()) };
 }
 
+/**
+ * The setup of eventlet's socket timeout tests: `client` connected to a server that accepts and then holds the
+ * connection without reading or writing until `body` is done. `size` shrinks both ends' buffers (bufsized).
+ */
+function withIdlePeer(timeout: number, body: (client: GreenSocket) => void, size?: number): void {
+  const shrink = (sock: GreenSocket) => (size === undefined ? sock : bufsized(sock, size));
+  const listener = shrink(listen(0));
+  const evt = new Event();
+  const server = spawn(() => {
+    const [sock] = listener.accept(); // in another green thread
+    shrink(sock);
+    evt.wait();
+    sock.close();
+  });
+  const client = shrink(new GreenSocket());
+  client.connect(['127.0.0.1', portOf(listener)]);
+  client.setTimeout(timeout);
+  try {
+    body(client);
+  } finally {
+    evt.send();
+    server.wait();
+    for (const sock of [client, listener]) sock.close();
+  }
+}
+
 function readAll(file: string): Buffer {
   return fs.readFileSync(file);
 }
@@ -139,25 +165,12 @@ describe('eventlet greenio_test.py', () => {
       }));
 
     it('test_recv_timeout', () =>
-      spawn(() => {
-        const listener = new GreenSocket();
-        listener.bind(0);
-        listener.listen(50);
-        const evt = new Event();
-        const server = spawn(() => {
-          const [sock] = listener.accept(); // in another green thread
-          evt.wait();
-          sock.close();
-        });
-        const client = new GreenSocket();
-        client.setTimeout(0.1);
-        client.connect(['127.0.0.1', portOf(listener)]);
-        expectSocketTimeout(() => client.recv(0));
-        expectSocketTimeout(() => client.recv(8192));
-        evt.send();
-        server.wait();
-        for (const s of [client, listener]) s.close();
-      }));
+      spawn(() =>
+        withIdlePeer(0.1, (client) => {
+          expectSocketTimeout(() => client.recv(0));
+          expectSocketTimeout(() => client.recv(8192));
+        }),
+      ));
 
     it('test_recvfrom_timeout', () =>
       spawn(() => {
@@ -180,69 +193,32 @@ describe('eventlet greenio_test.py', () => {
       }));
 
     it('test_recv_into_timeout', () =>
-      spawn(() => {
-        const buf = Buffer.alloc(0);
-        const listener = new GreenSocket();
-        listener.bind(0);
-        listener.listen(50);
-        const evt = new Event();
-        const server = spawn(() => {
-          const [sock] = listener.accept();
-          evt.wait();
-          sock.close();
-        });
-        const client = new GreenSocket();
-        client.setTimeout(0.1);
-        client.connect(['127.0.0.1', portOf(listener)]);
-        expectSocketTimeout(() => client.recvInto(buf));
-        evt.send();
-        server.wait();
-        for (const s of [client, listener]) s.close();
-      }));
+      spawn(() =>
+        withIdlePeer(0.1, (client) => expectSocketTimeout(() => client.recvInto(Buffer.alloc(0)))),
+      ));
 
     it('test_send_timeout', () =>
-      spawn(() => {
-        const listener = bufsized(listen(0));
-        const evt = new Event();
-        const server = spawn(() => {
-          const [sock] = listener.accept();
-          bufsized(sock);
-          evt.wait();
-          sock.close();
-        });
-        const client = bufsized(new GreenSocket());
-        client.connect(['127.0.0.1', portOf(listener)]);
-        client.setTimeout(0.00001);
-        const msg = Buffer.alloc(100000, 'A'); // large enough to overwhelm most buffers
-        // More than the OS buffer, so that a single send has to wait.
-        expectSocketTimeout(() => {
-          for (let x = 0; x < 10; x++) client.send(msg);
-        });
-        evt.send();
-        server.wait();
-        for (const s of [client, listener]) s.close();
-      }));
+      spawn(() =>
+        withIdlePeer(
+          0.00001,
+          (client) => {
+            const msg = Buffer.alloc(100000, 'A'); // large enough to overwhelm most buffers
+            // More than the OS buffer, so that a single send has to wait.
+            expectSocketTimeout(() => {
+              for (let x = 0; x < 10; x++) client.send(msg);
+            });
+          },
+          1,
+        ),
+      ));
 
     it('test_sendall_timeout', () =>
-      spawn(() => {
-        const listener = new GreenSocket();
-        listener.bind(0);
-        listener.listen(50);
-        const evt = new Event();
-        const server = spawn(() => {
-          const [sock] = listener.accept();
-          evt.wait();
-          sock.close();
-        });
-        const client = new GreenSocket();
-        client.setTimeout(0.1);
-        client.connect(['127.0.0.1', portOf(listener)]);
-        const msg = Buffer.alloc(8 << 20, 'A'); // more than the OS buffers, so that it waits
-        expectSocketTimeout(() => client.sendAll(msg));
-        evt.send();
-        server.wait();
-        for (const s of [client, listener]) s.close();
-      }));
+      spawn(() =>
+        withIdlePeer(0.1, (client) => {
+          const msg = Buffer.alloc(8 << 20, 'A'); // more than the OS buffers, so that it waits
+          expectSocketTimeout(() => client.sendAll(msg));
+        }),
+      ));
 
     it('test_close_with_makefile', () =>
       spawn(() => {
