@@ -48,8 +48,8 @@ export { GreenThread, spawn, spawnN, spawnAfter, spawnAfterLocal, kill } from '.
 export type { LinkCallback } from './runtime/greenthread';
 export { wait } from './runtime/promise';
 export { run } from './runtime/run';
-export { trampoline } from './runtime/trampoline';
-export type { TrampolineOptions } from './runtime/trampoline';
+export { trampoline } from './io/trampoline';
+export type { TrampolineOptions } from './io/trampoline';
 export {
   Event,
   LightQueue,

@@ -15,7 +15,7 @@ import type { GreenSocket } from '../net/socket';
 import { GreenletExit } from '../runtime/errors';
 import { type Greenlet, getCurrent } from '../runtime/greenlet';
 import { type GreenThread, kill, spawn } from '../runtime/greenthread';
-import { checkSeconds } from '../time/seconds';
+import { checkSeconds } from '../runtime/seconds';
 import { Timeout } from '../time/timeout';
 import { backdoorAddress } from './address';
 import { BackdoorAuthError, BackdoorAuthTimeoutError, BackdoorTokenTooLongError, BackdoorWrongTokenError } from './errors';

@@ -10,7 +10,7 @@ import { Pool, type PoolGetOptions, type PoolStatistics } from '../resource/pool
 import { PoolClosedError, PoolTimeoutError } from '../resource/errors';
 import { checkPoolSize } from '../pool/size';
 import { checkFunction } from '../sync/options';
-import { checkSeconds } from '../time/seconds';
+import { checkSeconds } from '../runtime/seconds';
 import { Timeout } from '../time/timeout';
 import { PooledConnection, RawConnection, detach } from './connection';
 import { type PgDriver, type QueryConfig, type QueryResult, loadPg } from './driver';

@@ -24,7 +24,7 @@ import {
   wake,
 } from '../runtime/hub';
 import { native } from '../runtime/native';
-import { checkTimeout } from '../time/seconds';
+import { checkTimeout } from '../runtime/seconds';
 import { ClosedError, IOError, ioError } from './errors';
 
 const C = native.io_constants;

@@ -5,8 +5,8 @@
  */
 export { spawn } from '../runtime/greenthread';
 export { sleep } from '../time/sleep';
-export { trampoline } from '../runtime/trampoline';
-export type { TrampolineOptions } from '../runtime/trampoline';
+export { trampoline } from '../io/trampoline';
+export type { TrampolineOptions } from '../io/trampoline';
 /** eventlet's `api.TimeoutError`: what `trampoline` raises on timeout, and what `excAfter` raises by default. */
 export { Timeout as TimeoutError } from '../time/timeout';
 export { callAfter, excAfter, Timer } from './timers';

@@ -2,7 +2,7 @@
  * `api.callAfter` and `api.excAfter`: eventlet's timers, on the modern spawnAfter and Timeout.
  */
 import { type GreenThread, spawnAfter } from '../runtime/greenthread';
-import { checkSeconds } from '../time/seconds';
+import { checkSeconds } from '../runtime/seconds';
 import { Timeout } from '../time/timeout';
 
 /** A call scheduled by {@link callAfter}; `cancel()` before it fires and it never runs. */

@@ -7,7 +7,7 @@
 import dns from 'node:dns';
 import { waitFor } from '../runtime/completion';
 import { Timeout } from '../time/timeout';
-import { checkTimeout } from '../time/seconds';
+import { checkTimeout } from '../runtime/seconds';
 import { IOError, SocketTimeoutError } from '../io/errors';
 
 /** One address of a name. */

@@ -9,7 +9,7 @@ import { constants as osConstants } from 'node:os';
 import { waitFor } from '../runtime/completion';
 import { requireGreen } from '../runtime/hub';
 import { Event } from '../sync/event';
-import { checkTimeout } from '../time/seconds';
+import { checkTimeout } from '../runtime/seconds';
 import { Communication, OutputLimitReached } from './communicate';
 import {
   type CapturedOutput,

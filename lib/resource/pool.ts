@@ -10,7 +10,7 @@ import { checkPoolSize } from '../pool/size';
 import { OverReleaseError } from '../sync/errors';
 import { checkFunction } from '../sync/options';
 import { GrantWaiter, WaiterList, awaitGrant, grantFirst } from '../sync/waiters';
-import { checkTimeout } from '../time/seconds';
+import { checkTimeout } from '../runtime/seconds';
 import { PoolClosedError, PoolTimeoutError } from './errors';
 
 /** Options of {@link Pool}. */

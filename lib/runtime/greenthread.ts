@@ -23,7 +23,7 @@ import {
   yieldNow,
 } from './hub';
 import { GreenletError } from './errors';
-import { checkSeconds } from '../time/seconds';
+import { checkSeconds } from './seconds';
 
 /** A function called with the green thread when it finishes, then the extra arguments given to `link`. */
 export type LinkCallback<T, A extends unknown[] = unknown[]> = (gt: GreenThread<T>, ...args: A) => void;

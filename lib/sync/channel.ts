@@ -10,7 +10,7 @@
  */
 import { Greenlet } from '../runtime/greenlet';
 import { requireGreen, wake } from '../runtime/hub';
-import { checkTimeout } from '../time/seconds';
+import { checkTimeout } from '../runtime/seconds';
 import { Empty, Full } from './errors';
 import { Deadline, GrantWaiter, WaiterList, grantFirst, parkUntil } from './waiters';
 

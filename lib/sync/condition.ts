@@ -2,7 +2,7 @@
  * Condition variables, as Python's threading.Condition (what gevent and a monkey-patched eventlet use).
  */
 import { requireGreen } from '../runtime/hub';
-import { checkTimeout } from '../time/seconds';
+import { checkTimeout } from '../runtime/seconds';
 import { NotOwnerError } from './errors';
 import { runHolding } from './holding';
 import { Lock, RLock } from './lock';

@@ -3,7 +3,7 @@
  * `eventlet.event.Event`.
  */
 import { requireGreen } from '../runtime/hub';
-import { checkTimeout } from '../time/seconds';
+import { checkTimeout } from '../runtime/seconds';
 import { EventAlreadySentError, EventNotSentError } from './errors';
 import { Deadline, Waiter, WaiterList, parkUntil, wakeAll } from './waiters';
 

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { checkTimeout } from '../time/seconds';
+import { checkTimeout } from '../runtime/seconds';
 
 /**
  * Throws unless `value` is an integer >= `min`: a TypeError naming `what` if it is not a number at all (as

@@ -15,7 +15,7 @@
  */
 import { Greenlet, getCurrent } from '../runtime/greenlet';
 import { requireGreen, wake } from '../runtime/hub';
-import { checkTimeout } from '../time/seconds';
+import { checkTimeout } from '../runtime/seconds';
 import { Empty, Full, TaskDoneError } from './errors';
 import {
   FifoStore,

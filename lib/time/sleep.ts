@@ -2,7 +2,7 @@
  * sleep: the simplest blocking call.
  */
 import { park, requireGreen, yieldNow } from '../runtime/hub';
-import { checkSeconds } from './seconds';
+import { checkSeconds } from '../runtime/seconds';
 
 /**
  * Blocks the current green thread for `seconds` while the event loop and other green threads run.

@@ -20,7 +20,7 @@
  */
 import { Greenlet } from '../runtime/greenlet';
 import { cancelAlarm, requireGreen, startAlarm } from '../runtime/hub';
-import { checkTimeout } from './seconds';
+import { checkTimeout } from '../runtime/seconds';
 
 let makeExpired: (seconds: number, message: string) => Timeout;
 

@@ -9,7 +9,7 @@
  */
 import { Semaphore } from '../../sync/semaphore';
 import { SocketTimeoutError } from '../../io/errors';
-import { checkTimeout } from '../../time/seconds';
+import { checkTimeout } from '../../runtime/seconds';
 import { type Connector, type Origin, defaultConnector } from './connector';
 import { type HttpsOptions, httpsConnector } from './tls-connector';
 import { Connection } from './connection';

@@ -4,7 +4,7 @@
  * asked for.
  */
 import { getDefaultTimeout } from '../../io/green-fd';
-import { checkTimeout } from '../../time/seconds';
+import { checkTimeout } from '../../runtime/seconds';
 import { RedirectError, TooManyRedirectsError } from './errors';
 import { type Outgoing, exchange } from './exchange';
 import { type HeadersInput, hasHeader, headerList } from './headers';

@@ -2,8 +2,8 @@
  * trampoline: wait for an fd, eventlet's primitive under every green socket.
  */
 import { expiredTimeout } from '../time/timeout';
-import { checkTimeout } from '../time/seconds';
-import { TIMED_OUT, waitFd } from './hub';
+import { checkTimeout } from '../runtime/seconds';
+import { TIMED_OUT, waitFd } from '../runtime/hub';
 
 export interface TrampolineOptions {
   read?: boolean;
