@@ -41,6 +41,7 @@ verdant.run(() => {
       file.write(line);
       file.flush();
     }
+    file.close(); // a file made by makefile() shares the socket's connection: it ends when both are closed
     conn.close();
   });
   const client = verdant.connect(['127.0.0.1', port]);
@@ -51,6 +52,7 @@ verdant.run(() => {
     file.flush();
     assert.equal(file.readline().toString(), line);
   }
+  file.close();
   client.close();
   server.close();
   console.log(`echo: ${lines.length} lines over a green socket on port ${port}`);
