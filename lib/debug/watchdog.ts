@@ -23,6 +23,7 @@
 import { Greenlet } from '../runtime/greenlet';
 import { native } from '../runtime/native';
 import { stackText, threadName } from './names';
+import { describeValue } from '../runtime/describe';
 
 /** One blocking episode, as given to {@link WatchdogOptions.onBlocked}. */
 export interface BlockingReport {
@@ -87,7 +88,7 @@ let active: ActiveSettings | null = null;
  */
 export function enable(options: WatchdogOptions = {}): void {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`watchdog.enable takes an options object, not ${describe(options)}`);
+    throw new TypeError(`watchdog.enable takes an options object, not ${describeValue(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (!KEYS.has(key)) throw new TypeError(`watchdog.enable: unknown option ${JSON.stringify(key)}`);
@@ -98,7 +99,7 @@ export function enable(options: WatchdogOptions = {}): void {
   if (stuckReportAfter !== null) checkSeconds('stuckReportAfter', stuckReportAfter);
   const onBlocked = options.onBlocked ?? writeToStderr;
   if (typeof onBlocked !== 'function') {
-    throw new TypeError(`watchdog.enable: onBlocked must be a function, not ${describe(onBlocked)}`);
+    throw new TypeError(`watchdog.enable: onBlocked must be a function, not ${describeValue(onBlocked)}`);
   }
   disable();
   const settings: ActiveSettings = { maxBlockingTime, onBlocked };
@@ -168,15 +169,8 @@ function stopAtExit(): void {
 }
 
 function checkSeconds(name: string, value: unknown): void {
-  if (typeof value !== 'number') throw new TypeError(`watchdog.enable: ${name} must be a number of seconds, not ${describe(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`watchdog.enable: ${name} must be a number of seconds, not ${describeValue(value)}`);
   if (!(value >= 0.001 && value <= 3600)) {
     throw new RangeError(`watchdog.enable: ${name} must be from 0.001 to 3600 seconds, not ${String(value)}`);
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
-  return `${typeof value} ${String(value)}`;
 }

@@ -27,6 +27,7 @@ import { applyDefaults } from './config';
 import { native } from './native';
 import { sharedState, HUB_SWITCH, MAIN_IN_HUB } from './shared-state';
 import { depthFields, initAsyncStack, popAbove, pushBack, stackLengthIndex, type SavedScopes } from './async-stack';
+import { describeValue } from './describe';
 
 /** What a switch carries: a value to return from the pending switch, or an error to throw there. */
 const enum Transfer {
@@ -114,7 +115,7 @@ export class Greenlet<TArg = any, TResult = any> extends NativeGreenletHandle {
       return;
     }
     if (run !== undefined && typeof run !== 'function') {
-      throw new TypeError(`run must be a function, not ${describe(run)}`);
+      throw new TypeError(`run must be a function, not ${describeValue(run)}`);
     }
     this.#run = run;
     this.#parent = parent === undefined || parent === null ? getCurrent() : checkParent(this, parent);
@@ -380,7 +381,7 @@ function isAncestorOf(ancestor: Greenlet, g: Greenlet): boolean {
 
 function checkParent(child: Greenlet, parent: unknown): Greenlet {
   if (!(parent instanceof Greenlet)) {
-    throw new TypeError(`parent must be a Greenlet, not ${describe(parent)}`);
+    throw new TypeError(`parent must be a Greenlet, not ${describeValue(parent)}`);
   }
   if (isAncestorOf(child, parent)) {
     throw new TypeError('cyclic parent chain: a greenlet cannot be its own ancestor');
@@ -392,17 +393,10 @@ function checkStackSize(size: number | undefined): number {
   if (size === undefined) return 0;
   if (!Number.isInteger(size) || size < MIN_STACK_SIZE || size > MAX_STACK_SIZE) {
     throw new RangeError(
-      `stackSize must be an integer number of bytes from ${MIN_STACK_SIZE} to ${MAX_STACK_SIZE}, not ${describe(size)}`,
+      `stackSize must be an integer number of bytes from ${MIN_STACK_SIZE} to ${MAX_STACK_SIZE}, not ${describeValue(size)}`,
     );
   }
   return size;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
-  return `${typeof value} ${String(value)}`;
 }
 
 /** The greenlet running now. */
@@ -417,7 +411,7 @@ export function getCurrent(): Greenlet {
  */
 export function settrace(callback: Tracer | null): Tracer | null {
   if (callback !== null && typeof callback !== 'function') {
-    throw new TypeError(`settrace takes a function or null, not ${describe(callback)}`);
+    throw new TypeError(`settrace takes a function or null, not ${describeValue(callback)}`);
   }
   const previous = tracer;
   tracer = callback;

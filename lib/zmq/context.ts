@@ -4,9 +4,9 @@
 import type { SocketType } from './constants';
 import { type ZeromqContext, type ZeromqModule, type ZeromqSocket, type ZeromqSocketClassName, loadZeromq } from './driver';
 import { ZmqError } from './errors';
-import { describe } from './frames';
 import { type OptionValue, checkMillis, getOption, setOption } from './options';
 import { Socket, type SocketOptions } from './socket';
+import { describeValue } from '../runtime/describe';
 
 /** Options of a new context: zeromq's context options by their property names. */
 export interface ContextOptions {
@@ -51,7 +51,7 @@ export class Context {
 
   /** A new context with its own I/O threads; `options` as {@link ContextOptions}. */
   constructor(options: ContextOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`Context takes an options object, not ${describe(options)}`);
+    if (options === null || typeof options !== 'object') throw new TypeError(`Context takes an options object, not ${describeValue(options)}`);
     this.#zeromq = loadZeromq();
     this.#native = wrappingDefault ? this.#zeromq.context : new this.#zeromq.Context();
     for (const [name, value] of Object.entries(options)) if (value !== undefined) this.set(name, value);
@@ -82,7 +82,7 @@ export class Context {
    * (milliseconds) if given, and refuses new sockets, as pyzmq's `destroy(linger)`.
    */
   destroy(options: { linger?: number } = {}): void {
-    if (options === null || typeof options !== 'object') throw new TypeError(`destroy takes { linger }, not ${describe(options)}`);
+    if (options === null || typeof options !== 'object') throw new TypeError(`destroy takes { linger }, not ${describeValue(options)}`);
     if (options.linger !== undefined) checkMillis(options.linger, 'destroy: linger');
     this.#closed = true;
     for (const socket of [...this.#sockets]) socket.close(options);

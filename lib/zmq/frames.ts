@@ -5,18 +5,20 @@
  * @internal
  */
 
+import { describeValue } from '../runtime/describe';
+
 /** One frame of a message: bytes, or a string sent as UTF-8. */
 export type Frame = Buffer | ArrayBufferView | ArrayBuffer | string;
 
 /** Throws a TypeError naming `what` unless `frame` is a {@link Frame}. */
 export function checkFrame(frame: unknown, what: string): asserts frame is Frame {
   if (typeof frame === 'string' || ArrayBuffer.isView(frame) || frame instanceof ArrayBuffer) return;
-  throw new TypeError(`${what} takes a Buffer, a TypedArray, an ArrayBuffer or a string (one frame), not ${describe(frame)}`);
+  throw new TypeError(`${what} takes a Buffer, a TypedArray, an ArrayBuffer or a string (one frame), not ${describeValue(frame)}`);
 }
 
 /** Throws unless `frames` is a non-empty array of {@link Frame}s. */
 export function checkFrames(frames: unknown, what: string): asserts frames is Frame[] {
-  if (!Array.isArray(frames)) throw new TypeError(`${what} takes an array of frames, not ${describe(frames)}`);
+  if (!Array.isArray(frames)) throw new TypeError(`${what} takes an array of frames, not ${describeValue(frames)}`);
   if (frames.length === 0) throw new RangeError(`${what} takes at least one frame (a ZeroMQ message has one or more)`);
   frames.forEach((frame, i) => checkFrame(frame, `${what} (frame ${i})`));
 }
@@ -24,12 +26,5 @@ export function checkFrames(frames: unknown, what: string): asserts frames is Fr
 /** A subscription prefix: bytes or a string. */
 export function checkPrefix(prefix: unknown, what: string): asserts prefix is Buffer | string {
   if (typeof prefix === 'string' || Buffer.isBuffer(prefix)) return;
-  throw new TypeError(`${what} takes a string or a Buffer (a topic prefix), not ${describe(prefix)}`);
-}
-
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'no prototype'})`;
-  return `${typeof value} ${String(value)}`;
+  throw new TypeError(`${what} takes a string or a Buffer (a topic prefix), not ${describeValue(prefix)}`);
 }

@@ -5,8 +5,8 @@
  *
  * @internal
  */
-import { describe } from './frames';
 import { fromZeromq } from './errors';
+import { describeValue } from '../runtime/describe';
 
 /** A value of a ZeroMQ option. */
 export type OptionValue = number | boolean | string | Buffer | null;
@@ -25,7 +25,7 @@ function accessor(target: object, name: string): PropertyDescriptor | undefined 
 
 /** Sets zeromq option `name` of `target`; `what` names the call in errors. */
 export function setOption(target: object, name: unknown, value: unknown, what: string): void {
-  if (typeof name !== 'string') throw new TypeError(`${what} takes an option name (a string), not ${describe(name)}`);
+  if (typeof name !== 'string') throw new TypeError(`${what} takes an option name (a string), not ${describeValue(name)}`);
   const descriptor = accessor(target, name);
   if (descriptor === undefined) throw new TypeError(`${what}: unknown option '${name}'`);
   if (descriptor.set === undefined) throw new TypeError(`${what}: option '${name}' is read-only`);
@@ -38,7 +38,7 @@ export function setOption(target: object, name: unknown, value: unknown, what: s
 
 /** Reads zeromq option `name` of `target`. */
 export function getOption(target: object, name: unknown, what: string): OptionValue {
-  if (typeof name !== 'string') throw new TypeError(`${what} takes an option name (a string), not ${describe(name)}`);
+  if (typeof name !== 'string') throw new TypeError(`${what} takes an option name (a string), not ${describeValue(name)}`);
   const descriptor = accessor(target, name);
   if (descriptor?.get === undefined) {
     throw new TypeError(`${what}: ${descriptor === undefined ? 'unknown option' : 'write-only option'} '${name}'`);
@@ -53,6 +53,6 @@ export function getOption(target: object, name: unknown, what: string): OptionVa
 /** Throws a RangeError naming `what` unless `value` is an integer number of milliseconds >= -1 (-1: forever). */
 export function checkMillis(value: unknown, what: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < -1) {
-    throw new RangeError(`${what} takes an integer number of milliseconds >= -1 (-1: no limit), not ${describe(value)}`);
+    throw new RangeError(`${what} takes an integer number of milliseconds >= -1 (-1: no limit), not ${describeValue(value)}`);
   }
 }

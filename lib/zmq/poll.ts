@@ -9,9 +9,9 @@ import { spawn } from '../runtime/greenthread';
 import { park, requireGreen, wake } from '../runtime/hub';
 import { Deadline } from '../sync/waiters';
 import { POLLIN, POLLOUT } from './constants';
-import { describe } from './frames';
 import { checkMillis } from './options';
 import { type SocketWaiter, Socket } from './socket';
+import { describeValue } from '../runtime/describe';
 
 /** A socket and the events asked about: `[socket, zmq.POLLIN | zmq.POLLOUT]`. */
 export type PollItem = readonly [Socket, number];
@@ -20,10 +20,10 @@ export type PollItem = readonly [Socket, number];
 export type PollResult = [Socket, number];
 
 function checkItems(items: unknown): asserts items is readonly PollItem[] {
-  if (!Array.isArray(items)) throw new TypeError(`poll takes an array of [socket, events] items, not ${describe(items)}`);
+  if (!Array.isArray(items)) throw new TypeError(`poll takes an array of [socket, events] items, not ${describeValue(items)}`);
   items.forEach((item: unknown, i) => {
     if (!Array.isArray(item) || item.length !== 2 || !(item[0] instanceof Socket)) {
-      throw new TypeError(`poll: item ${i} must be [socket, events] with a zmq.Socket, not ${describe(item)}`);
+      throw new TypeError(`poll: item ${i} must be [socket, events] with a zmq.Socket, not ${describeValue(item)}`);
     }
     checkEvents(item[1], `poll: item ${i}`);
   });
@@ -31,7 +31,7 @@ function checkItems(items: unknown): asserts items is readonly PollItem[] {
 
 function checkEvents(events: unknown, what: string): asserts events is number {
   if (typeof events !== 'number' || !Number.isInteger(events) || events < 0 || (events & ~(POLLIN | POLLOUT)) !== 0) {
-    throw new RangeError(`${what}: events must be zmq.POLLIN, zmq.POLLOUT or both (or 0), not ${describe(events)}`);
+    throw new RangeError(`${what}: events must be zmq.POLLIN, zmq.POLLOUT or both (or 0), not ${describeValue(events)}`);
   }
 }
 
@@ -126,7 +126,7 @@ export class Poller {
 
   /** Adds `socket` (or changes its events); events 0 removes it, as in pyzmq. */
   register(socket: Socket, events: number = POLLIN | POLLOUT): void {
-    if (!(socket instanceof Socket)) throw new TypeError(`Poller.register takes a zmq.Socket, not ${describe(socket)}`);
+    if (!(socket instanceof Socket)) throw new TypeError(`Poller.register takes a zmq.Socket, not ${describeValue(socket)}`);
     checkEvents(events, 'Poller.register');
     if (events === 0) this.#items.delete(socket);
     else this.#items.set(socket, events);

@@ -38,7 +38,8 @@ import {
 import type { Context } from './context';
 import type { ZeromqFrames, ZeromqSocket, ZeromqSocketClassName } from './driver';
 import { ZmqAgainError, ZmqClosedError, ZmqError, fromZeromq, isZeromqAgain } from './errors';
-import { type Frame, checkFrame, checkFrames, checkPrefix, describe } from './frames';
+import { type Frame, checkFrame, checkFrames, checkPrefix } from './frames';
+import { describeValue } from '../runtime/describe';
 import { type OptionValue, checkMillis, getOption, setOption } from './options';
 
 /** Options of a new socket: zeromq's socket options by their property names. */
@@ -135,17 +136,17 @@ function isSocketType(type: unknown): type is SocketType {
 
 function checkAddress(address: unknown, what: string): asserts address is string {
   if (typeof address !== 'string' || address === '') {
-    throw new TypeError(`${what} takes an endpoint ("tcp://127.0.0.1:5555", "ipc:///tmp/sock", "inproc://name"), not ${describe(address)}`);
+    throw new TypeError(`${what} takes an endpoint ("tcp://127.0.0.1:5555", "ipc:///tmp/sock", "inproc://name"), not ${describeValue(address)}`);
   }
 }
 
 function readOptions<K extends string>(options: unknown, keys: readonly K[], what: string): Partial<Record<K, boolean>> {
   if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') throw new TypeError(`${what} takes an options object, not ${describe(options)}`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`${what} takes an options object, not ${describeValue(options)}`);
   const read: Partial<Record<K, boolean>> = {};
   for (const key of keys) {
     const value = (options as Record<string, unknown>)[key];
-    if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${what}: ${key} must be a boolean, not ${describe(value)}`);
+    if (value !== undefined && typeof value !== 'boolean') throw new TypeError(`${what}: ${key} must be a boolean, not ${describeValue(value)}`);
     read[key] = value as boolean | undefined;
   }
   return read;
@@ -199,9 +200,9 @@ export class Socket {
    */
   constructor(context: Context, type: SocketType, options: SocketOptions = {}) {
     if (!isSocketType(type)) {
-      throw new TypeError(`unknown ZeroMQ socket type ${describe(type)}: one of ${Object.keys(KINDS).join(', ')}`);
+      throw new TypeError(`unknown ZeroMQ socket type ${describeValue(type)}: one of ${Object.keys(KINDS).join(', ')}`);
     }
-    if (options === null || typeof options !== 'object') throw new TypeError(`socket options must be an object, not ${describe(options)}`);
+    if (options === null || typeof options !== 'object') throw new TypeError(`socket options must be an object, not ${describeValue(options)}`);
     this.type = type;
     this.context = context;
     this.#kind = KINDS[type];
@@ -369,7 +370,7 @@ export class Socket {
   /** Sends `value` as JSON text in one frame. */
   sendJson(value: unknown, options?: SendFrameOptions): void {
     const text = JSON.stringify(value);
-    if (text === undefined) throw new TypeError(`sendJson cannot encode ${describe(value)} as JSON`);
+    if (text === undefined) throw new TypeError(`sendJson cannot encode ${describeValue(value)} as JSON`);
     this.send(text, options);
   }
 
@@ -416,7 +417,7 @@ export class Socket {
    * twice does nothing.
    */
   close(options: { linger?: number } = {}): void {
-    if (options === null || typeof options !== 'object') throw new TypeError(`close takes { linger }, not ${describe(options)}`);
+    if (options === null || typeof options !== 'object') throw new TypeError(`close takes { linger }, not ${describeValue(options)}`);
     if (options.linger !== undefined) checkMillis(options.linger, 'close: linger');
     if (this.#closed) return;
     if (options.linger !== undefined) setOption(this.#z, 'linger', options.linger, 'close');
