@@ -15,7 +15,7 @@
 #   STRESS_SCALE=1            multiplies the per-run work scale of the heavy suites (see scale_for below)
 #   STRESS_TIMEOUT=600        seconds per mocha run; a run that times out counts as failed
 #   VERDANT_COUNTS=file       if set, one `passed=N failed=N` line per run is appended to it
-#   VERDANT_ADDON             passed through (lib/runtime/native.ts loads the addon from there)
+#   VERDANT_ADDON             passed through (lib/runtime/addon.ts loads the addon from there)
 #   STRESS_LOG_DIR            where each run's full output is kept (default: a new directory under /tmp)
 #
 # Each run is `$NODE <flags> --expose-gc node_modules/mocha/bin/mocha.js --no-config --timeout 300000 <file>`.

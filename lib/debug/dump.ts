@@ -10,7 +10,7 @@
 import { Greenlet, getCurrent, outsideOwnAsyncScopes } from '../runtime/greenlet';
 import { liveGreenThreads, spawnSites } from '../runtime/greenthread';
 import { phaseOf, timers, waitReasonOf } from '../runtime/hub';
-import { native } from '../runtime/native';
+import { native } from './native';
 import { stackText, threadName } from './names';
 
 /**

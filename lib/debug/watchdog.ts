@@ -21,7 +21,7 @@
  * ```
  */
 import { Greenlet } from '../runtime/greenlet';
-import { native } from '../runtime/native';
+import { native } from './native';
 import { stackText, threadName } from './names';
 import { describeValue } from '../runtime/describe';
 

@@ -3,7 +3,7 @@
  * handles differently, each with Node's errno fields (`code`, `errno`, `syscall`) and, for sockets, the address.
  */
 import { getSystemErrorName } from 'node:util';
-import { native } from '../runtime/native';
+import { native } from './native';
 
 const { ETIMEDOUT, EBADF } = native.io_constants;
 

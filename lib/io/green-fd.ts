@@ -11,7 +11,7 @@
 import { constants as os } from 'node:os';
 import { IOClosed } from '../runtime/errors';
 import { READ, TIMED_OUT, WRITE, fdClosed, fdOpened, waitFd } from '../runtime/hub';
-import { native } from '../runtime/native';
+import { native } from './native';
 import { checkTimeout } from '../runtime/seconds';
 import { ClosedError, IOError, SocketTimeoutError, WouldBlockError, ioError } from './errors';
 

@@ -23,7 +23,7 @@ import {
   waitFd,
   wake,
 } from '../runtime/hub';
-import { native } from '../runtime/native';
+import { native } from './native';
 import { checkTimeout } from '../runtime/seconds';
 import { ClosedError, IOError, ioError } from './errors';
 

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ioError } from '../io/errors';
-import { native } from '../runtime/native';
+import { native } from '../io/native';
 import { IOClosed } from '../runtime/errors';
 import { TIMED_OUT, waitFd } from '../runtime/hub';
 

@@ -3,7 +3,7 @@
  * sockets report (Node's AddressInfo shape, or { family: 'unix', path }).
  */
 import { isIP } from 'node:net';
-import { native, type RawAddress } from '../runtime/native';
+import { native, type RawAddress } from '../io/native';
 
 const { AF_INET, AF_INET6, AF_UNIX } = native.io_constants;
 

@@ -3,7 +3,7 @@
  * `read(n)`, `readline()`, iteration over lines, `write`, `flush`; over a regular file (`GreenPipe.open`), `seek`,
  * `tell` and `truncate` too. Reads block only the calling green thread.
  */
-import { native } from '../runtime/native';
+import { native } from '../io/native';
 import { ClosedError, IOError } from '../io/errors';
 
 const ESPIPE = -native.io_constants.ESPIPE;

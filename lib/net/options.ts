@@ -2,7 +2,7 @@
  * Socket options by name: `sock.setsockopt('TCP_NODELAY', true)`. Numbers (level, name) work too, for anything
  * this table does not list.
  */
-import { native } from '../runtime/native';
+import { native } from '../io/native';
 
 const C = native.io_constants;
 

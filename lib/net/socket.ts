@@ -3,7 +3,7 @@
  * TCP over IPv4 and IPv6, Unix stream sockets, UDP. Every call goes straight to a non-blocking syscall in the
  * addon (native/io); on EAGAIN the green thread parks on the fd in the hub and retries when it is ready.
  */
-import { native } from '../runtime/native';
+import { native } from '../io/native';
 import { EAGAIN, GreenFd } from '../io/green-fd';
 import { IOError, SocketTimeoutError, WouldBlockError, ioError } from '../io/errors';
 import { checkReadSize, readFresh } from '../io/fresh-read';

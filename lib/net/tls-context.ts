@@ -5,7 +5,7 @@
  * and wraps every accepted socket with it; clients that name no CA share one default context, which trusts the
  * system store (lib/net/tls-ca.ts).
  */
-import { native } from '../runtime/native';
+import { native } from './tls/native';
 import { defaultCaCertificates } from './tls-ca';
 import { TlsError } from './tls-errors';
 

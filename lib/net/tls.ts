@@ -12,7 +12,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { native } from '../runtime/native';
+import { native as ioNative } from '../io/native';
+import { native } from './tls/native';
 import { GreenFd } from '../io/green-fd';
 import { ClosedError, IOError, WouldBlockError } from '../io/errors';
 import { MAX_READ, checkReadSize, readFresh } from '../io/fresh-read';
@@ -33,7 +34,7 @@ import {
 } from './tls-context';
 
 const T = native.tls_constants;
-const C = native.io_constants;
+const C = ioNative.io_constants;
 const tlsRead = native.tls_read;
 const tlsWrite = native.tls_write;
 // A TLS record carries at most 16 KiB, and one read returns at most one record's worth: a bigger buffer would
@@ -218,7 +219,7 @@ export class TlsSocket extends GreenFd {
     if (value < 0) throw new TypeError(`shutdown takes 'read', 'write' or 'both', not ${JSON.stringify(how)}`);
     this.openFd('shutdown');
     if (how !== 'read') this.#sendCloseNotify('shutdown');
-    const r = native.io_shutdown(this.fd, value);
+    const r = ioNative.io_shutdown(this.fd, value);
     if (r < 0) throw this.fail(r, 'shutdown');
   }
 
@@ -342,7 +343,7 @@ export class TlsSocket extends GreenFd {
 
   protected override describe(): string | undefined {
     if (this.#label === undefined && this.fd >= 0) {
-      const peer = native.io_address(this.fd, true);
+      const peer = ioNative.io_address(this.fd, true);
       if (typeof peer !== 'number') this.#label = formatAddress(fromRaw(peer));
     }
     return this.#label;
@@ -466,7 +467,7 @@ export class TlsSocket extends GreenFd {
   }
 
   #address(peer: boolean): SocketAddress {
-    const raw = native.io_address(this.openFd(peer ? 'getpeername' : 'getsockname'), peer);
+    const raw = ioNative.io_address(this.openFd(peer ? 'getpeername' : 'getsockname'), peer);
     if (typeof raw === 'number') throw this.fail(raw, peer ? 'getpeername' : 'getsockname');
     return fromRaw(raw);
   }
@@ -565,7 +566,7 @@ export function wrapTls(sock: GreenSocket, options: WrapTlsOptions = {}): TlsSoc
   const fd = sock.detach();
   const conn = native.tls_connection_new(context.id, fd, serverSide);
   if (typeof conn === 'string') {
-    native.io_close(fd);
+    ioNative.io_close(fd);
     throw new TlsError('ERR_TLS_INVALID_CONTEXT', 'wrapTls', `wrapTls: ${conn}`);
   }
   const tls = new TlsSocket(make, { fd, family, conn, context, serverSide, expectedHost: servername });

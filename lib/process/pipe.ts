@@ -7,7 +7,7 @@
  * regular file, always ready, is read and written with plain syscalls, with `seek`, `tell` and `truncate`.
  */
 import { constants as FS, fstatSync, ftruncateSync } from 'node:fs';
-import { native } from '../runtime/native';
+import { native } from '../io/native';
 import { EBADF, GreenFd } from '../io/green-fd';
 import { ioError } from '../io/errors';
 import { checkReadSize, readFresh } from '../io/fresh-read';

@@ -3,7 +3,7 @@
  * the child (it dup2()s them onto 0, 1 and 2), and which ends the parent keeps as {@link GreenPipe}s.
  * @internal
  */
-import { native } from '../runtime/native';
+import { native } from '../io/native';
 import { GreenPipe, openPipeFds } from './pipe';
 
 /**

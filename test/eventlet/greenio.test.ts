@@ -29,7 +29,7 @@ import {
   sleep,
   spawn,
 } from 'verdant';
-import { native } from '../../lib/runtime/native';
+import { native } from '../../lib/io/native';
 import { removeScratch, scratchDir } from '../support/green-io';
 
 const { SOL_SOCKET, SO_REUSEADDR } = native.io_constants;

@@ -30,7 +30,8 @@ import {
   type TlsContext,
   type WrapTlsOptions,
 } from '../../lib/net';
-import { native } from '../../lib/runtime/native';
+import { native as ioNative } from '../../lib/io/native';
+import { native } from '../../lib/net/tls/native';
 import { until } from '../sync/helpers';
 import { patience } from '../support/patience';
 import { type TlsFixtures, makeTlsFixtures, removeTlsFixtures } from './tls-fixtures';
@@ -613,7 +614,7 @@ describe('net: TLS', function () {
       spawn(() => {
         const server = tlsServer((tls) => {
           tls.sendAll('partial');
-          native.io_shutdown(tls.fileno(), native.io_constants.SHUT_WR);
+          ioNative.io_shutdown(tls.fileno(), ioNative.io_constants.SHUT_WR);
           tls.recv(10); // until the client goes
         });
         const client = connectTls({ host: 'localhost', port: server.port }, { ca: fx.ca });
@@ -816,7 +817,7 @@ describe('net: TLS', function () {
           global.gc!();
           return native.tls_stats()[1] === 0;
         }, 'the dropped TLS connections are finalized', patience(20_000) / 1000);
-        for (const [i, fd] of fds.entries()) if (i % 2 === 1) native.io_close(fd);
+        for (const [i, fd] of fds.entries()) if (i % 2 === 1) ioNative.io_close(fd);
         global.gc!();
         sleep(0.01);
         assert.equal(native.tls_stats()[1], 0);

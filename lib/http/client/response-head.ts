@@ -4,7 +4,7 @@
  */
 import { ConnectionResetError } from '../../io/errors';
 import type { GreenFile } from '../../net/file';
-import { native } from '../../runtime/native';
+import { native } from '../../io/native';
 import { DEFAULT_HEAD_LIMITS } from '../limits';
 import { HttpProtocolError } from './errors';
 

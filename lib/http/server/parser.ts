@@ -3,7 +3,7 @@
  * keeps the Int32Array the parser writes offsets into, and turns them into strings only once a head is whole.
  * @internal
  */
-import { native } from '../../runtime/native';
+import { native } from '../native';
 import type { HeadLimits } from '../limits';
 import { BadRequestError } from './errors';
 

@@ -7,7 +7,7 @@
 import { BadRequestError } from '../../../lib/http/server/errors';
 import { DEFAULT_HEAD_LIMITS, type HeadLimits } from '../../../lib/http/limits';
 import { HeadParser, type RequestHead } from '../../../lib/http/server/parser';
-import { native } from '../../../lib/runtime/native';
+import { native } from '../../../lib/http/native';
 import type { End, Message, Transcript } from './transcript';
 
 /** parser.h's Reason names, by number; checked against the addon's list so that a new reason is noticed. */
