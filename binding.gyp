@@ -13,6 +13,7 @@
         "native/greenlet/threads_backend.cc",
         "native/greenlet/elf_symbols.cc",
         "native/greenlet/internals_x86_64.cc",
+        "native/greenlet/internals_unsupported.cc",
         "native/hub/poller_epoll.cc",
         "native/hub/poller_kqueue.cc",
         "native/hub/timer_heap.cc",

@@ -3,8 +3,19 @@
 //  - the heap's stack-start slot (heap::base::Stack), so that cppgc and conservative scanning walk the running
 //    greenlet's stack and not main's;
 // They are found at load from the running executable's symbol tables and machine code, decoded and cross-checked
-// (internals_x86_64.cc). Anything unexpected fails closed: the caller then uses the portable threads backend.
+// by one resolver per architecture. Anything unexpected fails closed: the caller then uses the portable threads
+// backend.
 #pragma once
+
+// Which resolver this build compiles, decided here and nowhere else. Every resolver source is listed in the build
+// and compiles to nothing unless its macro is set (as the hub's pollers do with poller.h):
+//  - internals_x86_64.cc: x86-64 Linux;
+//  - internals_unsupported.cc: anywhere else; it resolves nothing, with the reason "unsupported platform".
+#if defined(__x86_64__) && defined(__linux__)
+#define VERDANT_INTERNALS_X86_64 1
+#else
+#define VERDANT_INTERNALS_UNSUPPORTED 1
+#endif
 
 #include <cstdint>
 #include <string>

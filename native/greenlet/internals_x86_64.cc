@@ -1,11 +1,11 @@
 // Resolves the V8 internals of internals.h on x86-64 Linux: symbols from the executable's ELF tables
 // (elf_symbols.h), machine code decoded by the pure decoders of x86_64_decode.h, then cross-checked against the
-// live process. Anything unexpected fails closed with a one-line reason. Other platforms: "unsupported platform".
+// live process. Anything unexpected fails closed with a one-line reason.
 #include "greenlet/internals.h"
 
-#include <v8.h>
+#if defined(VERDANT_INTERNALS_X86_64)
 
-#if defined(__x86_64__) && defined(__linux__)
+#include <v8.h>
 
 #include <cstdio>
 
@@ -264,19 +264,4 @@ uintptr_t* StackStartSlot(v8::Isolate* isolate, const V8Internals& internals) {
 
 }  // namespace verdant::detail
 
-#else  // not x86-64 Linux
-
-namespace verdant::detail {
-
-bool ResolveV8Internals(v8::Isolate*, V8Internals*, std::string* why) {
-  if (why != nullptr) *why = "unsupported platform";
-  return false;
-}
-
-int* ThreadIdSlot(const V8Internals&) { return nullptr; }
-
-uintptr_t* StackStartSlot(v8::Isolate*, const V8Internals&) { return nullptr; }
-
-}  // namespace verdant::detail
-
-#endif
+#endif  // VERDANT_INTERNALS_X86_64
