@@ -264,7 +264,8 @@ describe('hub: sleep and yielding', () => {
   it('sleepers wake in deadline order', () =>
     spawn(() => {
       const order: number[] = [];
-      const threads = [30, 10, 20, 0].map((ms) => spawn(() => (sleep(ms / 1000), order.push(ms))));
+      // The gaps grow with the time scale: an emulated CPU may take longer than 10 ms to start the next thread.
+      const threads = [30, 10, 20, 0].map((ms) => spawn(() => (sleep(patience(ms) / 1000), order.push(ms))));
       for (const t of threads) t.wait();
       assert.deepEqual(order, [0, 10, 20, 30]);
     }));

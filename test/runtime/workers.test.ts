@@ -12,8 +12,9 @@ const entry = join(__dirname, '..', '..', 'lib');
 // 40 workers, four at a time, each mapping 20 fresh stacks per round: 50 rounds keep every worker alive long
 // enough for others to start and exit around it (the holes this test is about). Each started greenlet is an OS
 // thread on the threads backend (chosen, or the fallback where the fast one is not validated): fewer rounds keep
-// the test quick there, and within memory under qemu-user, which keeps part of every thread it ever ran.
-const rounds = backend().name === 'threads' ? 10 : 50;
+// the test quick there (under qemu-user, 2,400 emulated threads take a minute), and within memory under qemu-user,
+// which keeps part of every thread it ever ran.
+const rounds = backend().name === 'threads' ? 3 : 50;
 
 const script = `
 const { Worker } = require('node:worker_threads');
