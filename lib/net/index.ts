@@ -38,4 +38,4 @@ export {
   WouldBlockError,
   ClosedError,
 } from '../io/errors';
-export type { IOErrorDetails } from '../io/errors';
+export type { IOErrorDetails, ClosedErrorDetails } from '../io/errors';
