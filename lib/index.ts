@@ -85,7 +85,7 @@ export { sleep } from './time/sleep';
 export { Timeout, withTimeout, isTimeout, wrapIsTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';
 export * as net from './net';
-export { GreenSocket, GreenFile, LineTooLongError, listen, connect, serve, StopServe, dns, DnsError, AcceptBalance, LoadTable } from './net';
+export { GreenSocket, GreenFile, LineTooLongError, FileModeError, listen, connect, serve, StopServe, dns, DnsError, AcceptBalance, LoadTable } from './net';
 export { select, shutdownSafe } from './net';
 export type { Selectable, Shutdownable, SeekWhence } from './net';
 export { TlsSocket, TlsContext, wrapTls, connectTls, createTlsContext, TlsError, CertificateVerificationError } from './net';

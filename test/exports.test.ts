@@ -34,6 +34,7 @@ describe('package exports', () => {
       'Event',
       'EventAlreadySentError',
       'EventNotSentError',
+      'FileModeError',
       'Full',
       'GreenFile',
       'GreenPile',

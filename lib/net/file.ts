@@ -5,6 +5,7 @@
  */
 import { native } from '../io/native';
 import { ClosedError, IOError } from '../io/errors';
+import { FileModeError } from './errors';
 
 const ESPIPE = -native.io_constants.ESPIPE;
 
@@ -305,7 +306,7 @@ export class GreenFile implements Iterable<Buffer | string> {
 
   #check(need: 'r' | 'w', what: string): void {
     if (this.#closed) throw closedFile(what);
-    if (!this.mode.includes(need)) throw new Error(`${what} on a GreenFile opened with mode '${this.mode}'`);
+    if (!this.mode.includes(need)) throw new FileModeError(what, this.mode, need);
     // Reads see what was written before them.
     if (need === 'r' && this.#positioned && this.#pending > 0) this.flush();
   }

@@ -1,6 +1,6 @@
 // GreenFile (makefile): buffered lines and reads over real sockets, writes that flush, and modes.
 import { strict as assert } from 'node:assert';
-import { ClosedError, GreenFile, GreenSocket, IOError, LineTooLongError, SocketTimeoutError, WouldBlockError, sleep, spawn } from 'verdant';
+import { ClosedError, FileModeError, GreenFile, GreenSocket, IOError, LineTooLongError, SocketTimeoutError, WouldBlockError, sleep, spawn } from 'verdant';
 import { DEFAULT_MAX_LINE_SIZE } from '../../lib/net';
 
 describe('net: GreenFile (makefile)', () => {
@@ -136,8 +136,18 @@ describe('net: GreenFile (makefile)', () => {
   it('mode is enforced and bad options are errors', () =>
     spawn(() => {
       const [a, b] = GreenSocket.pair();
-      assert.throws(() => a.makefile('r').write('x'), /mode 'r'/);
-      assert.throws(() => a.makefile('w').readline(), /mode 'w'/);
+      assert.throws(
+        () => a.makefile('r').write('x'),
+        (e: unknown) =>
+          e instanceof FileModeError &&
+          e.operation === 'write' &&
+          e.mode === 'r' &&
+          e.message === "write refused: this GreenFile was opened with mode 'r', which does not allow writing",
+      );
+      assert.throws(
+        () => a.makefile('w').readline(),
+        (e: unknown) => e instanceof FileModeError && e.mode === 'w' && /^readline refused: .*mode 'w', which does not allow reading$/.test(e.message),
+      );
       assert.throws(() => a.makefile('x' as never), /not a file mode/);
       assert.throws(() => a.makefile('r', { bufferSize: 0 }), RangeError);
       assert.throws(() => new GreenFile({ read: () => 0, write: () => {} }, 'r', { encoding: 'klingon' as never }), /unknown encoding/);
