@@ -112,6 +112,7 @@ export {
   OutputTooLargeError,
   CalledProcessError,
   SpawnError,
+  CommunicationStartedError,
 } from './process';
 export type { SubprocessOptions, CommunicateOptions, RunOptions, CompletedProcess, OpenMode } from './process';
 export * as tpool from './tpool';

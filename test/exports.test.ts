@@ -23,6 +23,7 @@ describe('package exports', () => {
       'Channel',
       'ClosedError',
       'Collision',
+      'CommunicationStartedError',
       'ConcurrentWaitError',
       'Condition',
       'ConnectionAbortedError',
