@@ -75,6 +75,7 @@ describe('package exports', () => {
       'SubprocessTimeoutError',
       'TaskDoneError',
       'Timeout',
+      'TimeoutAlreadyPendingError',
       'TlsContext',
       'TlsError',
       'TlsSocket',
