@@ -40,6 +40,7 @@ export {
   HubBlockingError,
   ConcurrentWaitError,
   IOClosed,
+  FdWaitError,
   BlockedForeverError,
 } from './runtime/errors';
 export { configure, getConfig, backend, stats } from './runtime/config';

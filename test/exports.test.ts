@@ -35,6 +35,7 @@ describe('package exports', () => {
       'Event',
       'EventAlreadySentError',
       'EventNotSentError',
+      'FdWaitError',
       'FileModeError',
       'Full',
       'GreenFile',
