@@ -7,7 +7,7 @@
  * - green threads and the hub: {@link spawn}, {@link spawnN}, {@link spawnAfter}, {@link spawnAfterLocal}, {@link kill},
  *   {@link GreenThread}, {@link wait} (Promises from blocking code), {@link run}, {@link trampoline}
  *   (lib/runtime);
- * - time: {@link sleep}, {@link Timeout}, {@link withTimeout} (lib/time);
+ * - time: {@link sleep}, {@link Timeout}, {@link withTimeout}, {@link TimeoutAlreadyPendingError} (lib/time);
  * - synchronization: {@link Event}, {@link Queue} and its family, {@link Channel}, {@link Semaphore} and its
  *   family, {@link Lock}, {@link RLock}, {@link Condition} (lib/sync);
  * - pools: {@link GreenPool}, {@link GreenPile}, {@link DAGPool} (lib/pool); pools of reusable resources:
@@ -40,6 +40,7 @@ export {
   HubBlockingError,
   ConcurrentWaitError,
   IOClosed,
+  FdWaitError,
   BlockedForeverError,
 } from './runtime/errors';
 export { configure, getConfig, backend, stats } from './runtime/config';
@@ -84,8 +85,9 @@ export type { BlockingReport, WatchdogOptions, DumpOptions, GreenThreadInfo, Gre
 export { sleep } from './time/sleep';
 export { Timeout, withTimeout, isTimeout, wrapIsTimeout } from './time/timeout';
 export type { WithTimeoutOptions } from './time/timeout';
+export { TimeoutAlreadyPendingError } from './time/errors';
 export * as net from './net';
-export { GreenSocket, GreenFile, LineTooLongError, listen, connect, serve, StopServe, dns, DnsError, AcceptBalance, LoadTable } from './net';
+export { GreenSocket, GreenFile, LineTooLongError, FileModeError, listen, connect, serve, StopServe, dns, DnsError, AcceptBalance, LoadTable } from './net';
 export { select, shutdownSafe } from './net';
 export type { Selectable, Shutdownable, SeekWhence } from './net';
 export { TlsSocket, TlsContext, wrapTls, connectTls, createTlsContext, TlsError, CertificateVerificationError } from './net';
@@ -112,6 +114,7 @@ export {
   OutputTooLargeError,
   CalledProcessError,
   SpawnError,
+  CommunicationStartedError,
 } from './process';
 export type { SubprocessOptions, CommunicateOptions, RunOptions, CompletedProcess, OpenMode } from './process';
 export * as tpool from './tpool';

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { PgNotInstalledError } from './errors';
 
 /** A column of a result, as pg describes it. */
 export interface FieldInfo {
@@ -63,7 +64,7 @@ export interface PgDriver {
 
 let loaded: PgDriver | undefined;
 
-/** pg, required on first use. Throws an Error saying what to install when it is missing. */
+/** pg, required on first use. Throws a {@link PgNotInstalledError} when it is missing. */
 export function loadPg(): PgDriver {
   if (loaded !== undefined) return loaded;
   try {
@@ -71,7 +72,7 @@ export function loadPg(): PgDriver {
     loaded = require('pg') as PgDriver;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /'pg'/.test(String((error as Error).message))) {
-      throw new Error("verdant's db.ConnectionPool needs the PostgreSQL driver `pg`: npm install pg", { cause: error });
+      throw new PgNotInstalledError(error);
     }
     throw error;
   }

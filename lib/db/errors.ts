@@ -35,3 +35,16 @@ export class ConnectionReleasedError extends Error {
     this.name = 'ConnectionReleasedError';
   }
 }
+
+/**
+ * The PostgreSQL driver `pg`, an optional peer dependency of verdant, is not installed where `require('pg')` looks
+ * for it: a `db.ConnectionPool` cannot open a connection without it. `cause` holds the MODULE_NOT_FOUND error.
+ *
+ * Permanent until `npm install pg`: retrying cannot help.
+ */
+export class PgNotInstalledError extends Error {
+  constructor(cause: unknown) {
+    super("verdant's db.ConnectionPool needs the PostgreSQL driver `pg`, which is not installed: npm install pg", { cause });
+    this.name = new.target.name;
+  }
+}

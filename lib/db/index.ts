@@ -7,7 +7,7 @@
  *   `item(fn)`, or used for one query with `query`; idle and old connections expire; transactions left open are
  *   rolled back; broken connections are discarded;
  * - {@link PooledConnection}: a checked-out connection, whose `query` blocks only the calling green thread;
- * - errors: {@link ConnectTimeoutError}, {@link ConnectionReleasedError}, and lib/resource's
+ * - errors: {@link ConnectTimeoutError}, {@link ConnectionReleasedError}, {@link PgNotInstalledError}, and lib/resource's
  *   {@link PoolClosedError} and {@link PoolTimeoutError}; SQL errors are pg's own.
  *
  * @example
@@ -26,4 +26,4 @@ export type { ConnectionPoolOptions, ConnectionPoolStatistics, PgSettings } from
 export { PooledConnection } from './connection';
 export type { TransactionStatus } from './connection';
 export type { QueryResult, QueryConfig, FieldInfo, PgClient, PgDriver } from './driver';
-export { ConnectTimeoutError, ConnectionReleasedError, PoolClosedError, PoolTimeoutError } from './errors';
+export { ConnectTimeoutError, ConnectionReleasedError, PgNotInstalledError, PoolClosedError, PoolTimeoutError } from './errors';

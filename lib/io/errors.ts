@@ -62,23 +62,51 @@ export class SocketTimeoutError extends IOError {
 /** A call on a non-blocking socket or pipe (timeout 0, `setBlocking(false)`) would have had to wait. */
 export class WouldBlockError extends IOError {}
 
+/** Where a {@link ClosedError} happened: what is closed, besides the address. */
+export interface ClosedErrorDetails extends IOErrorDetails {
+  /**
+   * What is closed, as the message names it: the object's class (`GreenSocket`, `GreenPipe`, `TlsSocket`,
+   * `GreenFile`) or `fd 7`. Default: `file descriptor`.
+   */
+  what?: string;
+}
+
 /**
- * The socket or pipe is closed: it was closed before the call, or another green thread closed it while this one
- * waited on it.
+ * The socket, pipe or file is closed, so the call (`syscall`) was refused. `whileWaiting` says who closed it:
+ * false when it was already closed before the call (by its own `close()`, `detach()` or `unwrap()`, or, for a
+ * file made by `makefile`, by closing the socket under it), true when another green thread closed it while this
+ * one waited on it. `what` names what is closed, `address` its address if known.
+ *
+ * ```text
+ * recv refused: the GreenSocket (127.0.0.1:8080) was closed by its own close() before this call
+ * accept refused: the GreenSocket was closed by another green thread while this one waited on it
+ * ```
+ *
+ * Permanent: retrying on the same object cannot help; open a new socket, pipe or file.
  */
 export class ClosedError extends IOError {
-  /** `message` replaces the default one, for closes of something other than the fd (a file made by makefile). */
-  constructor(syscall: string, whileWaiting: boolean, details: IOErrorDetails = {}, message?: string) {
-    super(
-      -EBADF,
-      syscall,
-      details,
-      message ??
-        (whileWaiting
-          ? `${syscall}: the file descriptor was closed (by another green thread) while this one waited on it`
-          : `${syscall} on a closed file descriptor`),
-    );
+  /** What is closed: `GreenSocket`, `GreenPipe`, `TlsSocket`, `GreenFile`, `fd 7`, or `file descriptor`. */
+  readonly what: string;
+  /**
+   * True: another green thread closed it while this one waited on it. False: it was closed before the call (by
+   * this object's own `close()`).
+   */
+  readonly whileWaiting: boolean;
+
+  /** `message` replaces the default one (which is built from the arguments); leave it out. */
+  constructor(syscall: string, whileWaiting: boolean, details: ClosedErrorDetails = {}, message?: string) {
+    const what = details.what ?? 'file descriptor';
+    super(-EBADF, syscall, details, message ?? closedMessage(syscall, whileWaiting, what, details.address));
+    this.what = what;
+    this.whileWaiting = whileWaiting;
   }
+}
+
+function closedMessage(syscall: string, whileWaiting: boolean, what: string, address: string | undefined): string {
+  const subject = `${/^fd \d/.test(what) ? '' : 'the '}${what}${address ? ` (${address})` : ''}`;
+  return whileWaiting
+    ? `${syscall} refused: ${subject} was closed by another green thread while this one waited on it`
+    : `${syscall} refused: ${subject} was closed by its own close() before this call`;
 }
 
 const byCode: Record<string, new (errno: number, syscall: string, details?: IOErrorDetails) => IOError> = {

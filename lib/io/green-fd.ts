@@ -153,7 +153,7 @@ export abstract class GreenFd {
    * files made from it keep the fd open.
    */
   protected openFd(syscall: string): number {
-    if (this.closed) throw new ClosedError(syscall, false, { address: this.describe() });
+    if (this.closed) throw this.#closedError(syscall, false);
     return this.fd;
   }
 
@@ -206,6 +206,11 @@ export abstract class GreenFd {
     return undefined;
   }
 
+  // The ClosedError of `syscall`: this object (named by its class) closed before the call, or while it waited.
+  #closedError(syscall: string, whileWaiting: boolean): ClosedError {
+    return new ClosedError(syscall, whileWaiting, { what: this.constructor.name, address: this.describe() });
+  }
+
   /**
    * Waits until the fd is ready to read (or write): the retry half of every blocking call. `timeout` defaults to
    * the fd's; `deadline` (from {@link GreenFd.deadline}) carries one call's limit across several waits.
@@ -213,13 +218,13 @@ export abstract class GreenFd {
   protected waitReady(write: boolean, syscall: string, timeout: number | null = this.#timeout, deadline = -1): number {
     if (timeout === 0) throw new WouldBlockError(EAGAIN, syscall, { address: this.describe() });
     const fd = this.fd;
-    if (fd < 0) throw new ClosedError(syscall, false);
+    if (fd < 0) throw this.#closedError(syscall, false);
     const limit = deadline >= 0 ? Math.max(0, deadline - performance.now()) / 1000 : timeout;
     let ready;
     try {
       ready = waitFd(fd, { read: !write, write, timeout: limit, afterEagain: true });
     } catch (error) {
-      if (error instanceof IOClosed && error.fd === fd) throw new ClosedError(syscall, true, { address: this.describe() });
+      if (error instanceof IOClosed && error.fd === fd) throw this.#closedError(syscall, true);
       throw error;
     }
     if (ready === TIMED_OUT) throw new SocketTimeoutError(syscall, timeout!, { address: this.describe() });
@@ -234,7 +239,7 @@ export abstract class GreenFd {
 
   /** The error for a failed syscall's -errno. */
   protected fail(result: number, syscall: string): IOError {
-    if (result === EBADF && this.fd < 0) return new ClosedError(syscall, false, { address: this.describe() });
+    if (result === EBADF && this.fd < 0) return this.#closedError(syscall, false);
     return ioError(result, syscall, { address: this.describe() });
   }
 

@@ -85,7 +85,7 @@ export function select<R extends Selectable, W extends Selectable, E extends Sel
     const left = deadline < 0 ? null : Math.max(0, deadline - performance.now()) / 1000;
     const woken = waitForAny(self, wanted, left);
     if (woken instanceof SelectClosed) {
-      throw new ClosedError('select', true, {}, `select: fd ${woken.fd} was closed (by another green thread) while this one waited on it`);
+      throw new ClosedError('select', true, { what: closedWhat(lists, fds, woken.fd) });
     }
     const ready = answer(woken === TIMED_OUT ? undefined : woken);
     if (ready !== null) return ready;
@@ -113,8 +113,18 @@ function filenoOf(item: Selectable): number {
   }
   const fd: unknown = fileno.call(item);
   if (typeof fd !== 'number' || !Number.isInteger(fd)) throw new TypeError(`select: fileno() must return an integer, not ${describe(fd)}`);
-  if (fd < 0) throw new ClosedError('select', false, {}, `select: ${describe(item)} is closed (its fileno() is ${fd})`);
+  if (fd < 0) throw new ClosedError('select', false, { what: `${(item as object).constructor?.name ?? 'object'} (fileno() ${fd})` });
   return fd;
+}
+
+// What a ClosedError names for `fd`, closed while select waited: the class of the item that had it, and the fd.
+function closedWhat(lists: readonly Selectable[][], fds: number[][], fd: number): string {
+  for (const [i, list] of lists.entries()) {
+    const j = fds[i].indexOf(fd);
+    const item = list[j];
+    if (j >= 0 && typeof item === 'object' && item !== null) return `${item.constructor?.name ?? 'object'} with fd ${fd}`;
+  }
+  return `fd ${fd}`;
 }
 
 function describe(value: unknown): string {
@@ -164,7 +174,8 @@ class Readiness {
   }
 }
 
-// Raised in helpers still waiting once the caller has its answer.
+// Raised in helpers still waiting once the caller has its answer. Internal: the helpers catch it, so it cannot
+// reach a user (a plain Error on purpose).
 const STOP = new Error('select: done');
 
 /**

@@ -5,7 +5,8 @@
 
 /**
  * A bad `verdant serve` command line: an unknown flag, a value that is not a number, a missing app file. The
- * message names the flag and the value. Permanent: the same command line fails the same way.
+ * message names the flag and the value. Also thrown by a worker process started by hand rather than by
+ * `verdant serve` (it has no configuration). Permanent: the same command line fails the same way.
  */
 export class UsageError extends Error {
   /** The exit code `verdant serve` ends with: 2, as for any usage error of a Unix command. */

@@ -16,6 +16,7 @@ import { run } from '../runtime/run';
 import { Event } from '../sync/event';
 import { loadApp } from './app';
 import { BALANCE_FD } from './balance';
+import { UsageError } from './errors';
 import {
   EXIT_START_FAILED,
   LISTEN_FD,
@@ -47,7 +48,7 @@ function send(message: WorkerMessage, then?: () => void): void {
 
 function readConfig(): WorkerConfig {
   const text = process.env[WORKER_CONFIG_ENV];
-  if (text === undefined) throw new Error(`verdant serve worker: started without ${WORKER_CONFIG_ENV}; run it through verdant serve`);
+  if (text === undefined) throw new UsageError(`verdant serve worker: started without ${WORKER_CONFIG_ENV}; run it through verdant serve`);
   delete process.env[WORKER_CONFIG_ENV];
   return JSON.parse(text) as WorkerConfig;
 }

@@ -5,6 +5,7 @@ import { Greenlet, getCurrent } from '../runtime/greenlet';
 import { type GreenThread, spawn } from '../runtime/greenthread';
 import { park, wake } from '../runtime/hub';
 import { GreenPool } from '../pool/greenpool';
+import { ActorClosedError } from './errors';
 import { reportFailure } from './report';
 
 /**
@@ -54,13 +55,13 @@ export class Actor<M = unknown> {
   }
 
   /**
-   * Puts `message` in the mailbox and returns at once; the actor's green thread picks it up. Throws an Error on
-   * a closed actor.
+   * Puts `message` in the mailbox and returns at once; the actor's green thread picks it up. Throws an
+   * {@link ActorClosedError} on a closed actor.
    *
    * Switch point: never.
    */
   cast(message: M): void {
-    if (this.#closed) throw new Error(`${this.constructor.name}.cast: the actor is closed`);
+    if (this.#closed) throw new ActorClosedError(this.constructor.name);
     this.#mailbox.push(message);
     if (this.#idle !== null) wake(this.#idle);
   }
@@ -71,7 +72,8 @@ export class Actor<M = unknown> {
    */
   received(message: M): void {
     void message;
-    throw new Error(`${this.constructor.name} does not override received(message): subclass Actor and define it`);
+    // A TypeError, as for any object that lacks a method its caller needs (eventlet raises NotImplementedError).
+    throw new TypeError(`${this.constructor.name} does not override received(message): subclass Actor and define it`);
   }
 
   /**

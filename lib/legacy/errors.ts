@@ -32,3 +32,16 @@ export class HubNotAvailableError extends Error {
     this.name = 'HubNotAvailableError';
   }
 }
+
+/**
+ * `cast` on a `coros.Actor` that was closed (`close()`): its green thread has ended and its mailbox is gone, so
+ * the message would never be handled.
+ *
+ * Permanent for that actor: retrying cannot help; make a new actor.
+ */
+export class ActorClosedError extends Error {
+  constructor(actor: string) {
+    super(`${actor}.cast refused: the actor is closed (its close() ran; its green thread has ended and its mailbox is gone)`);
+    this.name = new.target.name;
+  }
+}

@@ -8,7 +8,7 @@
  * - {@link coros}: `event()`, `CoroutinePool` (`execute`, `executeAsync`), `Actor` (`cast`, `received`);
  * - {@link channel}: `channel()`;
  * - {@link tpool}: the thread pool, which already has eventlet's shape (`tpool.execute`);
- * - errors: {@link NamedNotFoundError}, {@link HubNotAvailableError}.
+ * - errors: {@link NamedNotFoundError}, {@link HubNotAvailableError}, {@link ActorClosedError}.
  *
  * New code should use the modern API (`spawn`, `Event`, `GreenPool`, `Channel`, `Timeout`, `listen`...): each
  * function here says which modern one it stands for. See docs/legacy.md.
@@ -27,4 +27,4 @@ export * as api from './api';
 export * as coros from './coros';
 export * as channel from './channel';
 export * as tpool from '../tpool';
-export { NamedNotFoundError, HubNotAvailableError } from './errors';
+export { NamedNotFoundError, HubNotAvailableError, ActorClosedError } from './errors';

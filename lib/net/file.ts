@@ -5,6 +5,7 @@
  */
 import { native } from '../io/native';
 import { ClosedError, IOError } from '../io/errors';
+import { FileModeError } from './errors';
 
 const ESPIPE = -native.io_constants.ESPIPE;
 
@@ -305,7 +306,7 @@ export class GreenFile implements Iterable<Buffer | string> {
 
   #check(need: 'r' | 'w', what: string): void {
     if (this.#closed) throw closedFile(what);
-    if (!this.mode.includes(need)) throw new Error(`${what} on a GreenFile opened with mode '${this.mode}'`);
+    if (!this.mode.includes(need)) throw new FileModeError(what, this.mode, need);
     // Reads see what was written before them.
     if (need === 'r' && this.#positioned && this.#pending > 0) this.flush();
   }
@@ -342,7 +343,7 @@ export class GreenFile implements Iterable<Buffer | string> {
     }
     const n = this.#channel.read(this.#in, this.#end, this.#in.length - this.#end);
     if (this.#closed) {
-      throw new ClosedError('read', true, {}, 'read: the GreenFile was closed (by another green thread) while this one read from it');
+      throw new ClosedError('read', true, { what: 'GreenFile' });
     }
     if (n === 0) {
       // A file may grow after its end was read; a stream's end is final.
@@ -390,7 +391,7 @@ export function checkTruncate(size: number | null): void {
 
 // Python's ValueError "I/O operation on closed file", typed as verdant's closed fds are.
 function closedFile(what: string): ClosedError {
-  return new ClosedError(what, false, {}, `${what} on a closed GreenFile`);
+  return new ClosedError(what, false, { what: 'GreenFile' });
 }
 
 // A read size: an integer (negative: all), or null / undefined (all); anything else is a TypeError, as Python's.

@@ -5,6 +5,7 @@
 export { GreenSocket, MSG, shutdownSafe } from './socket';
 export type { SocketOptions, SocketType, SendData, ConnectOptions, Shutdownable } from './socket';
 export { GreenFile, LineTooLongError, DEFAULT_MAX_LINE_SIZE } from './file';
+export { FileModeError } from './errors';
 export type { ByteChannel, FileMode, GreenFileOptions, SeekWhence } from './file';
 export { select } from '../io/select';
 export type { Selectable } from '../io/select';
@@ -38,4 +39,4 @@ export {
   WouldBlockError,
   ClosedError,
 } from '../io/errors';
-export type { IOErrorDetails } from '../io/errors';
+export type { IOErrorDetails, ClosedErrorDetails } from '../io/errors';

@@ -41,6 +41,27 @@ export class SubprocessTimeoutError extends SubprocessError {
   }
 }
 
+/**
+ * A second (or later) `communicate` was given `input`: only the first call sends input (it writes it to the
+ * child's stdin and closes it); later calls, after a timeout, go on reading what the first one started. As
+ * Python's "Cannot send input after starting communication".
+ *
+ * Permanent for that subprocess: retrying with input cannot help; call `communicate()` again without input.
+ */
+export class CommunicationStartedError extends SubprocessError {
+  readonly command: string;
+  readonly args: readonly string[];
+
+  constructor(command: string, args: readonly string[]) {
+    super(
+      `communicate refused: input can only be given to the first communicate() call, and communication with ` +
+        `${describeCommand(command, args)} has already started (call communicate() again without input)`,
+    );
+    this.command = command;
+    this.args = args;
+  }
+}
+
 /** The default {@link SubprocessOptions.maxOutputSize}: 64 MiB for each captured stream. */
 export const DEFAULT_MAX_OUTPUT_SIZE = 64 * 1024 * 1024;
 

@@ -8,7 +8,7 @@
  * - {@link run} and {@link checkOutput}: a whole run in one call;
  * - {@link GreenPipe}: one end of an OS pipe, read and written with non-blocking syscalls;
  * - the errors: {@link SpawnError}, {@link SubprocessTimeoutError}, {@link OutputTooLargeError},
- *   {@link CalledProcessError}.
+ *   {@link CalledProcessError}, {@link CommunicationStartedError}.
  *
  * @example
  * ```ts
@@ -30,5 +30,13 @@ export type { SubprocessOptions, CommunicateOptions } from './subprocess';
 export type { StdioOption, StderrOption } from './stdio';
 export { run, checkOutput } from './run';
 export type { RunOptions, CompletedProcess } from './run';
-export { SubprocessError, SubprocessTimeoutError, OutputTooLargeError, CalledProcessError, SpawnError, DEFAULT_MAX_OUTPUT_SIZE } from './errors';
+export {
+  SubprocessError,
+  SubprocessTimeoutError,
+  OutputTooLargeError,
+  CalledProcessError,
+  SpawnError,
+  CommunicationStartedError,
+  DEFAULT_MAX_OUTPUT_SIZE,
+} from './errors';
 export type { CapturedOutput } from './errors';

@@ -268,7 +268,7 @@ export class GreenPipe extends GreenFd {
   }
 
   protected override describe(): string | undefined {
-    if (this.fd < 0) return undefined;
+    if (this.fd < 0) return this.#path; // closed: the path still says which file it was
     return this.#path === undefined ? `pipe fd ${this.fd}` : `${this.#path} (fd ${this.fd})`;
   }
 

@@ -13,6 +13,7 @@ import { checkTimeout } from '../runtime/seconds';
 import { Communication, OutputLimitReached } from './communicate';
 import {
   type CapturedOutput,
+  CommunicationStartedError,
   DEFAULT_MAX_OUTPUT_SIZE,
   OutputTooLargeError,
   SpawnError,
@@ -190,7 +191,8 @@ export class Subprocess {
    *
    * With `timeout`, throws a {@link SubprocessTimeoutError} carrying the output read so far when it passes
    * first. The child keeps running and the readers keep reading: kill it (or not), then call `communicate()`
-   * again (without input) for the complete output, as in Python:
+   * again (without input) for the complete output, as in Python (a later call given input throws a
+   * {@link CommunicationStartedError}):
    *
    * ```ts
    * try {
@@ -213,7 +215,7 @@ export class Subprocess {
     if (communication === null) {
       communication = this.#communication = this.#startCommunication(input);
     } else if (input !== undefined && input !== null) {
-      throw new Error('communicate: input can only be sent by the first call');
+      throw new CommunicationStartedError(this.command, this.args);
     }
     const left = () => (deadline < 0 ? null : Math.max(0, deadline - performance.now()) / 1000);
     const timedOut = () => {

@@ -76,6 +76,31 @@ export class IOClosed extends Error {
 }
 
 /**
+ * The hub could not wait on an fd: the system's poller (epoll, kqueue) refused it. `code` says why: `EPERM` for a
+ * regular file or a directory (they are always ready and cannot be polled: read them through `fs`), `EBADF` for
+ * an fd that is not open, `ENOSPC`/`ENOMEM` when the kernel's limit of watched fds (`max_user_watches`) or its
+ * memory is used up. Thrown by `trampoline`, `select` and the green sockets and pipes.
+ *
+ * Permanent for `EPERM` and `EBADF` (that fd can never be waited on); for `ENOSPC`/`ENOMEM` a retry may succeed
+ * once other fds are closed.
+ */
+export class FdWaitError extends Error {
+  readonly fd: number;
+  /** The errno name (`EPERM`, `EBADF`, ...). */
+  readonly code: string;
+  /** The negative errno, as Node's errors have it. */
+  readonly errno: number;
+
+  constructor(fd: number, errno: number, code: string) {
+    super(`cannot wait on fd ${fd}: ${code}${code === 'EPERM' ? ' (regular files and directories cannot be polled)' : ''}`);
+    this.name = new.target.name;
+    this.fd = fd;
+    this.code = code;
+    this.errno = errno;
+  }
+}
+
+/**
  * Raised at exit into the program's main green thread (see `run`) when it waits for something that can no longer
  * happen: every green thread is blocked and nothing else keeps the event loop alive. The message lists what each
  * stuck green thread waits on.

@@ -18,7 +18,7 @@
  */
 import { getSystemErrorName } from 'node:util';
 import { settings } from './config';
-import { ConcurrentWaitError, HubBlockingError, IOClosed } from './errors';
+import { ConcurrentWaitError, FdWaitError, HubBlockingError, IOClosed } from './errors';
 import { Greenlet, getCurrent, leaveForHub, receiveTransfer, resumedFromHub, waitReason } from './greenlet';
 import { native } from './native';
 import { ALARM_ID, ERRNO, sharedState } from './shared-state';
@@ -198,14 +198,10 @@ function parkOn(self: Greenlet, fd: number, flags: number, timeout: number, reas
     case Wake.Failed: {
       const errno = sharedState[ERRNO];
       const name = getSystemErrorName(-errno);
-      const error = new Error(
-        `cannot wait on fd ${fd}: ${name}${name === 'EPERM' ? ' (regular files and directories cannot be polled)' : ''}`,
-      ) as NodeJS.ErrnoException;
-      error.code = name;
-      error.errno = -errno;
-      throw error;
+      throw new FdWaitError(fd, -errno, name);
     }
     default:
+      // cannot happen: the native hub returns only the Wake codes above (an addon out of step with lib/ would).
       throw new Error(`verdant: unknown wake code ${code} from the native hub`);
   }
 }

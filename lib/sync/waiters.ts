@@ -88,6 +88,7 @@ export class WaiterList<W extends Waiter> {
   }
 
   #checkFree(w: W): void {
+    // cannot happen: every primitive queues a waiter once per wait; a plain Error marks a bug in lib/sync.
     if (w.list !== null) throw new Error('verdant: a waiter was queued twice (a bug in lib/sync)');
   }
 }

@@ -21,6 +21,7 @@
 import { Greenlet } from '../runtime/greenlet';
 import { cancelAlarm, requireGreen, startAlarm } from '../runtime/hub';
 import { checkTimeout } from '../runtime/seconds';
+import { TimeoutAlreadyPendingError } from './errors';
 
 let makeExpired: (seconds: number, message: string) => Timeout;
 
@@ -55,9 +56,9 @@ export class Timeout extends Error {
     if (this.seconds !== null) this.start();
   }
 
-  /** Arms it (again) for the current green thread. Throws if it is already pending. */
+  /** Arms it (again) for the current green thread. Throws a {@link TimeoutAlreadyPendingError} if it is already pending. */
   start(): this {
-    if (this.#alarm !== 0) throw new Error('this Timeout is already pending');
+    if (this.#alarm !== 0) throw new TimeoutAlreadyPendingError(this.seconds);
     if (this.seconds === null) return this;
     this.#owner = requireGreen('Timeout');
     this.#expired = false;

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { ZeromqNotInstalledError } from './errors';
 
 /** A message as zeromq takes it: one frame per element. */
 export type ZeromqFrames = Array<Buffer | ArrayBufferView | ArrayBuffer | string>;
@@ -68,15 +69,13 @@ export type ZeromqModule = Record<ZeromqSocketClassName, ZeromqSocketClass> & {
   Context: new () => ZeromqContext;
 };
 
-const INSTALL_HINT = "verdant's zmq needs the ZeroMQ binding `zeromq` version 6: npm install zeromq@6";
-
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireZeromq = (): unknown => require('zeromq');
 
 let loader: () => unknown = requireZeromq;
 let loaded: ZeromqModule | undefined;
 
-/** zeromq, required on first use. Throws an Error saying what to install when it is missing or too old. */
+/** zeromq, required on first use. Throws a {@link ZeromqNotInstalledError} when it is missing or too old. */
 export function loadZeromq(): ZeromqModule {
   if (loaded !== undefined) return loaded;
   let module: unknown;
@@ -84,7 +83,7 @@ export function loadZeromq(): ZeromqModule {
     module = loader();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /'zeromq'/.test(String((error as Error).message))) {
-      throw new Error(INSTALL_HINT, { cause: error });
+      throw new ZeromqNotInstalledError('missing', error);
     }
     throw error;
   }
@@ -96,7 +95,7 @@ export function loadZeromq(): ZeromqModule {
     typeof candidate.Context !== 'function' ||
     typeof candidate.context !== 'object'
   ) {
-    throw new Error(`${INSTALL_HINT}; the installed zeromq has an older API`);
+    throw new ZeromqNotInstalledError('too old');
   }
   loaded = candidate as ZeromqModule;
   return loaded;

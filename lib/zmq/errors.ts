@@ -78,6 +78,25 @@ export class ZmqClosedError extends ZmqError {
 }
 
 /**
+ * The ZeroMQ binding `zeromq` (an optional peer dependency) is not installed, or is installed in a version before
+ * 6, whose API (`zmq.socket('req')` with callbacks) verdant cannot drive. Thrown by the first use of `zmq`
+ * (a `Context`, a socket). `cause` holds the MODULE_NOT_FOUND error when the package is missing.
+ *
+ * Permanent until `npm install zeromq@6`: retrying cannot help.
+ */
+export class ZeromqNotInstalledError extends Error {
+  constructor(what: 'missing' | 'too old', cause?: unknown) {
+    super(
+      what === 'missing'
+        ? "verdant's zmq needs the ZeroMQ binding `zeromq` version 6, which is not installed: npm install zeromq@6"
+        : "verdant's zmq needs the ZeroMQ binding `zeromq` version 6; the installed zeromq has an older API: npm install zeromq@6",
+      { cause },
+    );
+    this.name = new.target.name;
+  }
+}
+
+/**
  * What zeromq's `error` becomes, thrown from `operation`: its errors (they carry `code` and `errno`) become
  * ZmqErrors, EAGAIN a {@link ZmqAgainError}; anything else (a TypeError about an argument) is returned as is.
  */

@@ -11,7 +11,8 @@
  * - {@link poll} and {@link Poller} (poll.ts);
  * - pyzmq's names: socket types (`REQ`, `PUB`, ...), option names (`LINGER`, `SUBSCRIBE`, ...), `POLLIN`,
  *   `POLLOUT` (constants.ts);
- * - errors: {@link ZmqError}, {@link ZmqAgainError}, {@link ZmqClosedError} (errors.ts).
+ * - errors: {@link ZmqError}, {@link ZmqAgainError}, {@link ZmqClosedError}, {@link ZeromqNotInstalledError}
+ *   (errors.ts).
  *
  * Durations are milliseconds here, as in ZeroMQ, pyzmq and zeromq (`linger`, `receiveTimeout`, poll timeouts);
  * verdant's own `Timeout` and `sleep` stay in seconds.
@@ -40,7 +41,7 @@ export { Socket } from './socket';
 export type { SocketOptions, RecvOptions, SendOptions, SendFrameOptions } from './socket';
 export { poll, Poller } from './poll';
 export type { PollItem, PollResult } from './poll';
-export { ZmqError, ZmqAgainError, ZmqClosedError } from './errors';
+export { ZmqError, ZmqAgainError, ZmqClosedError, ZeromqNotInstalledError } from './errors';
 export type { ZmqErrorDetails } from './errors';
 export type { Frame } from './frames';
 export type { OptionValue } from './options';

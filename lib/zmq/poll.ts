@@ -137,9 +137,9 @@ export class Poller {
     this.register(socket, events);
   }
 
-  /** Removes `socket`; a KeyError-like Error if it was not registered, as in pyzmq. */
+  /** Removes `socket`; a RangeError if it was not registered (pyzmq's KeyError: a value outside the set). */
   unregister(socket: Socket): void {
-    if (!this.#items.delete(socket)) throw new Error(`Poller.unregister: ${String(socket)} is not registered`);
+    if (!this.#items.delete(socket)) throw new RangeError(`Poller.unregister: ${String(socket)} is not registered with this Poller`);
   }
 
   /** The registered sockets and their events. */

@@ -402,9 +402,11 @@ describe('db: loading pg', () => {
          if (request === 'pg') { const e = new Error("Cannot find module 'pg'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
          return resolve.call(this, request, ...rest);
        };
-       try { require(${JSON.stringify(path.join(dist, 'driver'))}).loadPg(); } catch (e) { console.log(e.message); }`,
+       const { PgNotInstalledError } = require(${JSON.stringify(path.join(dist, 'errors'))});
+       try { require(${JSON.stringify(path.join(dist, 'driver'))}).loadPg(); }
+       catch (e) { console.log(e instanceof PgNotInstalledError, e.cause.code, e.message); }`,
     ]).toString();
-    assert.match(out, /needs the PostgreSQL driver `pg`: npm install pg/);
+    assert.match(out, /^true MODULE_NOT_FOUND verdant's db.ConnectionPool needs the PostgreSQL driver `pg`, which is not installed: npm install pg$/m);
   });
 });
 

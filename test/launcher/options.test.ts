@@ -1,12 +1,22 @@
 // The command line of `verdant serve`: defaults, both flag forms, and a UsageError naming the problem for each
 // kind of mistake (the CLI turns it into exit code 2; test/launcher/serve.test.ts checks that end to end).
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseServeArgs, UsageError, type ServeConfig } from '../../lib/launcher';
 import { scratchDir } from './support';
 
 describe('launcher options', () => {
+  it('a worker started by hand, not by verdant serve, fails with a UsageError naming what is missing', () => {
+    const worker = path.join(__dirname, '../../lib/launcher/worker-main.js');
+    const env = { ...process.env };
+    delete env.VERDANT_LAUNCHER_WORKER;
+    const result = spawnSync(process.execPath, [worker], { env, encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /UsageError: verdant serve worker: started without \w+; run it through verdant serve/);
+  });
+
   let dir: string;
   let app: string;
   before(() => {

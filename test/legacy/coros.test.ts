@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Empty, Event, EventAlreadySentError, Channel, spawn } from 'verdant';
-import { api, channel, coros } from '../../lib/legacy';
+import { ActorClosedError, api, channel, coros } from '../../lib/legacy';
 import { waitReasonOf } from '../../lib/runtime/hub';
 import { until } from '../sync/helpers';
 
@@ -184,7 +184,10 @@ describe('legacy: coros.Actor', () => {
       actor.close();
       actor.close();
       assert.equal(actor.closed, true);
-      assert.throws(() => actor.cast(2), /the actor is closed/);
+      assert.throws(
+        () => actor.cast(2),
+        (e: unknown) => e instanceof ActorClosedError && /^Recorder\.cast refused: the actor is closed \(its close\(\) ran/.test(e.message),
+      );
       assert.equal(actor.pending, 0);
     }));
 
@@ -200,6 +203,7 @@ describe('legacy: coros.Actor', () => {
       try {
         actor.cast('anything');
         until(() => failures.length === 1, 'the message failed');
+        assert.ok(failures[0] instanceof TypeError, String(failures[0]));
         assert.match(String(failures[0]), /Forgetful does not override received/);
       } finally {
         actor.close();

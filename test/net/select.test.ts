@@ -162,8 +162,15 @@ describe('net: select', () => {
       const waiting = spawn(() => select([a], [], []));
       sleep(0.01);
       a.close();
-      assert.throws(() => waiting.wait(), (e: unknown) => e instanceof ClosedError && /select: fd \d+ was closed/.test(e.message));
-      assert.throws(() => select([a], [], [], 0), (e: unknown) => e instanceof ClosedError && /its fileno\(\) is -1/.test(e.message));
+      assert.throws(
+        () => waiting.wait(),
+        (e: unknown) =>
+          e instanceof ClosedError && /^select refused: the GreenSocket with fd \d+ was closed by another green thread while this one waited on it$/.test(e.message),
+      );
+      assert.throws(
+        () => select([a], [], [], 0),
+        (e: unknown) => e instanceof ClosedError && e.message === 'select refused: the GreenSocket (fileno() -1) was closed by its own close() before this call',
+      );
 
       const notOpen = fs.openSync('/dev/null', 'r');
       fs.closeSync(notOpen);

@@ -234,6 +234,47 @@ describe('net: GreenSocket over TCP', () => {
       server.close();
     }));
 
+  it('a ClosedError names the call, the socket (and its address, once known) and who closed it: close() before the call, or another green thread during the wait', () =>
+    spawn(() => {
+      const { server, client, accepted } = tcpPair();
+      const peer = `127.0.0.1:${portOf(server)}`;
+      // An error that names the peer first: the socket has learnt its address, which ClosedError names from then on.
+      client.setBlocking(false);
+      assert.throws(() => client.recv(1), WouldBlockError);
+      client.setBlocking(true);
+      const reader = spawn(() => {
+        try {
+          client.recv(10);
+          return 'returned';
+        } catch (e) {
+          return e;
+        }
+      });
+      until(() => reader.dead === false && sleepOnce(), 'the reader parks');
+      client.close(); // by this green thread, while the reader waits
+      const waited = reader.wait() as ClosedError;
+      assert.ok(waited instanceof ClosedError, String(waited));
+      assert.equal(waited.message, `recv refused: the GreenSocket (${peer}) was closed by another green thread while this one waited on it`);
+      assert.deepEqual(
+        [waited.syscall, waited.code, waited.what, waited.whileWaiting, waited.address],
+        ['recv', 'EBADF', 'GreenSocket', true, peer],
+      );
+
+      const before = catching(() => client.sendAll('x')) as ClosedError;
+      assert.ok(before instanceof ClosedError, String(before));
+      assert.equal(before.message, `send refused: the GreenSocket (${peer}) was closed by its own close() before this call`);
+      assert.deepEqual([before.syscall, before.what, before.whileWaiting], ['send', 'GreenSocket', false]);
+
+      // A socket that never had to name its address: the message says what it is, without one.
+      accepted.close();
+      const unnamed = catching(() => accepted.recv(1)) as ClosedError;
+      assert.equal(unnamed.message, 'recv refused: the GreenSocket was closed by its own close() before this call');
+      assert.equal(unnamed.address, undefined);
+      server.close();
+      const accepting = catching(() => server.accept()) as ClosedError;
+      assert.match(accepting.message, /^accept refused: the GreenSocket.* was closed by its own close\(\) before this call$/);
+    }));
+
   it('a second reader of one socket is a ConcurrentWaitError naming the first', () =>
     spawn(() => {
       const { server, client, accepted } = tcpPair();
@@ -553,4 +594,14 @@ describe('net: dns', () => {
 function sleepOnce(): boolean {
   sleep(0);
   return true;
+}
+
+/** What `fn` throws (undefined if it returns). */
+function catching(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
 }

@@ -86,8 +86,20 @@ describe('process: GreenPipe', () => {
       const blocked = spawn(() => reader.read(10));
       sleep(0.01);
       reader.close();
-      assert.throws(() => blocked.wait(), (e: unknown) => e instanceof ClosedError && e.code === 'EBADF');
-      assert.throws(() => reader.read(1), ClosedError);
+      assert.throws(
+        () => blocked.wait(),
+        (e: unknown) =>
+          e instanceof ClosedError &&
+          e.code === 'EBADF' &&
+          e.whileWaiting &&
+          e.what === 'GreenPipe' &&
+          e.message === 'read refused: the GreenPipe was closed by another green thread while this one waited on it',
+      );
+      assert.throws(
+        () => reader.read(1),
+        (e: unknown) =>
+          e instanceof ClosedError && !e.whileWaiting && e.message === 'read refused: the GreenPipe was closed by its own close() before this call',
+      );
       assert.equal(reader.fileno(), -1);
       assert.ok(reader.closed);
       reader.close(); // harmless
@@ -255,7 +267,12 @@ describe('process: GreenPipe on a path (open, openFile, seek, tell, truncate)', 
       assert.throws(() => f.truncate(-1), TypeError);
       assert.throws(() => f.seek(-100), (e: unknown) => e instanceof IOError && e.code === 'EINVAL');
       f.close();
-      assert.throws(() => f.tell(), ClosedError);
+      const file = path.join(dir, 'f');
+      assert.throws(
+        () => f.tell(),
+        (e: unknown) =>
+          e instanceof ClosedError && e.address === file && e.message === `seek refused: the GreenPipe (${file}) was closed by its own close() before this call`,
+      );
       assert.equal(fs.readFileSync(path.join(dir, 'f'), 'utf8'), '0123');
     }));
 

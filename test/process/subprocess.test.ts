@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClosedError, GreenThread, HubBlockingError, spawn } from 'verdant';
 import {
+  CommunicationStartedError,
   DEFAULT_MAX_OUTPUT_SIZE,
   OutputTooLargeError,
   SpawnError,
@@ -136,7 +137,13 @@ describe('process: Subprocess pipes and communicate', () => {
       child.kill();
       assert.deepEqual(child.communicate(), ['partial\n', null]);
       assert.equal(child.signalCode, 'SIGTERM');
-      assert.throws(() => child.communicate('late input'), /first call/);
+      assert.throws(
+        () => child.communicate('late input'),
+        (e: unknown) =>
+          e instanceof CommunicationStartedError &&
+          e.command === 'sh' &&
+          /^communicate refused: input can only be given to the first communicate\(\) call, and communication with command 'sh -c echo partial; exec sleep 10' has already started/.test(e.message),
+      );
     }));
 
   it('a child writing without end gets an OutputTooLargeError at the default 64 MiB, not the parent\'s memory; the pipe closed, it dies of SIGPIPE', () =>

@@ -11,6 +11,7 @@ import {
   BlockedForeverError,
   ConcurrentWaitError,
   Event,
+  FdWaitError,
   Greenlet,
   GreenletExit,
   GreenThread,
@@ -633,7 +634,15 @@ describe('hub: trampoline on real fds', () => {
       fs.writeFileSync(file, 'data');
       const fd = fs.openSync(file, 'r');
       try {
-        assert.throws(() => trampoline(fd, { read: true }), /cannot wait on fd \d+: EPERM \(regular files/);
+        assert.throws(
+          () => trampoline(fd, { read: true }),
+          (e: unknown) =>
+            e instanceof FdWaitError &&
+            e.fd === fd &&
+            e.code === 'EPERM' &&
+            e.errno === -os.constants.errno.EPERM &&
+            /^cannot wait on fd \d+: EPERM \(regular files/.test(e.message),
+        );
       } finally {
         fs.closeSync(fd);
       }

@@ -31,6 +31,24 @@ export class FutureNotReadyError extends Error {
   }
 }
 
+/**
+ * What {@link Future.fromPromise} throws when the promise was rejected with a falsy reason (`undefined`, `null`,
+ * `0`, `''`, `false`), which would otherwise be thrown as is and look like no error at all. `reason` holds it.
+ * Other reasons are thrown as they are.
+ *
+ * Permanent for that future; whether the work behind the promise can be retried depends on the work.
+ */
+export class PromiseRejectedError extends Error {
+  /** The falsy value the promise was rejected with. */
+  readonly reason: unknown;
+
+  constructor(reason: unknown) {
+    super(`promise rejected with ${typeof reason === 'string' ? JSON.stringify(reason) : String(reason)}`);
+    this.name = new.target.name;
+    this.reason = reason;
+  }
+}
+
 // A registered resolution callback: either a node-style callback, or (errors to a future, values to a function).
 type Listener = [onBoth: NodeCallback | Future, onValue?: (value: any) => void];
 
@@ -219,7 +237,7 @@ export class Future<T = any> {
     } while (fiber === undefined && left > 0);
   }
 
-  /** A future resolved the way `promise` settles (a falsy rejection reason becomes an Error naming it). */
+  /** A future resolved the way `promise` settles (a falsy rejection reason becomes a {@link PromiseRejectedError}). */
   static fromPromise<T>(promise: PromiseLike<T>): Future<T> {
     if (promise === null || typeof promise !== 'object' || typeof promise.then !== 'function') {
       throw new TypeError('fromPromise() takes a promise');
@@ -227,7 +245,7 @@ export class Future<T = any> {
     const future = new Future<T>();
     promise.then(
       (value) => future.return(value),
-      (reason) => future.throw(reason || new Error(`promise rejected with ${String(reason)}`)),
+      (reason) => future.throw(reason || new PromiseRejectedError(reason)),
     );
     return future;
   }

@@ -20,7 +20,7 @@
  * ```
  * @packageDocumentation
  */
-import { Future as FutureClass, FutureNotReadyError, FutureResolvedError } from './future';
+import { Future as FutureClass, FutureNotReadyError, FutureResolvedError, PromiseRejectedError } from './future';
 import { installFunctionFuture } from './function-future';
 import { wrap } from './wrap';
 
@@ -30,8 +30,9 @@ const Future = FutureClass as typeof FutureClass & {
   installFunctionFuture: typeof installFunctionFuture;
   FutureResolvedError: typeof FutureResolvedError;
   FutureNotReadyError: typeof FutureNotReadyError;
+  PromiseRejectedError: typeof PromiseRejectedError;
 };
-Object.assign(Future, { wrap, installFunctionFuture, FutureResolvedError, FutureNotReadyError });
+Object.assign(Future, { wrap, installFunctionFuture, FutureResolvedError, FutureNotReadyError, PromiseRejectedError });
 /** A future of a `T`. */
 type Future<T = any> = FutureClass<T>;
 

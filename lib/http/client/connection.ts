@@ -34,6 +34,7 @@ export class Connection {
           return n;
         },
         write: () => {
+          // cannot happen: the reader is opened 'r', so GreenFile refuses writes (FileModeError) before this.
           throw new Error('requests are written to the stream, not to the reader');
         },
       },

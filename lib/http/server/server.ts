@@ -223,6 +223,6 @@ export function serve(handler: Handler, options: HttpServeOptions = {}): HttpSer
   const concurrency = positive('concurrency', options.concurrency, 1000);
   if (options.fastResponse ?? true) installFastResponse();
   const listener = options.sock ?? listen([options.host ?? '0.0.0.0', options.port ?? 8080], { backlog: options.backlog ?? 1024 });
-  if (listener.closed) throw new ClosedError('serve', false);
+  if (listener.closed) throw new ClosedError('serve', false, { what: 'listening GreenSocket given as sock' });
   return new HttpServer(listener, ctx, { concurrency, balance: options.balance }, tls);
 }

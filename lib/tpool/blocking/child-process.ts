@@ -69,6 +69,7 @@ function stdioSlots(options: SyncOptions): StdioSlot[] {
 /** An error like the ones spawnSync reports (`spawnSync /bin/sh ETIMEDOUT`, with errno/code/syscall/path). */
 function spawnSyncError(code: string, file: string, spawnargs: string[]): NodeJS.ErrnoException {
   const errno = (constants.errno as Record<string, number | undefined>)[code];
+  // A plain Error on purpose: the patched spawnSync reports what Node's own reports, field for field.
   const error = new Error(`spawnSync ${file} ${code}`) as NodeJS.ErrnoException & { spawnargs: string[] };
   if (errno !== undefined) error.errno = -errno;
   error.code = code;
@@ -178,7 +179,7 @@ function execSyncError(result: SpawnResult, command: string): Error | undefined 
   if (result.status === 0) return undefined;
   let message = `Command failed: ${command}`;
   if (result.stderr && result.stderr.length > 0) message += `\n${result.stderr.toString()}`;
-  return Object.assign(new Error(message), result);
+  return Object.assign(new Error(message), result); // a plain Error, as Node's own execSync throws
 }
 
 /** execSync and execFileSync: spawnSync, then stderr echoed unless stdio was given, then stdout or the error. */

@@ -57,6 +57,7 @@ export function callbackCounterpart(
   const original = (moduleObject as Record<string, AsyncFunction>)[property];
   const asyncFn = (moduleObject as Record<string, AsyncFunction>)[property.replace(/Sync$/, '')];
   if (typeof original !== 'function' || typeof asyncFn !== 'function') {
+    // cannot happen: the table lists only calls every supported Node (package.json engines) has in both styles.
     throw new Error(`verdant: ${nodeModuleNames[module]}.${property} has no callback-style twin on this Node version`);
   }
   return {

@@ -22,6 +22,7 @@ for (const entry of [...fsCounterparts, ...zlibCounterparts, ...cryptoCounterpar
 /** The counterpart of `module.property` (e.g. `fs`, `readFileSync`); throws if the table has none. */
 export function counterpart(module: ModuleName, property: string): Counterpart {
   const entry = byName.get(`${module}.${property}`);
+  // cannot happen for lib's own callers (fixed names from the table); patcher.original turns it into a TypeError.
   if (entry === undefined) throw new Error(`verdant: no cooperative counterpart for ${module}.${property}`);
   return entry;
 }
