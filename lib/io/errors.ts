@@ -78,7 +78,7 @@ export interface ClosedErrorDetails extends IOErrorDetails {
  * one waited on it. `what` names what is closed, `address` its address if known.
  *
  * ```text
- * recv refused: the GreenSocket (127.0.0.1:8080) was closed by its own close() before this call
+ * recv refused: the GreenSocket (127.0.0.1:8080) was already closed when this call was made
  * accept refused: the GreenSocket was closed by another green thread while this one waited on it
  * ```
  *
@@ -106,7 +106,7 @@ function closedMessage(syscall: string, whileWaiting: boolean, what: string, add
   const subject = `${/^fd \d/.test(what) ? '' : 'the '}${what}${address ? ` (${address})` : ''}`;
   return whileWaiting
     ? `${syscall} refused: ${subject} was closed by another green thread while this one waited on it`
-    : `${syscall} refused: ${subject} was closed by its own close() before this call`;
+    : `${syscall} refused: ${subject} was already closed when this call was made`;
 }
 
 const byCode: Record<string, new (errno: number, syscall: string, details?: IOErrorDetails) => IOError> = {

@@ -318,7 +318,7 @@ describe('net: GreenFile and the socket it was made from (they share the fd)', (
       file.close();
       assert.throws(
         () => file.read(1),
-        (e: unknown) => e instanceof ClosedError && e.message === 'read refused: the GreenFile was closed by its own close() before this call',
+        (e: unknown) => e instanceof ClosedError && e.message === 'read refused: the GreenFile was already closed when this call was made',
       );
       a.close();
       b.close();

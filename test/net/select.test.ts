@@ -169,7 +169,7 @@ describe('net: select', () => {
       );
       assert.throws(
         () => select([a], [], [], 0),
-        (e: unknown) => e instanceof ClosedError && e.message === 'select refused: the GreenSocket (fileno() -1) was closed by its own close() before this call',
+        (e: unknown) => e instanceof ClosedError && e.message === 'select refused: the GreenSocket (fileno() -1) was already closed when this call was made',
       );
 
       const notOpen = fs.openSync('/dev/null', 'r');

@@ -262,13 +262,13 @@ describe('net: GreenSocket over TCP', () => {
 
       const before = catching(() => client.sendAll('x')) as ClosedError;
       assert.ok(before instanceof ClosedError, String(before));
-      assert.equal(before.message, `send refused: the GreenSocket (${peer}) was closed by its own close() before this call`);
+      assert.equal(before.message, `send refused: the GreenSocket (${peer}) was already closed when this call was made`);
       assert.deepEqual([before.syscall, before.what, before.whileWaiting], ['send', 'GreenSocket', false]);
 
       // A socket that never had to name its address: the message says what it is, without one.
       accepted.close();
       const unnamed = catching(() => accepted.recv(1)) as ClosedError;
-      assert.equal(unnamed.message, 'recv refused: the GreenSocket was closed by its own close() before this call');
+      assert.equal(unnamed.message, 'recv refused: the GreenSocket was already closed when this call was made');
       assert.equal(unnamed.address, undefined);
       server.close();
       const accepting = catching(() => server.accept()) as ClosedError;

@@ -98,7 +98,7 @@ describe('process: GreenPipe', () => {
       assert.throws(
         () => reader.read(1),
         (e: unknown) =>
-          e instanceof ClosedError && !e.whileWaiting && e.message === 'read refused: the GreenPipe was closed by its own close() before this call',
+          e instanceof ClosedError && !e.whileWaiting && e.message === 'read refused: the GreenPipe was already closed when this call was made',
       );
       assert.equal(reader.fileno(), -1);
       assert.ok(reader.closed);
@@ -271,7 +271,7 @@ describe('process: GreenPipe on a path (open, openFile, seek, tell, truncate)', 
       assert.throws(
         () => f.tell(),
         (e: unknown) =>
-          e instanceof ClosedError && e.address === file && e.message === `seek refused: the GreenPipe (${file}) was closed by its own close() before this call`,
+          e instanceof ClosedError && e.address === file && e.message === `seek refused: the GreenPipe (${file}) was already closed when this call was made`,
       );
       assert.equal(fs.readFileSync(path.join(dir, 'f'), 'utf8'), '0123');
     }));
