@@ -128,7 +128,7 @@ describe('net: GreenFile (makefile)', () => {
       assert.equal(b.recv(100).toString(), 'tail');
       a.sendAll('socket still open');
       assert.equal(b.recv(100).toString(), 'socket still open');
-      assert.throws(() => file.write('x'), /^ClosedError: write refused: the GreenFile was closed by its own close\(\) before this call$/);
+      assert.throws(() => file.write('x'), /^ClosedError: write refused: the GreenFile was already closed when this call was made$/);
       a.close();
       b.close();
     }));
