@@ -1,6 +1,8 @@
 /**
- * The `recv(n)` / `read(n)` shape shared by sockets, pipes and TLS: a fresh Buffer holding what arrived, read
- * without keeping a buffer while the green thread waits.
+ * The buffer of a `recv(n)` / `read(n)` that returns a fresh Buffer (sockets, pipes, TLS): a read into
+ * {@link freshTarget}, then {@link freshCopy} of what arrived, so that a green thread parked in a read holds no
+ * buffer of its own (most of an idle connection's memory otherwise). Two plain calls around the caller's own
+ * read loop (GreenFd.readFresh, TlsSocket.recv), so no callback is made per read.
  */
 
 /** The largest read a single call may ask for. */
@@ -19,18 +21,20 @@ export function checkReadSize(size: number, what: string): void {
 }
 
 /**
- * Reads at most `size` bytes with `read(view, length)` (which waits as needed and returns the count) and returns
- * them as a Buffer of their own. Up to 64 KiB go through the scratch buffer, so a green thread parked in a read
- * holds no buffer (most of an idle connection's memory otherwise); larger reads get their own, and are copied out
- * when it came back mostly empty, so a kept result does not pin the whole allocation.
+ * Where a read of at most `size` bytes goes: up to 64 KiB the shared scratch buffer; larger reads get their own.
+ * Read into it, then pass it with the count to {@link freshCopy} before anything can switch.
  */
-export function readFresh(size: number, read: (view: Buffer, length: number) => number): Buffer {
-  if (size > SCRATCH_SIZE) {
-    const buffer = Buffer.allocUnsafe(size);
-    const n = read(buffer, size);
-    return n === size || n * 2 >= size ? buffer.subarray(0, n) : Buffer.from(buffer.subarray(0, n));
-  }
-  const n = read(scratch, size);
+export function freshTarget(size: number): Buffer {
+  return size > SCRATCH_SIZE ? Buffer.allocUnsafe(size) : scratch;
+}
+
+/**
+ * The `n` bytes a read put into `target` (from {@link freshTarget} for `size`) as a Buffer of their own: copied
+ * out of the scratch buffer; a buffer of its own is returned as it is, or copied out when it came back mostly
+ * empty, so a kept result does not pin the whole allocation.
+ */
+export function freshCopy(target: Buffer, size: number, n: number): Buffer {
+  if (target !== scratch) return n === size || n * 2 >= size ? target.subarray(0, n) : Buffer.from(target.subarray(0, n));
   const out = Buffer.allocUnsafe(n);
   scratch.copy(out, 0, 0, n);
   return out;

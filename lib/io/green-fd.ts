@@ -1,264 +1,72 @@
 /**
- * GreenFd: what every green file descriptor (socket, pipe) shares: its timeout, the wait on EAGAIN, and closing
- * it so that green threads waiting on it wake with an error instead of waiting forever.
+ * GreenFd: a green fd read and written by plain non-blocking syscalls (sockets, pipes), the syscalls given at
+ * construction (io_recv and io_send for a socket, io_read and io_write for a pipe). It adds to {@link FdHandle}
+ * (the fd's state, timeout and waiting) the read and write loops of eventlet's greenio: make the syscall; on
+ * EAGAIN park the green thread on the fd in the hub (only it waits), then retry.
  *
- * The pattern of every blocking call (eventlet's greenio): make the non-blocking syscall; on EAGAIN park the
- * green thread on the fd in the hub (only it waits), then retry.
- *
- * Files made from it (`makefile`) share the fd, as Python's `_io_refs`: `close()` ends the object's own calls at
- * once, but the fd itself is closed when the object and every such file are closed.
+ * A read goes straight down: `GreenSocket.recv` (lib/net) calls {@link GreenFd.readFresh} here, which calls
+ * {@link GreenFd.readSome}, which calls the syscall it was given (native/io). No method is overridden on the
+ * way, and nothing is allocated but the Buffer returned.
  */
-import { constants as os } from 'node:os';
-import { IOClosed } from '../runtime/errors';
-import { READ, TIMED_OUT, WRITE, fdClosed, fdOpened, waitFd } from '../runtime/hub';
-import { native } from './native';
-import { checkTimeout } from '../runtime/seconds';
-import { ClosedError, IOError, SocketTimeoutError, WouldBlockError, ioError } from './errors';
+import { READ, WRITE } from '../runtime/hub';
+import { IOError } from './errors';
+import { EAGAIN, FdHandle } from './fd-handle';
+import { freshCopy, freshTarget } from './fresh-read';
 
-const ioClose = native.io_close;
-/** @internal */
-export const EAGAIN = -native.io_constants.EAGAIN;
-/** @internal */
-export const EBADF = -native.io_constants.EBADF;
-
-let defaultTimeout: number | null = null;
+export { EAGAIN, EBADF, getDefaultTimeout, setDefaultTimeout } from './fd-handle';
+export type { FdFileHooks } from './fd-handle';
 
 /**
- * Sets the timeout new sockets and pipes start with (seconds; `null`: block without limit, the default), as
- * Python's `socket.setdefaulttimeout`.
+ * One non-blocking syscall on `fd` over `length` bytes of `view` at `offset`: the count (0 at end of stream for a
+ * read), or -errno. The natives io_recv, io_send, io_read and io_write have this shape (the last two ignore
+ * `flags`).
  */
-export function setDefaultTimeout(seconds: number | null): void {
-  checkTimeout(seconds, 'setDefaultTimeout');
-  defaultTimeout = seconds ?? null;
-}
+export type FdSyscall = (fd: number, view: ArrayBufferView, offset: number, length: number, flags: number) => number;
 
-/** The timeout new sockets and pipes start with. */
-export function getDefaultTimeout(): number | null {
-  return defaultTimeout;
-}
-
-/**
- * What a file made from a GreenFd (`makefile`) needs from it besides reads and writes: lib/net/file.ts's
- * ByteChannel has these two members.
- */
-export interface FdFileHooks {
-  /** The file is done with the fd: called once, when it closes (or is collected unclosed). */
-  close(): void;
-  /** The fd, while it is open (-1 once really closed), whether or not the object itself was closed. */
-  fileno(): number;
-}
-
-export abstract class GreenFd {
-  /**
-   * The fd while it is open, -1 once really closed. After {@link GreenFd.close} it may still be open for the files
-   * made from this object: the I/O loops below use it as it is, and the object's own calls go through
-   * {@link GreenFd.openFd}, which refuses them once `close()` ran.
-   */
-  protected fd: number;
-  #timeout: number | null = defaultTimeout;
-  // close() ran: the object's own calls fail, though its files may keep the fd open.
-  #closeCalled = false;
-  // One token per open file made from it (null: none yet, or the fd is gone); the fd closes with the last.
-  #files: Set<object> | null = null;
-
+export abstract class GreenFd extends FdHandle {
+  // The syscalls, fixed at construction: every GreenFd's reads and writes call them and nothing else.
+  readonly #read: FdSyscall;
+  readonly #write: FdSyscall;
   /**
    * True for byte streams (stream sockets, pipes): a read that returns fewer bytes than asked has emptied the
    * kernel's buffer, so the next read waits for the fd's next edge without trying the syscall first.
    */
-  protected readonly shortReadDrains: boolean;
+  readonly #shortReadDrains: boolean;
   // The last read came back short: nothing is left until the next edge.
   #drained = false;
   // The fd reported its peer's end (or a hangup, or an error): end of stream may come with no further edge, so
   // short reads no longer prove anything.
   #ending = false;
 
-  protected constructor(fd: number, shortReadDrains: boolean) {
-    this.fd = fd;
-    this.shortReadDrains = shortReadDrains;
-    fdOpened(fd);
+  protected constructor(fd: number, shortReadDrains: boolean, read: FdSyscall, write: FdSyscall) {
+    super(fd);
+    this.#shortReadDrains = shortReadDrains;
+    this.#read = read;
+    this.#write = write;
   }
 
-  /** The file descriptor, or -1 once closed (even while files made from it keep the fd itself open). */
-  fileno(): number {
-    return this.closed ? -1 : this.fd;
-  }
-
-  /** True once {@link GreenFd.close} ran (or the fd was detached or closed otherwise). */
-  get closed(): boolean {
-    return this.#closeCalled || this.fd < 0;
-  }
-
-  /**
-   * Sets the limit for every blocking call on it, in seconds: `null` waits without limit; 0 makes it
-   * non-blocking (a call that would wait throws {@link WouldBlockError}). A call that runs out of time throws
-   * {@link SocketTimeoutError}; the fd stays usable.
-   */
-  setTimeout(seconds: number | null): void {
-    checkTimeout(seconds, 'setTimeout');
-    this.#timeout = seconds ?? null;
-  }
-
-  /** The limit of each blocking call, in seconds (`null`: none; 0: non-blocking). */
-  getTimeout(): number | null {
-    return this.#timeout;
-  }
-
-  /** `setBlocking(true)` is `setTimeout(null)`; `setBlocking(false)` is `setTimeout(0)`. */
-  setBlocking(blocking: boolean): void {
-    this.#timeout = blocking ? null : 0;
-  }
-
-  /** False when its timeout is 0. */
-  getBlocking(): boolean {
-    return this.#timeout !== 0;
-  }
-
-  /**
-   * Closes it: its own calls throw {@link ClosedError} from now on, and the fd is closed, unless files made from it
-   * (`makefile`) are still open: then the fd is closed with the last of them, as in Python. Green threads waiting
-   * on the fd wake with a ClosedError when the fd is closed; until then a wait already under way goes on (and may
-   * return data). Closing twice is harmless.
-   */
-  close(): void {
-    if (this.closed) return;
-    this.#closeCalled = true;
-    if (this.#files === null || this.#files.size === 0) this.closeFd();
-  }
-
-  /**
-   * @internal Closes it and the fd now, even while files made from it are open: their calls throw ClosedError
-   * from then on. `serve` does this once a handler returns (CPython's refcounting has dropped the handler's files
-   * by then; JS cannot know, so a file the handler left open would keep the connection open otherwise).
-   */
-  closeWithFiles(): void {
-    this.#closeCalled = true;
-    this.closeFd();
-  }
-
-  /**
-   * Closes the fd for real (when the object and its last file are closed). Green threads waiting on it wake with
-   * a ClosedError. Subclasses that hold something over the fd (TLS) release it first.
-   */
-  protected closeFd(): void {
-    const fd = this.fd;
-    if (fd < 0) return;
-    this.fd = -1;
-    this.#files = null;
-    fdClosed(fd);
-    ioClose(fd);
-  }
-
-  /**
-   * The fd for one of the object's own calls: a {@link ClosedError} once {@link GreenFd.close} ran, even while
-   * files made from it keep the fd open.
-   */
-  protected openFd(syscall: string): number {
-    if (this.closed) throw this.#closedError(syscall, false);
-    return this.fd;
-  }
-
-  /**
-   * For `makefile`: holds the fd open for one more file, and returns what the file calls (its channel's `close`
-   * and `fileno`). ClosedError if this object is closed.
-   */
-  protected fileHooks(): FdFileHooks {
-    this.openFd('makefile');
-    const token = {};
-    (this.#files ??= new Set()).add(token);
-    return {
-      close: () => {
-        // Gone already when the fd was closed under the file (closeWithFiles, or a detach refused before that).
-        if (this.#files === null || !this.#files.delete(token)) return;
-        if (this.#files.size === 0 && this.#closeCalled) this.closeFd();
-      },
-      fileno: () => this.fd,
-    };
-  }
-
-  /** An {@link IOError} EBUSY if files made from it are open (before handing the fd over). */
-  protected checkNoFiles(syscall: string): void {
-    const files = this.#files?.size ?? 0;
-    if (files === 0) return;
-    const which = files === 1 ? '1 file made by makefile() still uses' : `${files} files made by makefile() still use`;
-    const message = `${syscall}: ${which} fd ${this.fd}; close ${files === 1 ? 'it' : 'them'} first`;
-    throw new IOError(-os.errno.EBUSY, syscall, { address: this.describe() }, message);
-  }
-
-  /**
-   * Hands the fd over to the caller and leaves this object closed (detach, TLS unwrap); -1 if it was closed.
-   * Refused with an {@link IOError} EBUSY while files made from it are open, since they would lose their fd.
-   */
-  protected takeFd(syscall: string): number {
-    if (this.closed) return -1;
-    this.checkNoFiles(syscall);
-    const fd = this.fd;
-    this.fd = -1;
-    this.#closeCalled = true;
-    return fd;
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** What error messages name it by (an address for sockets). */
-  protected describe(): string | undefined {
-    return undefined;
-  }
-
-  // The ClosedError of `syscall`: this object (named by its class) closed before the call, or while it waited.
-  #closedError(syscall: string, whileWaiting: boolean): ClosedError {
-    return new ClosedError(syscall, whileWaiting, { what: this.constructor.name, address: this.describe() });
-  }
-
-  /**
-   * Waits until the fd is ready to read (or write): the retry half of every blocking call. `timeout` defaults to
-   * the fd's; `deadline` (from {@link GreenFd.deadline}) carries one call's limit across several waits.
-   */
-  protected waitReady(write: boolean, syscall: string, timeout: number | null = this.#timeout, deadline = -1): number {
-    if (timeout === 0) throw new WouldBlockError(EAGAIN, syscall, { address: this.describe() });
-    const fd = this.fd;
-    if (fd < 0) throw this.#closedError(syscall, false);
-    const limit = deadline >= 0 ? Math.max(0, deadline - performance.now()) / 1000 : timeout;
-    let ready;
-    try {
-      ready = waitFd(fd, { read: !write, write, timeout: limit, afterEagain: true });
-    } catch (error) {
-      if (error instanceof IOClosed && error.fd === fd) throw this.#closedError(syscall, true);
-      throw error;
-    }
-    if (ready === TIMED_OUT) throw new SocketTimeoutError(syscall, timeout!, { address: this.describe() });
+  // Also notes a hangup or error reported with the readiness (see #ending).
+  protected override waitReady(write: boolean, syscall: string, timeout?: number | null, deadline?: number): number {
+    const ready = super.waitReady(write, syscall, timeout, deadline);
     if ((ready & ~(READ | WRITE)) !== 0) this.#ending = true;
     return ready;
   }
 
-  /** The moment (performance.now() ms) a multi-wait call must end by, or -1 without a timeout. */
-  protected deadline(timeout: number | null = this.#timeout): number {
-    return timeout === null || timeout === 0 ? -1 : performance.now() + timeout * 1000;
-  }
-
-  /** The error for a failed syscall's -errno. */
-  protected fail(result: number, syscall: string): IOError {
-    if (result === EBADF && this.fd < 0) return this.#closedError(syscall, false);
-    return ioError(result, syscall, { address: this.describe() });
-  }
-
-  /** One non-blocking read (recv, read): bytes read, 0 at end of stream, or -errno. */
-  protected abstract readOnce(view: ArrayBufferView, offset: number, length: number, flags: number): number;
-  /** One non-blocking write (send, write): bytes written, or -errno. */
-  protected abstract writeOnce(view: ArrayBufferView, offset: number, length: number, flags: number): number;
-
-  /** Reads at most `length` bytes into `view` at `offset`, waiting until some arrive; 0 at end of stream. */
-  protected readSome(view: ArrayBufferView, offset: number, length: number, flags: number, syscall: string): number {
+  /**
+   * Reads at most `length` bytes into `view` at `offset`, waiting until some arrive; 0 at end of stream. `call`
+   * is the syscall, the fd's read by default (recvfrom passes its own): this loop is the only one that waits
+   * for a read.
+   */
+  protected readSome(view: ArrayBufferView, offset: number, length: number, flags: number, syscall: string, call: FdSyscall = this.#read): number {
     if (this.#drained && flags === 0) {
       this.#drained = false;
       this.waitReady(false, syscall);
     }
     for (;;) {
-      const n = this.readOnce(view, offset, length, flags);
+      const n = call(this.fd, view, offset, length, flags);
       if (n >= 0) {
         // A peek leaves the data where it was; only a real read can empty the buffer.
-        if (n < length && n > 0 && flags === 0) this.#drained = this.shortReadDrains && !this.#ending;
+        if (n < length && n > 0 && flags === 0) this.#drained = this.#shortReadDrains && !this.#ending;
         return n;
       }
       if (n !== EAGAIN) throw this.fail(n, syscall);
@@ -266,10 +74,19 @@ export abstract class GreenFd {
     }
   }
 
+  /**
+   * The `recv(n)` / `read(n)` shape: at most `size` bytes (checked by the caller) in a Buffer of their own, read
+   * without keeping a buffer while the green thread waits (lib/io/fresh-read.ts).
+   */
+  protected readFresh(size: number, flags: number, syscall: string): Buffer {
+    const target = freshTarget(size);
+    return freshCopy(target, size, this.readSome(target, 0, size, flags, syscall));
+  }
+
   /** Writes some of the bytes, waiting until at least one can be written; returns how many were. */
   protected writeSome(view: ArrayBufferView, offset: number, length: number, flags: number, syscall: string): number {
     for (;;) {
-      const n = this.writeOnce(view, offset, length, flags);
+      const n = this.#write(this.fd, view, offset, length, flags);
       if (n >= 0) return n;
       if (n !== EAGAIN) throw this.fail(n, syscall);
       this.waitReady(true, syscall);
@@ -284,7 +101,7 @@ export abstract class GreenFd {
     let done = 0;
     let deadline = -1;
     while (done < length) {
-      const n = this.writeOnce(view, offset + done, length - done, flags);
+      const n = this.#write(this.fd, view, offset + done, length - done, flags);
       if (n >= 0) {
         done += n;
         continue;
@@ -300,4 +117,3 @@ export abstract class GreenFd {
     }
   }
 }
-

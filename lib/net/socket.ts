@@ -1,12 +1,13 @@
 /**
  * GreenSocket: a BSD socket whose blocking calls block only the calling green thread (eventlet's GreenSocket).
  * TCP over IPv4 and IPv6, Unix stream sockets, UDP. Every call goes straight to a non-blocking syscall in the
- * addon (native/io); on EAGAIN the green thread parks on the fd in the hub and retries when it is ready.
+ * addon (native/io); on EAGAIN the green thread parks on the fd in the hub and retries when it is ready. The
+ * socket's syscalls (io_recv, io_send) are given to its GreenFd (lib/io/green-fd.ts), whose loops own the waiting.
  */
 import { native } from '../io/native';
 import { EAGAIN, GreenFd } from '../io/green-fd';
 import { IOError, SocketTimeoutError, WouldBlockError, ioError } from '../io/errors';
-import { checkReadSize, readFresh } from '../io/fresh-read';
+import { checkReadSize } from '../io/fresh-read';
 import { DnsError, lookup } from './dns';
 import {
   type AddressInput,
@@ -32,6 +33,17 @@ const ECONNABORTED = -C.ECONNABORTED;
 const MAX_OPTION_BYTES = 1024;
 // Where recv(0) peeks (the byte stays in the socket).
 const PEEK_BYTE = Buffer.alloc(1);
+
+// recvfrom as GreenFd.readSome calls a syscall: the byte count (or -errno), the sender's address left in
+// `lastFrom`, which recvFromInto reads as soon as readSome returns (nothing can switch in between). A function of
+// the module, not a closure per call.
+let lastFrom: ReturnType<typeof native.io_recvfrom> = 0;
+function recvFromSyscall(fd: number, view: ArrayBufferView, offset: number, length: number, flags: number): number {
+  const r = native.io_recvfrom(fd, view, offset, length, flags);
+  if (typeof r === 'number') return r;
+  lastFrom = r;
+  return r[0];
+}
 
 /** recv/send flags, for the `flags` arguments. */
 export const MSG = { PEEK: C.MSG_PEEK, OOB: C.MSG_OOB, WAITALL: C.MSG_WAITALL, DONTWAIT: C.MSG_DONTWAIT } as const;
@@ -96,7 +108,7 @@ export class GreenSocket extends GreenFd {
       fd = native.io_socket(familyNumber(family), type === 'stream' ? C.SOCK_STREAM : C.SOCK_DGRAM, 0);
       if (fd < 0) throw ioError(fd, 'socket');
     }
-    super(fd, type === 'stream');
+    super(fd, type === 'stream', ioRecv, ioSend);
     this.family = family;
     this.type = type;
   }
@@ -228,7 +240,7 @@ export class GreenSocket extends GreenFd {
     checkReadSize(size, 'recv');
     this.openFd('recv');
     if (size === 0 && this.#zeroOnStream()) return Buffer.alloc(0);
-    return readFresh(size, (view, length) => this.readSome(view, 0, length, flags, 'recv'));
+    return this.readFresh(size, flags, 'recv');
   }
 
   /**
@@ -256,12 +268,10 @@ export class GreenSocket extends GreenFd {
   recvFromInto(buffer: ArrayBufferView, nbytes = buffer.byteLength, flags = 0): [number, SocketAddress] {
     if (nbytes > buffer.byteLength) throw new RangeError(`recvFromInto: ${nbytes} bytes do not fit in a ${buffer.byteLength}-byte buffer`);
     this.openFd('recvfrom');
-    for (;;) {
-      const r = native.io_recvfrom(this.fd, buffer, 0, nbytes, flags);
-      if (typeof r !== 'number') return [r[0], fromRaw(r, 1)];
-      if (r !== EAGAIN) throw this.fail(r, 'recvfrom');
-      this.waitReady(false, 'recvfrom');
-    }
+    const n = this.readSome(buffer, 0, nbytes, flags, 'recvfrom', recvFromSyscall);
+    const from = lastFrom as Exclude<typeof lastFrom, number>;
+    lastFrom = 0;
+    return [n, fromRaw(from, 1)];
   }
 
   /**
@@ -409,14 +419,6 @@ export class GreenSocket extends GreenFd {
       if (typeof peer !== 'number') this.#label = formatAddress(fromRaw(peer));
     }
     return this.#label;
-  }
-
-  protected override readOnce(view: ArrayBufferView, offset: number, length: number, flags: number): number {
-    return ioRecv(this.fd, view, offset, length, flags);
-  }
-
-  protected override writeOnce(view: ArrayBufferView, offset: number, length: number, flags: number): number {
-    return ioSend(this.fd, view, offset, length, flags);
   }
 
   // A zero-byte recv on a stream: the kernel's returns 0 at once, which reads as end of stream, while CPython

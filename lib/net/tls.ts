@@ -14,9 +14,9 @@ import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { native as ioNative } from '../io/native';
 import { native } from './tls/native';
-import { GreenFd } from '../io/green-fd';
+import { FdHandle } from '../io/fd-handle';
 import { ClosedError, IOError, WouldBlockError } from '../io/errors';
-import { MAX_READ, checkReadSize, readFresh } from '../io/fresh-read';
+import { MAX_READ, checkReadSize, freshCopy, freshTarget } from '../io/fresh-read';
 import { type AddressInput, type SocketAddress, type SocketFamily, formatAddress, fromRaw, parseAddress } from './address';
 import { type ConnectToOptions, connect } from './convenience';
 import { GreenFile, type FileMode, type GreenFileOptions } from './file';
@@ -96,7 +96,7 @@ interface TlsSocketInit {
  * Several green threads may use one TlsSocket as they may a GreenSocket (one reading while another writes);
  * closing it wakes those waiting on it with a ClosedError.
  */
-export class TlsSocket extends GreenFd {
+export class TlsSocket extends FdHandle {
   readonly serverSide: boolean;
   readonly family: SocketFamily;
   /** -1 once freed. */
@@ -112,7 +112,7 @@ export class TlsSocket extends GreenFd {
   /** @internal Use {@link wrapTls}. */
   constructor(token: typeof make, init: TlsSocketInit) {
     if (token !== make) throw new TypeError('use wrapTls(socket, options) to make a TlsSocket');
-    super(init.fd, false); // OpenSSL reads whole records: a short read says nothing about the socket
+    super(init.fd);
     this.family = init.family;
     this.serverSide = init.serverSide;
     this.#conn = init.conn;
@@ -157,7 +157,9 @@ export class TlsSocket extends GreenFd {
     checkReadSize(size, 'recv');
     checkNoFlags(flags, 'recv');
     this.openFd('recv');
-    return readFresh(Math.min(size, MAX_RECV_BUFFER), (view, length) => this.#readSome(view, 0, length, 'recv'));
+    const length = Math.min(size, MAX_RECV_BUFFER);
+    const target = freshTarget(length);
+    return freshCopy(target, length, this.#readSome(target, 0, length, 'recv'));
   }
 
   /** Receives into `buffer` (at most `nbytes`) and returns the byte count; 0 at the clean end of the stream. */
@@ -252,7 +254,7 @@ export class TlsSocket extends GreenFd {
   /**
    * Closes it: sends close_notify if it can without waiting (so the peer reads a clean end), frees the TLS
    * connection and closes the fd; while files made from it are open, all that waits for the last of them (see
-   * {@link GreenFd.close}). Green threads waiting on it wake with a ClosedError. Closing twice is harmless.
+   * {@link FdHandle.close}). Green threads waiting on it wake with a ClosedError. Closing twice is harmless.
    */
   override close(): void {
     super.close();
@@ -347,16 +349,6 @@ export class TlsSocket extends GreenFd {
       if (typeof peer !== 'number') this.#label = formatAddress(fromRaw(peer));
     }
     return this.#label;
-  }
-
-  // GreenFd's generic read and write loops wait only for the readiness of their own direction, but a TLS step
-  // may need either (a read may have to write, and the reverse); TlsSocket runs its own loop (#run) instead.
-  protected override readOnce(): number {
-    throw new Error('TlsSocket reads through #run');
-  }
-
-  protected override writeOnce(): number {
-    throw new Error('TlsSocket writes through #run');
   }
 
   /**

@@ -10,7 +10,7 @@ import { constants as FS, fstatSync, ftruncateSync } from 'node:fs';
 import { native } from '../io/native';
 import { EBADF, GreenFd } from '../io/green-fd';
 import { ioError } from '../io/errors';
-import { checkReadSize, readFresh } from '../io/fresh-read';
+import { checkReadSize } from '../io/fresh-read';
 import { open as openCooperatively } from '../fs/descriptors';
 import { GreenFile, checkSeek, checkTruncate, type FileMode, type GreenFileOptions, type SeekWhence } from '../net/file';
 
@@ -79,7 +79,7 @@ export class GreenPipe extends GreenFd {
   constructor(fd: number, token: typeof adopt, seekable = false, fileMode: FileMode = 'r', path?: string) {
     if (token !== adopt) throw new TypeError('use GreenPipe.create(), GreenPipe.fromFd(fd) or GreenPipe.open(path)');
     // A short read of a regular file says nothing about the next one (it never waits anyway).
-    super(fd, !seekable);
+    super(fd, !seekable, ioRead, ioWrite);
     this.#seekable = seekable;
     this.#fileMode = fileMode;
     this.#path = path;
@@ -170,7 +170,7 @@ export class GreenPipe extends GreenFd {
   read(size: number): Buffer {
     checkReadSize(size, 'read');
     this.openFd('read');
-    return readFresh(size, (view, length) => this.readSome(view, 0, length, 0, 'read'));
+    return this.readFresh(size, 0, 'read');
   }
 
   /**
@@ -288,14 +288,6 @@ export class GreenPipe extends GreenFd {
       if (typeof errno !== 'number') throw error;
       throw this.fail(errno, 'ftruncate');
     }
-  }
-
-  protected override readOnce(view: ArrayBufferView, offset: number, length: number): number {
-    return ioRead(this.fd, view, offset, length);
-  }
-
-  protected override writeOnce(view: ArrayBufferView, offset: number, length: number): number {
-    return ioWrite(this.fd, view, offset, length);
   }
 }
 
