@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import type { AddressInput, SocketAddress } from '../net/address';
 import { connect, listen } from '../net/convenience';
 import type { GreenSocket } from '../net/socket';
-import { type ConnectTlsOptions, type TlsSocket, connectTls, wrapTls } from '../net/tls';
-import { type TlsContext, createTlsContext } from '../net/tls-context';
+import { type ConnectTlsOptions, type TlsSocket, connectTls, wrapTls } from '../net/tls/socket';
+import { type TlsContext, createTlsContext } from '../net/tls/context';
 
 /**
  * A listening socket on `address` (`[host, port]`, `'host:port'`, a port...), with eventlet's backlog of 50

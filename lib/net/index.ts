@@ -15,12 +15,16 @@ export { serve, StopServe } from './serve';
 export type { ServeOptions } from './serve';
 export { AcceptBalance, LoadTable } from './accept-balance';
 export type { AcceptGate } from './socket';
-export { TlsSocket, wrapTls, connectTls } from './tls';
-export type { WrapTlsOptions, ConnectTlsOptions, CipherInfo } from './tls';
-export { TlsContext, createTlsContext } from './tls-context';
-export type { TlsContextOptions, TlsVersion, PemInput } from './tls-context';
-export { TlsError, CertificateVerificationError } from './tls-errors';
-export type { TlsErrorDetails } from './tls-errors';
+export { TlsSocket, wrapTls, connectTls, TlsContext, createTlsContext, TlsError, CertificateVerificationError } from './tls';
+export type {
+  WrapTlsOptions,
+  ConnectTlsOptions,
+  CipherInfo,
+  TlsContextOptions,
+  TlsVersion,
+  PemInput,
+  TlsErrorDetails,
+} from './tls';
 export * as dns from './dns';
 export { DnsError } from './dns';
 export type { LookupAddress, LookupOptions, ResolveOptions, ResolveRecords } from './dns';

@@ -89,7 +89,7 @@ export class GreenSocket extends GreenFd {
   #label: string | undefined;
   /**
    * @internal The host it was last connected to, as the caller named it (a name or a literal): TLS's default
-   * server name (lib/net/tls.ts).
+   * server name (lib/net/tls/socket.ts).
    */
   connectHost: string | undefined;
 

@@ -1,4 +1,4 @@
-// TLS on green sockets (lib/net/tls.ts) with certificates made at test time by the openssl CLI: verdant to
+// TLS on green sockets (lib/net/tls/) with certificates made at test time by the openssl CLI: verdant to
 // verdant, and against Node's own TLS client and server in the same process; verification defaults and its
 // typed failures; SNI, ALPN, session resumption, peer certificates; clean and unclean ends; timeouts; big and
 // many concurrent transfers; bad input; and dropped sockets under the GC. Each test body runs in a green thread.

@@ -2,7 +2,7 @@
  * The https: transport: a green TLS connection (lib/net/tls), verifying the server's certificate for the URL's
  * host with the system CAs unless the pool's `tls` options say otherwise, and offering ALPN "http/1.1".
  */
-import { type WrapTlsOptions, connectTls } from '../../net/tls';
+import { type WrapTlsOptions, connectTls } from '../../net/tls/socket';
 import { type Connector, registerTlsConnector } from './connector';
 
 /** TLS options of a client pool: a CA of your own, client certificates, `rejectUnauthorized`, ... */

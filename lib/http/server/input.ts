@@ -4,7 +4,7 @@
  * @internal
  */
 import type { GreenSocket } from '../../net/socket';
-import type { TlsSocket } from '../../net/tls';
+import type { TlsSocket } from '../../net/tls/socket';
 
 /** What a server connection runs over: a plain or a TLS socket. */
 export type Connection = GreenSocket | TlsSocket;

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from '../../net/convenience';
 import { type GreenSocket } from '../../net/socket';
-import { type TlsSocket, type WrapTlsOptions, connectTls } from '../../net/tls';
+import { type TlsSocket, type WrapTlsOptions, connectTls } from '../../net/tls/socket';
 import { type DeflateAgreement, EXTENSION_NAME, type PerMessageDeflateOptions, checkDeflateOptions, makeOffer, readResponse } from './deflate';
 import { HandshakeError } from './errors';
 import { parseExtensions } from './extensions';

@@ -4,7 +4,7 @@
  * It takes the request already parsed, from {@link readUpgradeRequest} or from an HTTP server's own parser.
  */
 import { createHash } from 'node:crypto';
-import { TlsSocket } from '../../net/tls';
+import { TlsSocket } from '../../net/tls/socket';
 import { type DeflateAgreement, type PerMessageDeflateOptions, acceptOffer, checkDeflateOptions } from './deflate';
 import { parseExtensions } from './extensions';
 import type { ByteStream } from './frame-reader';

@@ -1,5 +1,5 @@
 /**
- * The TLS part of the native addon (native/io/tls.cc): contexts and connections are numbered handles; each step is
+ * The TLS part of the native addon (native/tls/): contexts and connections are numbered handles; each step is
  * one non-blocking OpenSSL call returning a result (>= 0), -errno, or a tls_constants code.
  * @internal
  */
@@ -16,10 +16,10 @@ export type RawTlsInfo = [
 ];
 
 export interface TlsBinding {
-  /** Step codes, verify modes and protocol versions of the TLS bindings (native/io/tls.cc). */
+  /** Step codes, verify modes and protocol versions of the TLS bindings (native/tls/). */
   tls_constants: Record<TlsConstant, number>;
   // TLS contexts and connections are numbered handles; each step is one non-blocking OpenSSL call returning a
-  // result (>= 0), -errno, or a tls_constants code (native/io/tls.cc).
+  // result (>= 0), -errno, or a tls_constants code (native/tls/).
   tls_context_new(server: boolean): number;
   tls_context_free(ctx: number): void;
   /** '' or an error message. */

@@ -5,7 +5,7 @@
  * classes: ConnectionResetError, BrokenPipeError, SocketTimeoutError.)
  */
 import { constants } from 'node:os';
-import { IOError, type IOErrorDetails } from '../io/errors';
+import { IOError, type IOErrorDetails } from '../../io/errors';
 
 const EPROTO = -(constants.errno.EPROTO ?? 71);
 

@@ -2,7 +2,7 @@
  * TLS on green sockets: {@link wrapTls} turns a connected GreenSocket into a {@link TlsSocket} (client or server)
  * and {@link connectTls} connects and wraps in one call. A TlsSocket has a GreenSocket's blocking stream API
  * (`recv`, `recvInto`, `send`, `sendAll`, `makefile`, `shutdown`, `close`, timeouts), and only the calling green
- * thread waits: each OpenSSL step is non-blocking (native/io/tls.cc), and when it needs the socket to become
+ * thread waits: each OpenSSL step is non-blocking (native/tls/), and when it needs the socket to become
  * readable or writable the green thread parks on the fd in the hub, then retries.
  *
  * Verification is on by default for clients: the server's certificate must chain to a trusted CA (the system's
@@ -12,16 +12,16 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { native as ioNative } from '../io/native';
-import { native } from './tls/native';
-import { FdHandle } from '../io/fd-handle';
-import { ClosedError, IOError, WouldBlockError } from '../io/errors';
-import { MAX_READ, checkReadSize, freshCopy, freshTarget } from '../io/fresh-read';
-import { type AddressInput, type SocketAddress, type SocketFamily, formatAddress, fromRaw, parseAddress } from './address';
-import { type ConnectToOptions, connect } from './convenience';
-import { GreenFile, type FileMode, type GreenFileOptions } from './file';
-import { GreenSocket, type SendData } from './socket';
-import { CertificateVerificationError, TlsError } from './tls-errors';
+import { native as ioNative } from '../../io/native';
+import { native } from './native';
+import { FdHandle, type FdFileHooks } from '../../io/fd-handle';
+import { ClosedError, IOError, WouldBlockError } from '../../io/errors';
+import { MAX_READ, checkReadSize, freshCopy, freshTarget } from '../../io/fresh-read';
+import { type AddressInput, type SocketAddress, type SocketFamily, formatAddress, fromRaw, parseAddress } from '../address';
+import { type ConnectToOptions, connect } from '../convenience';
+import { GreenFile, type FileMode, type GreenFileOptions } from '../file';
+import { GreenSocket, type SendData } from '../socket';
+import { CertificateVerificationError, TlsError } from './errors';
 import {
   type TlsContextOptions,
   type TlsVersion,
@@ -31,7 +31,7 @@ import {
   createTlsContext,
   defaultClientContext,
   versionNumber,
-} from './tls-context';
+} from './context';
 
 const T = native.tls_constants;
 const C = ioNative.io_constants;
@@ -91,19 +91,93 @@ interface TlsSocketInit {
 }
 
 /**
+ * The fd under a TlsSocket: an {@link FdHandle}, which owns the fd's open/closed state, its timeout, the wait on
+ * it and the files made by makefile(). The TlsSocket holds one rather than being one, because none of the
+ * plain-syscall read and write loops of GreenFd fit it: OpenSSL makes the syscalls, and a TLS step may need the
+ * fd readable or writable whatever its own direction (a read may have to write, and the reverse), so the record
+ * layer runs its own loop (TlsSocket's #run) and takes from the fd only what is the fd's.
+ *
+ * FdHandle keeps those calls protected (GreenSocket and GreenPipe do not show them); this subclass opens them to
+ * the TlsSocket that holds it, names the fd by its peer's address in errors, and runs `release` (close_notify if
+ * it can, then free the OpenSSL connection) just before the fd closes: when the TlsSocket and its last file are
+ * both closed.
+ */
+class TlsFd extends FdHandle {
+  #label: string | undefined;
+  readonly #release: () => void;
+
+  constructor(fd: number, release: () => void) {
+    super(fd);
+    this.#release = release;
+  }
+
+  /** The fd as it is: still open after close() while files made from it are, -1 once really closed. */
+  get current(): number {
+    return this.fd;
+  }
+
+  override openFd(syscall: string): number {
+    return super.openFd(syscall);
+  }
+
+  override waitReady(write: boolean, syscall: string, timeout?: number | null, deadline?: number): number {
+    return super.waitReady(write, syscall, timeout, deadline);
+  }
+
+  override deadline(timeout?: number | null): number {
+    return super.deadline(timeout);
+  }
+
+  override fail(result: number, syscall: string): IOError {
+    return super.fail(result, syscall);
+  }
+
+  override fileHooks(): FdFileHooks {
+    return super.fileHooks();
+  }
+
+  override checkNoFiles(syscall: string): void {
+    super.checkNoFiles(syscall);
+  }
+
+  override takeFd(syscall: string): number {
+    return super.takeFd(syscall);
+  }
+
+  override describe(): string | undefined {
+    if (this.#label === undefined && this.fd >= 0) {
+      const peer = ioNative.io_address(this.fd, true);
+      if (typeof peer !== 'number') this.#label = formatAddress(fromRaw(peer));
+    }
+    return this.#label;
+  }
+
+  // A ClosedError names what the caller holds: the TlsSocket, not this class.
+  protected override kind(): string {
+    return 'TlsSocket';
+  }
+
+  protected override closeFd(): void {
+    this.#release();
+    super.closeFd();
+  }
+}
+
+/**
  * A TLS connection over a socket it owns. Made by {@link wrapTls} (or {@link connectTls}).
  *
  * Several green threads may use one TlsSocket as they may a GreenSocket (one reading while another writes);
  * closing it wakes those waiting on it with a ClosedError.
  */
-export class TlsSocket extends FdHandle {
+export class TlsSocket {
   readonly serverSide: boolean;
   readonly family: SocketFamily;
+  // The fd: its state, timeout, waits and files (see TlsFd).
+  readonly #fd: TlsFd;
   /** -1 once freed. */
   #conn: number;
   #context: TlsContext;
   #expectedHost: string | undefined;
-  #label: string | undefined;
   #handshaken = false;
   #closeNotifySent = false;
   // A send cut short after OpenSSL had framed part of its bytes: the stream cannot go on (see #writeSome).
@@ -112,7 +186,7 @@ export class TlsSocket extends FdHandle {
   /** @internal Use {@link wrapTls}. */
   constructor(token: typeof make, init: TlsSocketInit) {
     if (token !== make) throw new TypeError('use wrapTls(socket, options) to make a TlsSocket');
-    super(init.fd);
+    this.#fd = new TlsFd(init.fd, () => this.#release());
     this.family = init.family;
     this.serverSide = init.serverSide;
     this.#conn = init.conn;
@@ -134,7 +208,7 @@ export class TlsSocket extends FdHandle {
    * SocketTimeoutError, ConnectionResetError, ClosedError.
    */
   handshake(): void {
-    this.openFd('handshake');
+    this.#fd.openFd('handshake');
     this.#handshake();
   }
 
@@ -156,7 +230,7 @@ export class TlsSocket extends FdHandle {
   recv(size: number, flags = 0): Buffer {
     checkReadSize(size, 'recv');
     checkNoFlags(flags, 'recv');
-    this.openFd('recv');
+    this.#fd.openFd('recv');
     const length = Math.min(size, MAX_RECV_BUFFER);
     const target = freshTarget(length);
     return freshCopy(target, length, this.#readSome(target, 0, length, 'recv'));
@@ -169,7 +243,7 @@ export class TlsSocket extends FdHandle {
       throw new RangeError(`recvInto: ${nbytes} bytes do not fit in a ${buffer.byteLength}-byte buffer`);
     }
     checkNoFlags(flags, 'recvInto');
-    this.openFd('recv');
+    this.#fd.openFd('recv');
     return this.#readSome(buffer, 0, Math.min(nbytes, MAX_READ), 'recv');
   }
 
@@ -177,7 +251,7 @@ export class TlsSocket extends FdHandle {
   send(data: SendData, flags = 0): number {
     checkNoFlags(flags, 'send');
     const bytes = toBytes(data);
-    this.openFd('send');
+    this.#fd.openFd('send');
     return this.#writeSome(bytes, 0, bytes.byteLength, 'send');
   }
 
@@ -190,7 +264,7 @@ export class TlsSocket extends FdHandle {
   sendAll(data: SendData, flags = 0): void {
     checkNoFlags(flags, 'sendAll');
     const bytes = toBytes(data);
-    this.openFd('send');
+    this.#fd.openFd('send');
     this.#writeAll(bytes, 0, bytes.byteLength, 'send');
   }
 
@@ -204,7 +278,7 @@ export class TlsSocket extends FdHandle {
       {
         read: (view, offset, length) => this.#readSome(view, offset, length, 'recv'),
         write: (view, offset, length) => this.#writeAll(view, offset, length, 'send'),
-        ...this.fileHooks(),
+        ...this.#fd.fileHooks(),
       },
       mode,
       options,
@@ -219,10 +293,10 @@ export class TlsSocket extends FdHandle {
   shutdown(how: 'read' | 'write' | 'both' = 'both'): void {
     const value = how === 'read' ? C.SHUT_RD : how === 'write' ? C.SHUT_WR : how === 'both' ? C.SHUT_RDWR : -1;
     if (value < 0) throw new TypeError(`shutdown takes 'read', 'write' or 'both', not ${JSON.stringify(how)}`);
-    this.openFd('shutdown');
+    this.#fd.openFd('shutdown');
     if (how !== 'read') this.#sendCloseNotify('shutdown');
-    const r = ioNative.io_shutdown(this.fd, value);
-    if (r < 0) throw this.fail(r, 'shutdown');
+    const r = ioNative.io_shutdown(this.#fd.current, value);
+    if (r < 0) throw this.#fd.fail(r, 'shutdown');
   }
 
   /**
@@ -230,22 +304,22 @@ export class TlsSocket extends FdHandle {
    * now owns the fd; this TlsSocket is closed. For protocols that drop TLS (Python's `SSLSocket.unwrap`).
    */
   unwrap(): GreenSocket {
-    this.openFd('unwrap');
-    this.checkNoFiles('unwrap');
+    this.#fd.openFd('unwrap');
+    this.#fd.checkNoFiles('unwrap');
     let r = this.#sendCloseNotify('unwrap');
     let deadline = Number.NaN;
     while (r === 0) {
       r = this.#run('unwrap', (conn) => native.tls_shutdown(conn), deadline);
       if (r === 0) {
-        if (Number.isNaN(deadline)) deadline = this.deadline();
-        this.waitReady(false, 'unwrap', undefined, deadline);
+        if (Number.isNaN(deadline)) deadline = this.#fd.deadline();
+        this.#fd.waitReady(false, 'unwrap', undefined, deadline);
       } else if (r !== 1) {
         throw this.#failure(r, 'unwrap');
       }
     }
-    const timeout = this.getTimeout();
+    const timeout = this.#fd.getTimeout();
     this.#free();
-    const fd = this.takeFd('unwrap');
+    const fd = this.#fd.takeFd('unwrap');
     const plain = GreenSocket.fromFd(fd);
     plain.setTimeout(timeout);
     return plain;
@@ -253,26 +327,67 @@ export class TlsSocket extends FdHandle {
 
   /**
    * Closes it: sends close_notify if it can without waiting (so the peer reads a clean end), frees the TLS
-   * connection and closes the fd; while files made from it are open, all that waits for the last of them (see
-   * {@link FdHandle.close}). Green threads waiting on it wake with a ClosedError. Closing twice is harmless.
+   * connection and closes the fd; while files made from it are open, all that waits for the last of them (as a
+   * GreenSocket's close does). Green threads waiting on it wake with a ClosedError. Closing twice is harmless.
    */
-  override close(): void {
-    super.close();
+  close(): void {
+    this.#fd.close();
   }
 
-  // The real close, once the TlsSocket and its files are all closed.
-  protected override closeFd(): void {
-    if (this.#conn > 0 && this.#handshaken && !this.#closeNotifySent && !this.#writeInterrupted && this.fd >= 0) {
+  /** @internal As GreenSocket's: closes it and the fd now, even while files made from it are open. */
+  closeWithFiles(): void {
+    this.#fd.closeWithFiles();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** The file descriptor, or -1 once closed (even while files made from it keep the fd itself open). */
+  fileno(): number {
+    return this.#fd.fileno();
+  }
+
+  /** True once {@link TlsSocket.close} ran (or {@link TlsSocket.unwrap} handed the fd over). */
+  get closed(): boolean {
+    return this.#fd.closed;
+  }
+
+  /**
+   * Sets the limit for every blocking call on it (a handshake, a send, a read), in seconds: `null` waits without
+   * limit; 0 makes it non-blocking (WouldBlockError). As GreenSocket's.
+   */
+  setTimeout(seconds: number | null): void {
+    this.#fd.setTimeout(seconds);
+  }
+
+  /** The limit of each blocking call, in seconds (`null`: none; 0: non-blocking). */
+  getTimeout(): number | null {
+    return this.#fd.getTimeout();
+  }
+
+  /** `setBlocking(true)` is `setTimeout(null)`; `setBlocking(false)` is `setTimeout(0)`. */
+  setBlocking(blocking: boolean): void {
+    this.#fd.setBlocking(blocking);
+  }
+
+  /** False when its timeout is 0. */
+  getBlocking(): boolean {
+    return this.#fd.getBlocking();
+  }
+
+  // Run by the TlsFd just before the fd really closes (the TlsSocket and its files all closed).
+  #release(): void {
+    if (this.#conn > 0 && this.#handshaken && !this.#closeNotifySent && !this.#writeInterrupted && this.#fd.current >= 0) {
       this.#closeNotifySent = true;
       native.tls_shutdown(this.#conn); // one non-blocking attempt; nothing to do if it cannot go out now
     }
     this.#free();
-    super.closeFd();
   }
 
   /** The peer's certificate (after the handshake; null if it sent none), with Node's X509Certificate API. */
   getPeerCert(): X509Certificate | null {
-    this.openFd('getPeerCert');
+    this.#fd.openFd('getPeerCert');
     const der = native.tls_peer_certificate(this.#live('getPeerCert'));
     return der === null ? null : new X509Certificate(Buffer.from(der.buffer, der.byteOffset, der.byteLength));
   }
@@ -317,7 +432,7 @@ export class TlsSocket extends FdHandle {
    * gave none. Under TLS 1.3 the server sends it after the handshake, so it is there once some data was read.
    */
   getSession(): Buffer | null {
-    this.openFd('getSession');
+    this.#fd.openFd('getSession');
     const bytes = native.tls_get_session(this.#live('getSession'));
     return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -337,18 +452,10 @@ export class TlsSocket extends FdHandle {
     return this.#address(true);
   }
 
-  override toString(): string {
+  toString(): string {
     if (this.closed) return 'TlsSocket(closed)';
-    const label = this.describe();
-    return `TlsSocket(fd ${this.fd}, ${this.serverSide ? 'server' : 'client'}${label ? `, ${label}` : ''})`;
-  }
-
-  protected override describe(): string | undefined {
-    if (this.#label === undefined && this.fd >= 0) {
-      const peer = ioNative.io_address(this.fd, true);
-      if (typeof peer !== 'number') this.#label = formatAddress(fromRaw(peer));
-    }
-    return this.#label;
+    const label = this.#fd.describe();
+    return `TlsSocket(fd ${this.#fd.current}, ${this.serverSide ? 'server' : 'client'}${label ? `, ${label}` : ''})`;
   }
 
   /**
@@ -360,8 +467,8 @@ export class TlsSocket extends FdHandle {
     for (;;) {
       const r = step(this.#live(syscall));
       if (r === T.WANT_READ || r === T.WANT_WRITE) {
-        if (Number.isNaN(deadline)) deadline = this.deadline();
-        this.waitReady(r === T.WANT_WRITE, syscall, undefined, deadline);
+        if (Number.isNaN(deadline)) deadline = this.#fd.deadline();
+        this.#fd.waitReady(r === T.WANT_WRITE, syscall, undefined, deadline);
       } else if (r === T.WANT_HELLO) {
         this.#chooseContext();
       } else {
@@ -385,9 +492,9 @@ export class TlsSocket extends FdHandle {
     this.#handshake();
     if (length === 0) return 0;
     if (this.#writeInterrupted) {
-      throw new TlsError('ERR_TLS_WRITE_INTERRUPTED', syscall, `${syscall}: an earlier send was interrupted mid-record, so this TLS stream cannot go on`, { address: this.describe() });
+      throw new TlsError('ERR_TLS_WRITE_INTERRUPTED', syscall, `${syscall}: an earlier send was interrupted mid-record, so this TLS stream cannot go on`, { address: this.#fd.describe() });
     }
-    if (this.#closeNotifySent) throw new TlsError('ERR_TLS_SHUTDOWN', syscall, `${syscall} after this side ended the TLS stream (shutdown)`, { address: this.describe() });
+    if (this.#closeNotifySent) throw new TlsError('ERR_TLS_SHUTDOWN', syscall, `${syscall} after this side ended the TLS stream (shutdown)`, { address: this.#fd.describe() });
     let waited = false;
     try {
       const r = this.#run(syscall, (conn) => {
@@ -408,7 +515,7 @@ export class TlsSocket extends FdHandle {
 
   #writeAll(view: ArrayBufferView, offset: number, length: number, syscall: string): void {
     let done = 0;
-    const deadline = this.deadline();
+    const deadline = this.#fd.deadline();
     while (done < length) {
       try {
         done += this.#writeSome(view, offset + done, length - done, syscall, deadline);
@@ -436,13 +543,13 @@ export class TlsSocket extends FdHandle {
     const chosen = this.#context.contextFor(native.tls_hello_servername(conn));
     if (chosen === this.#context) return;
     if (!native.tls_set_context(conn, chosen.id)) {
-      throw new TlsError('ERR_TLS_SNI', 'handshake', 'handshake: cannot switch to the TLS context chosen for the server name', { address: this.describe() });
+      throw new TlsError('ERR_TLS_SNI', 'handshake', 'handshake: cannot switch to the TLS context chosen for the server name', { address: this.#fd.describe() });
     }
     this.#context = chosen;
   }
 
   #live(syscall: string): number {
-    if (this.#conn < 0 || this.fd < 0) throw new ClosedError(syscall, false, { address: this.describe() });
+    if (this.#conn < 0 || this.#fd.current < 0) throw new ClosedError(syscall, false, { address: this.#fd.describe() });
     return this.#conn;
   }
 
@@ -459,14 +566,14 @@ export class TlsSocket extends FdHandle {
   }
 
   #address(peer: boolean): SocketAddress {
-    const raw = ioNative.io_address(this.openFd(peer ? 'getpeername' : 'getsockname'), peer);
-    if (typeof raw === 'number') throw this.fail(raw, peer ? 'getpeername' : 'getsockname');
+    const raw = ioNative.io_address(this.#fd.openFd(peer ? 'getpeername' : 'getsockname'), peer);
+    if (typeof raw === 'number') throw this.#fd.fail(raw, peer ? 'getpeername' : 'getsockname');
     return fromRaw(raw);
   }
 
   // The error for a step's result other than success.
   #failure(r: number, syscall: string): IOError {
-    const address = this.describe();
+    const address = this.#fd.describe();
     const where = address ? ` (${address})` : '';
     if (r === T.CLOSED) {
       return new TlsError('ERR_TLS_CLOSED', syscall, `${syscall}: the peer ended the TLS stream (close_notify)${where}`, { address });
@@ -477,7 +584,7 @@ export class TlsSocket extends FdHandle {
         : `${syscall}: the peer closed the connection during the TLS handshake${where}`;
       return new TlsError('ERR_TLS_UNEXPECTED_EOF', syscall, message, { address });
     }
-    if (r !== T.FAILED) return this.fail(r, syscall);
+    if (r !== T.FAILED) return this.#fd.fail(r, syscall);
     const [, reason, opensslMessage] = native.tls_error(this.#conn);
     const info = native.tls_info(this.#conn);
     const verifyResult = info[6];

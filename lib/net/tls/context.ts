@@ -3,11 +3,11 @@
  * trusted CAs, ciphers, protocol versions, and the defaults of each connection made from it (ALPN protocols,
  * verification, SNI choices). Parsing certificates is the slow part of TLS setup, so a server makes one context
  * and wraps every accepted socket with it; clients that name no CA share one default context, which trusts the
- * system store (lib/net/tls-ca.ts).
+ * system store (lib/net/tls/ca.ts).
  */
-import { native } from './tls/native';
-import { defaultCaCertificates } from './tls-ca';
-import { TlsError } from './tls-errors';
+import { native } from './native';
+import { defaultCaCertificates } from './ca';
+import { TlsError } from './errors';
 
 const T = native.tls_constants;
 
