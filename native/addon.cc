@@ -8,8 +8,8 @@
 #include "http/bindings.h"
 #include "hub/bindings.h"
 #include "io/bindings.h"
-#include "io/tls.h"
 #include "testing/cppgc_probe.h"
+#include "tls/bindings.h"
 #include "v8_bridge.h"
 
 namespace {

@@ -1,6 +1,6 @@
-// What the green I/O bindings (native/io/bindings.cc, native/io/tls.cc) share: reading integer and byte-range
-// arguments, and publishing a table of integer constants. lib/ validates every argument; these still refuse what
-// they cannot use.
+// What the green I/O bindings (native/io/bindings.cc) share with TLS's and HTTP's (native/tls/bindings.cc,
+// native/http/bindings.cc): reading integer and byte-range arguments, and publishing a table of integer constants.
+// lib/ validates every argument; these still refuse what they cannot use.
 #pragma once
 
 #include <v8.h>
