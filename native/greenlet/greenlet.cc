@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "debug/stack_peek.h"
 #include "hub/hub.h"
 #include "v8_compat.h"
 
@@ -119,9 +118,9 @@ bool Runtime::SwitchTo(Greenlet* target) {
   current_ = target;
   switches++;
   backend_->Switch(from, target);
-  // Control is back in `from`, locked and with its stack limit and async context restored. A dump may have
-  // switched here only to take this greenlet's stack: serve it and go back, as often as asked.
-  while (stack_peek != nullptr && stack_peek->target == from) ServeStackPeek(this);
+  // Control is back in `from`, locked and with its stack limit and async context restored. Someone may have
+  // switched here only to visit (see VisitRequest): serve it and go back, as often as asked.
+  while (visit_ != nullptr && visit_->target == from) visit_->serve(this, visit_);
   if (!pending_error_.empty()) {
     std::string message;
     message.swap(pending_error_);
@@ -141,7 +140,15 @@ bool Runtime::SwitchTo(Greenlet* target) {
   return true;
 }
 
-void Runtime::SwitchForPeek(Greenlet* requester) {
+bool Runtime::Visit(VisitRequest* request) {
+  if (visit_ != nullptr) return false;
+  visit_ = request;
+  bool switched = SwitchTo(request->target);
+  visit_ = nullptr;
+  return switched;
+}
+
+void Runtime::EndVisit(Greenlet* requester) {
   Greenlet* from = current_;
   SaveAsyncContext(from);
   current_ = requester;

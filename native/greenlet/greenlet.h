@@ -22,8 +22,20 @@ namespace verdant::detail {
 class Backend;
 class Hub;
 class Runtime;
+struct Greenlet;
 struct HubSlot;
-struct StackPeek;
+
+// A visit: some native code must run on a suspended greenlet's own stack (V8 only describes the running stack),
+// so the requester switches into it, the visited greenlet runs `serve` as soon as its pending SwitchTo regains
+// control, before any of its JS, and `serve` switches straight back with Runtime::EndVisit. Derive the request
+// from this base (it lives on the requester's stack) and pass it to Runtime::Visit.
+struct VisitRequest {
+  // The greenlet to visit; `serve` clears it once served, so that a later real resume runs no second serve.
+  Greenlet* target = nullptr;
+  // Runs in `target`, with the isolate locked for it; must end with runtime->EndVisit(requester). Returns when
+  // `target` is resumed again, for real or for another visit.
+  void (*serve)(Runtime* runtime, VisitRequest* request) = nullptr;
+};
 
 enum class GreenletState : uint8_t {
   kNew,        // created, never switched to: no stack, no V8 thread
@@ -140,12 +152,14 @@ class Runtime {
   // (native/debug/watchdog.h) reads it to tell a green thread that never yields from many that each run briefly;
   // atomic for that reader, and safe to read late because the runtime is never freed.
   std::atomic<uint64_t> hub_heartbeat{0};
-  // A stack peek in progress (native/debug/stack_peek.h): the greenlet it names serves it on regaining control.
-  StackPeek* stack_peek = nullptr;
-  // Hands control straight back to the greenlet that asked for a peek, from the peeked one. Unlike SwitchTo it
-  // checks nothing and handles no pending error: the SwitchTo the peeked greenlet is suspended in does that when
-  // it really resumes.
-  void SwitchForPeek(Greenlet* requester);
+  // Switches to request->target (started, suspended, of this runtime, not current) only to run request->serve
+  // on its stack. Returns true once serve has switched back, false without visiting when a visit is already in
+  // progress, or false with a pending JS exception when the switch is refused (see SwitchTo).
+  bool Visit(VisitRequest* request);
+  // Hands control straight back to the greenlet that asked for the visit, from the visited one (a serve
+  // function's last step). Unlike SwitchTo it checks nothing and handles no pending error: the SwitchTo the
+  // visited greenlet is suspended in does that when it really resumes.
+  void EndVisit(Greenlet* requester);
 
   // This environment's hub, once lib/ has started it (native/hub); null after the environment's teardown began.
   Hub* hub = nullptr;
@@ -159,6 +173,8 @@ class Runtime {
   static void UnstashAsyncContext(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags, void* data);
   v8::Global<v8::Value> stashed_async_context_;
   void ContinueTermination();
+  // Read by SwitchTo after every switch back: the one load and null test a visit costs while none is asked for.
+  VisitRequest* visit_ = nullptr;
   v8::Isolate* isolate_;
   std::unique_ptr<Backend> backend_;
   Greenlet* main_ = nullptr;
