@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "hub/hub.h"
 #include "v8_compat.h"
 
 namespace verdant::detail {
@@ -140,6 +139,12 @@ bool Runtime::SwitchTo(Greenlet* target) {
   return true;
 }
 
+bool Runtime::Extend(RuntimeExtension* extension) {
+  if (extension_ != nullptr) return false;
+  extension_ = extension;
+  return true;
+}
+
 bool Runtime::Visit(VisitRequest* request) {
   if (visit_ != nullptr) return false;
   visit_ = request;
@@ -253,13 +258,8 @@ void Runtime::WeakCallback(const v8::WeakCallbackInfo<Greenlet>& info) {
 
 void Runtime::FreeRecord(const v8::WeakCallbackInfo<Greenlet>& info) {
   Greenlet* g = info.GetParameter();
-  if (g->hub_slot != nullptr) {
-    if (g->runtime != nullptr && g->runtime->hub != nullptr) {
-      g->runtime->hub->Forget(g);
-    } else {
-      delete g->hub_slot;  // The hub is gone with its queues: nothing refers to the slot any more.
-    }
-  }
+  // Only the extension fills the attachment, so it is there to free it.
+  if (g->attachment != nullptr) g->runtime->extension()->OnGreenletFreed(g);
   if (g->runtime != nullptr) g->runtime->backend()->Destroy(g);
   delete g;  // Also releases its context and async-context handles.
 }
