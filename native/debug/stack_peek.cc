@@ -3,27 +3,13 @@
 #include <v8.h>
 
 #include "debug/stack_format.h"
-#include "greenlet/greenlet.h"
 
 namespace verdant::detail {
+namespace {
 
-bool PeekStack(Runtime* runtime, Greenlet* target, int max_frames, std::vector<std::string>* lines) {
-  v8::Isolate* isolate = runtime->isolate();
-  if (target == nullptr || target->runtime != runtime || target == runtime->current() ||
-      target->state != GreenletState::kActive || runtime->stack_peek != nullptr || isolate->IsExecutionTerminating()) {
-    return false;
-  }
-  StackPeek peek{target, runtime->current(), max_frames};
-  runtime->stack_peek = &peek;
-  bool switched = runtime->SwitchTo(target);
-  runtime->stack_peek = nullptr;
-  if (!switched || !peek.served) return false;
-  *lines = std::move(peek.lines);
-  return true;
-}
-
-void ServeStackPeek(Runtime* runtime) {
-  StackPeek* peek = runtime->stack_peek;
+// The visit's serve function: runs in the peeked greenlet, right after its pending switch regained control.
+void ServeStackPeek(Runtime* runtime, VisitRequest* request) {
+  auto* peek = static_cast<StackPeek*>(request);
   peek->target = nullptr;
   {
     v8::HandleScope handle_scope(runtime->isolate());
@@ -31,9 +17,28 @@ void ServeStackPeek(Runtime* runtime) {
   }
   peek->served = true;
   // `peek` lives on the requester's stack: it is gone once this switch returns. That happens when this greenlet
-  // is resumed for real or peeked again, and either way Runtime::SwitchTo's loop takes over from there, so any
+  // is resumed for real or visited again, and either way Runtime::SwitchTo's loop takes over from there, so any
   // number of peeks costs no stack here.
-  runtime->SwitchForPeek(peek->requester);
+  runtime->EndVisit(peek->requester);
+}
+
+}  // namespace
+
+bool PeekStack(Runtime* runtime, Greenlet* target, int max_frames, std::vector<std::string>* lines) {
+  v8::Isolate* isolate = runtime->isolate();
+  if (target == nullptr || target->runtime != runtime || target == runtime->current() ||
+      target->state != GreenletState::kActive || isolate->IsExecutionTerminating()) {
+    return false;
+  }
+  StackPeek peek;
+  peek.target = target;
+  peek.serve = &ServeStackPeek;
+  peek.requester = runtime->current();
+  peek.max_frames = max_frames;
+  // False without switching when another visit is in progress.
+  if (!runtime->Visit(&peek) || !peek.served) return false;
+  *lines = std::move(peek.lines);
+  return true;
 }
 
 }  // namespace verdant::detail

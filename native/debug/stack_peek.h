@@ -1,22 +1,21 @@
 // The JS stack of a suspended greenlet, for dumps, at no cost while nobody asks.
 //
 // V8 can only describe the stack that is running. Every suspended greenlet sits inside Runtime::SwitchTo, so a
-// peek switches into the greenlet, which finds itself named in Runtime::stack_peek as soon as its switch
-// returns, captures its own stack (native code only: none of its JavaScript runs), and switches straight back.
-// Nothing is recorded when greenlets park; a peek costs two switches. Tested by test/debug/dump.test.ts.
+// peek visits the greenlet (Runtime::Visit, greenlet/greenlet.h): it switches in, the greenlet's pending switch
+// serves the visit as soon as it returns by capturing its own stack (native code only: none of its JavaScript
+// runs), and switches straight back. Nothing is recorded when greenlets park; a peek costs two switches. Tested by
+// test/debug/dump.test.ts.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "greenlet/greenlet.h"
+
 namespace verdant::detail {
 
-class Runtime;
-struct Greenlet;
-
 // One peek in progress; lives on the requester's stack.
-struct StackPeek {
-  Greenlet* target;     // cleared by the target once it has served the peek
+struct StackPeek : VisitRequest {
   Greenlet* requester;  // where the target switches back to
   int max_frames;
   bool served = false;
@@ -27,9 +26,5 @@ struct StackPeek {
 // when there is no stack to take: target is the running greenlet, not started, finished, of another thread, or
 // the switch was refused (then a JS exception is pending).
 bool PeekStack(Runtime* runtime, Greenlet* target, int max_frames, std::vector<std::string>* lines);
-
-// Called by Runtime::SwitchTo in the greenlet that just regained control when runtime->stack_peek names it:
-// captures its stack and switches back to the requester. Returns when that greenlet is resumed again.
-void ServeStackPeek(Runtime* runtime);
 
 }  // namespace verdant::detail

@@ -10,6 +10,7 @@
 
 #include "debug/stack_format.h"
 #include "greenlet/greenlet.h"
+#include "hub/hub.h"
 #include "platform/posix.h"
 
 namespace verdant::detail {
@@ -49,6 +50,7 @@ void WriteAll(int fd, const std::string& text) {
 
 Watchdog::Watchdog(Runtime* runtime, uv_loop_t* loop, const Settings& settings)
     : runtime_(runtime),
+      hub_heartbeat_(&HubExtension::Of(runtime)->heartbeat),
       isolate_(runtime->isolate()),
       loop_(loop),
       settings_(settings),
@@ -161,7 +163,7 @@ void Watchdog::OnClosed(uv_handle_t* handle) {
 
 uint64_t Watchdog::Beats() const {
   // Both only grow, so their sum changes whenever either does.
-  return turns_.load(std::memory_order_relaxed) + runtime_->hub_heartbeat.load(std::memory_order_relaxed);
+  return turns_.load(std::memory_order_relaxed) + hub_heartbeat_->load(std::memory_order_relaxed);
 }
 
 void Watchdog::OnPrepare(uv_prepare_t* handle) {

@@ -3,8 +3,8 @@
 //
 // "Progress" is any of: the event loop slept in its poll (libuv's idle-time metric advanced), the loop began a
 // new turn (a uv_prepare handle counts them), or a green thread the hub resumed gave control back to the hub
-// (Runtime::hub_heartbeat). An idle process sleeps in poll, so it never looks blocked; a process busy with many
-// short callbacks or short green-thread runs turns or yields, so it does not either. When none of the three
+// (HubExtension::heartbeat, native/hub/hub.h). An idle process sleeps in poll, so it never looks blocked; a
+// process busy with many short callbacks or short green-thread runs turns or yields, so it does not either. When none of the three
 // changes for longer than `max_blocking_ns`, one blocking episode begins and is reported once:
 //
 //   1. the watchdog thread asks V8 for an interrupt (Isolate::RequestInterrupt, the one V8 call that is allowed
@@ -103,6 +103,8 @@ class Watchdog {
   static void OnClosed(uv_handle_t* handle);
 
   Runtime* const runtime_;
+  // The hub's heartbeat (HubExtension::heartbeat): never freed, so this thread may read it late.
+  const std::atomic<uint64_t>* const hub_heartbeat_;
   v8::Isolate* const isolate_;
   uv_loop_t* const loop_;
   const Settings settings_;

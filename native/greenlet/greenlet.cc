@@ -5,8 +5,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "debug/stack_peek.h"
-#include "hub/hub.h"
 #include "v8_compat.h"
 
 namespace verdant::detail {
@@ -119,9 +117,9 @@ bool Runtime::SwitchTo(Greenlet* target) {
   current_ = target;
   switches++;
   backend_->Switch(from, target);
-  // Control is back in `from`, locked and with its stack limit and async context restored. A dump may have
-  // switched here only to take this greenlet's stack: serve it and go back, as often as asked.
-  while (stack_peek != nullptr && stack_peek->target == from) ServeStackPeek(this);
+  // Control is back in `from`, locked and with its stack limit and async context restored. Someone may have
+  // switched here only to visit (see VisitRequest): serve it and go back, as often as asked.
+  while (visit_ != nullptr && visit_->target == from) visit_->serve(this, visit_);
   if (!pending_error_.empty()) {
     std::string message;
     message.swap(pending_error_);
@@ -141,7 +139,21 @@ bool Runtime::SwitchTo(Greenlet* target) {
   return true;
 }
 
-void Runtime::SwitchForPeek(Greenlet* requester) {
+bool Runtime::Extend(RuntimeExtension* extension) {
+  if (extension_ != nullptr) return false;
+  extension_ = extension;
+  return true;
+}
+
+bool Runtime::Visit(VisitRequest* request) {
+  if (visit_ != nullptr) return false;
+  visit_ = request;
+  bool switched = SwitchTo(request->target);
+  visit_ = nullptr;
+  return switched;
+}
+
+void Runtime::EndVisit(Greenlet* requester) {
   Greenlet* from = current_;
   SaveAsyncContext(from);
   current_ = requester;
@@ -246,13 +258,8 @@ void Runtime::WeakCallback(const v8::WeakCallbackInfo<Greenlet>& info) {
 
 void Runtime::FreeRecord(const v8::WeakCallbackInfo<Greenlet>& info) {
   Greenlet* g = info.GetParameter();
-  if (g->hub_slot != nullptr) {
-    if (g->runtime != nullptr && g->runtime->hub != nullptr) {
-      g->runtime->hub->Forget(g);
-    } else {
-      delete g->hub_slot;  // The hub is gone with its queues: nothing refers to the slot any more.
-    }
-  }
+  // Only the extension fills the attachment, so it is there to free it.
+  if (g->attachment != nullptr) g->runtime->extension()->OnGreenletFreed(g);
   if (g->runtime != nullptr) g->runtime->backend()->Destroy(g);
   delete g;  // Also releases its context and async-context handles.
 }

@@ -9,7 +9,6 @@
 
 #include <v8.h>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,10 +19,46 @@
 namespace verdant::detail {
 
 class Backend;
-class Hub;
 class Runtime;
-struct HubSlot;
-struct StackPeek;
+struct Greenlet;
+
+// --- hooks for the floors above ---------------------------------------------------------------------------------
+// The core knows nothing of what is built on it; a floor above that must keep state per greenlet, or act inside a
+// switch, does it through the three hooks below, each owned and typed by that floor (it derives its own records
+// from these bases and casts back, so no void* travels and no name of an upper floor appears here).
+
+// Base of the one per-greenlet record an upper floor may keep in Greenlet::attachment. A plain pointer field
+// rather than a lookup table keyed by greenlet: its owner reads it on every park and wake, where a field load is
+// the whole cost. One field because one floor needs it; a second would turn it into a small array indexed by
+// registration order, not into a map.
+struct GreenletAttachment {};
+
+// The upper floor that extends a runtime (one per runtime, see Runtime::Extend): its per-runtime record, found in
+// O(1) from the Runtime by the floor's own code, on whatever OS thread the greenlet runs (the threads backend
+// runs each greenlet on a thread of its own, so a thread_local would not do). It lives as long as the runtime,
+// which is never freed (see Runtime::Shutdown): greenlet records are freed by weak callbacks that may run during
+// the isolate's teardown, after the extension's own machinery has closed, and must still find it.
+class RuntimeExtension {
+ public:
+  // The record of `g` is being freed (its wrapper was collected): drop whatever refers to it and free
+  // g->attachment, which is non-null when this is called. Runs in a second-pass weak callback, with no JS.
+  virtual void OnGreenletFreed(Greenlet* g) = 0;
+
+ protected:
+  ~RuntimeExtension() = default;  // never deleted through this base: it outlives every greenlet
+};
+
+// A visit: some native code must run on a suspended greenlet's own stack (V8 only describes the running stack),
+// so the requester switches into it, the visited greenlet runs `serve` as soon as its pending SwitchTo regains
+// control, before any of its JS, and `serve` switches straight back with Runtime::EndVisit. Derive the request
+// from this base (it lives on the requester's stack) and pass it to Runtime::Visit.
+struct VisitRequest {
+  // The greenlet to visit; `serve` clears it once served, so that a later real resume runs no second serve.
+  Greenlet* target = nullptr;
+  // Runs in `target`, with the isolate locked for it; must end with runtime->EndVisit(requester). Returns when
+  // `target` is resumed again, for real or for another visit.
+  void (*serve)(Runtime* runtime, VisitRequest* request) = nullptr;
+};
 
 enum class GreenletState : uint8_t {
   kNew,        // created, never switched to: no stack, no V8 thread
@@ -55,8 +90,9 @@ struct Greenlet {
 
   // Backend-private state (the machine context and stack, or the OS thread).
   void* backend_data = nullptr;
-  // The hub's record of this greenlet (native/hub), made when the hub first sees it.
-  HubSlot* hub_slot = nullptr;
+  // The runtime extension's record of this greenlet (see GreenletAttachment), made and typed by that extension;
+  // the core only hands it back through RuntimeExtension::OnGreenletFreed.
+  GreenletAttachment* attachment = nullptr;
 };
 
 // Everything per isolate: the greenlets' shared state and the backend instance. Lives as long as the Node
@@ -136,22 +172,19 @@ class Runtime {
   // A pending uncatchable termination seen inside a greenlet's entry, re-raised in its parent.
   bool termination_pending = false;
 
-  // Bumped by the hub each time a greenlet it resumed gives control back. The watchdog thread
-  // (native/debug/watchdog.h) reads it to tell a green thread that never yields from many that each run briefly;
-  // atomic for that reader, and safe to read late because the runtime is never freed.
-  std::atomic<uint64_t> hub_heartbeat{0};
-  // A stack peek in progress (native/debug/stack_peek.h): the greenlet it names serves it on regaining control.
-  StackPeek* stack_peek = nullptr;
-  // Hands control straight back to the greenlet that asked for a peek, from the peeked one. Unlike SwitchTo it
-  // checks nothing and handles no pending error: the SwitchTo the peeked greenlet is suspended in does that when
-  // it really resumes.
-  void SwitchForPeek(Greenlet* requester);
+  // Makes `extension` this runtime's extension, which alone may fill Greenlet::attachment and is told when a
+  // greenlet record is freed. Once per runtime: false (and nothing changes) if another one is already there.
+  bool Extend(RuntimeExtension* extension);
+  RuntimeExtension* extension() const { return extension_; }
 
-  // This environment's hub, once lib/ has started it (native/hub); null after the environment's teardown began.
-  Hub* hub = nullptr;
-  // The Int32Array shared with lib/ (hub::SharedState), off the V8 heap so its address never moves.
-  int32_t* shared_state = nullptr;
-  std::shared_ptr<v8::BackingStore> shared_state_owner;
+  // Switches to request->target (started, suspended, of this runtime, not current) only to run request->serve
+  // on its stack. Returns true once serve has switched back, false without visiting when a visit is already in
+  // progress, or false with a pending JS exception when the switch is refused (see SwitchTo).
+  bool Visit(VisitRequest* request);
+  // Hands control straight back to the greenlet that asked for the visit, from the visited one (a serve
+  // function's last step). Unlike SwitchTo it checks nothing and handles no pending error: the SwitchTo the
+  // visited greenlet is suspended in does that when it really resumes.
+  void EndVisit(Greenlet* requester);
 
  private:
   void SaveAsyncContext(Greenlet* g);
@@ -159,6 +192,9 @@ class Runtime {
   static void UnstashAsyncContext(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags, void* data);
   v8::Global<v8::Value> stashed_async_context_;
   void ContinueTermination();
+  // Read by SwitchTo after every switch back: the one load and null test a visit costs while none is asked for.
+  VisitRequest* visit_ = nullptr;
+  RuntimeExtension* extension_ = nullptr;
   v8::Isolate* isolate_;
   std::unique_ptr<Backend> backend_;
   Greenlet* main_ = nullptr;

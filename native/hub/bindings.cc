@@ -24,13 +24,16 @@ namespace verdant::detail {
 namespace {
 
 struct HubHolder {
-  Runtime* runtime;
+  HubExtension* extension;
   node::AsyncCleanupHookHandle cleanup;
 };
 
+// The running hub, or nullptr (none thrown).
+Hub* RunningHub(const v8::FunctionCallbackInfo<v8::Value>& info) { return HubExtension::Of(RuntimeOf(info))->hub; }
+
 // The running hub, or nullptr with a TypeError thrown.
 Hub* HubOf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Hub* hub = RuntimeOf(info)->hub;
+  Hub* hub = RunningHub(info);
   if (hub == nullptr) ThrowTypeError(info.GetIsolate(), "the hub is not running on this thread");
   return hub;
 }
@@ -59,8 +62,8 @@ int64_t Nanoseconds(double seconds) {
 
 void CloseHub(void* arg, void (*done)(void*), void* done_arg) {
   auto* holder = static_cast<HubHolder*>(arg);
-  Hub* hub = holder->runtime->hub;
-  holder->runtime->hub = nullptr;
+  Hub* hub = holder->extension->hub;
+  holder->extension->hub = nullptr;
   hub->Close([hub, holder, done, done_arg] {
     delete hub;
     (void)holder->cleanup.release();  // Node frees the hook's record itself once it has run.
@@ -72,19 +75,21 @@ void CloseHub(void* arg, void (*done)(void*), void* done_arg) {
 void HubInit(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* isolate = info.GetIsolate();
   Runtime* runtime = RuntimeOf(info);
+  HubExtension* extension = HubExtension::Of(runtime);
   if (info.Length() < 1 || !info[0]->IsFunction()) return ThrowTypeError(isolate, "hub_init(onStartFailed)");
-  if (runtime->hub == nullptr) {
+  if (extension->hub == nullptr) {
     std::string why;
     std::unique_ptr<Poller> poller = CreatePoller(&why);
     if (!poller) return ThrowTypeError(isolate, ("verdant: the hub cannot poll: " + why).c_str());
     uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
     if (loop == nullptr) return ThrowTypeError(isolate, "verdant: no event loop on this thread");
-    runtime->hub = new Hub(runtime, loop, std::move(poller), runtime->shared_state);
-    auto* holder = new HubHolder{runtime, {}};
+    extension->hub =
+        new Hub(runtime, loop, std::move(poller), extension->shared_state, &extension->heartbeat);
+    auto* holder = new HubHolder{extension, {}};
     holder->cleanup = node::AddEnvironmentCleanupHook(isolate, CloseHub, holder);
   }
-  runtime->hub->SetCallbacks(isolate->GetCurrentContext(), info[0].As<v8::Function>());
-  info.GetReturnValue().Set(v8::String::NewFromUtf8(isolate, runtime->hub->poller_name()).ToLocalChecked());
+  extension->hub->SetCallbacks(isolate->GetCurrentContext(), info[0].As<v8::Function>());
+  info.GetReturnValue().Set(v8::String::NewFromUtf8(isolate, extension->hub->poller_name()).ToLocalChecked());
 }
 
 void HubPark(const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -157,7 +162,7 @@ void HubFdClosed(const v8::FunctionCallbackInfo<v8::Value>& info) {
 }
 
 void HubFdOpened(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  Hub* hub = RuntimeOf(info)->hub;
+  Hub* hub = RunningHub(info);
   double fd;
   // Before the hub starts there is nothing to forget.
   if (hub != nullptr && NumberArg(info, 0, &fd)) hub->FdOpened(static_cast<int>(fd));
@@ -236,10 +241,16 @@ void HubStats(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void InitHubBindings(v8::Isolate* isolate, v8::Local<v8::Context> context, v8::Local<v8::Object> target,
                      Runtime* runtime) {
   v8::Local<v8::External> data = v8::External::New(isolate, runtime);
-  // The shared cells live in an ArrayBuffer's backing store, which V8 never moves; the runtime keeps a pointer.
+  // The hub is the runtime's extension (hub.h); only it fills a greenlet's attachment.
+  HubExtension* extension = HubExtension::Install(runtime);
+  if (extension == nullptr) {
+    ThrowTypeError(isolate, "verdant: the greenlet runtime already has an extension; the hub cannot attach");
+    return;
+  }
+  // The shared cells live in an ArrayBuffer's backing store, which V8 never moves; the extension keeps a pointer.
   v8::Local<v8::ArrayBuffer> shared = v8::ArrayBuffer::New(isolate, kStateCount * sizeof(int32_t));
-  runtime->shared_state = static_cast<int32_t*>(shared->Data());
-  runtime->shared_state_owner = shared->GetBackingStore();
+  extension->shared_state = static_cast<int32_t*>(shared->Data());
+  extension->shared_state_owner = shared->GetBackingStore();
   target->Set(context, v8::String::NewFromUtf8Literal(isolate, "shared_state"), shared).Check();
 
   SetMethod(isolate, context, target, "hub_init", HubInit, data);

@@ -22,8 +22,14 @@ Hub* HubOf(Handle* handle) {
 
 }  // namespace
 
-Hub::Hub(Runtime* runtime, uv_loop_t* loop, std::unique_ptr<Poller> poller, int32_t* shared_state)
-    : runtime_(runtime), isolate_(runtime->isolate()), loop_(loop), poller_(std::move(poller)), shared_(shared_state) {
+Hub::Hub(Runtime* runtime, uv_loop_t* loop, std::unique_ptr<Poller> poller, int32_t* shared_state,
+         std::atomic<uint64_t>* heartbeat)
+    : runtime_(runtime),
+      isolate_(runtime->isolate()),
+      loop_(loop),
+      poller_(std::move(poller)),
+      shared_(shared_state),
+      heartbeat_(heartbeat) {
   uv_poll_init(loop_, &poll_handle_, poller_->fd());
   uv_timer_init(loop_, &timer_handle_);
   uv_check_init(loop_, &check_handle_);
@@ -78,13 +84,13 @@ void Hub::EnsureAsyncIds(HubSlot* slot) {
 }
 
 HubSlot* Hub::SlotOf(Greenlet* g) {
-  if (g->hub_slot == nullptr) {
+  if (g->attachment == nullptr) {
     auto* slot = new HubSlot();
     slot->g = g;
     slot->timer.slot = slot;
-    g->hub_slot = slot;
+    g->attachment = slot;
   }
-  return g->hub_slot;
+  return SlotIn(g);
 }
 
 
@@ -215,7 +221,7 @@ void Hub::DetachFromFd(HubSlot* slot) {
 }
 
 bool Hub::Wake(Greenlet* g) {
-  HubSlot* slot = g->hub_slot;
+  HubSlot* slot = SlotIn(g);
   if (slot == nullptr || slot->phase != HubSlot::Phase::kParked) return false;
   if (!slot->alarms.empty() && FireDueAlarm(slot)) return false;
   Resolve(slot, kWokenByWake);
@@ -282,7 +288,7 @@ bool Hub::ScheduleStart(Greenlet* g, int64_t delay_ns, bool ref) {
 }
 
 bool Hub::Unschedule(Greenlet* g) {
-  HubSlot* slot = g->hub_slot;
+  HubSlot* slot = SlotIn(g);
   if (slot == nullptr || g->state != GreenletState::kNew) return false;
   if (slot->phase != HubSlot::Phase::kReady && slot->phase != HubSlot::Phase::kScheduled) return false;
   StopTimer(&slot->timer);
@@ -550,8 +556,7 @@ void Hub::Resume(HubSlot* slot) {
     shared_[kStateHubSwitch] = 1;
     runtime_->SwitchTo(g);
     // One writer (this thread), so a plain load and store: no locked instruction on the resume path.
-    runtime_->hub_heartbeat.store(runtime_->hub_heartbeat.load(std::memory_order_relaxed) + 1,
-                                  std::memory_order_relaxed);
+    heartbeat_->store(heartbeat_->load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     shared_[kStateMainInHub] = 0;
     shared_[kStateHubSwitch] = 0;
   }
@@ -594,7 +599,7 @@ void Hub::OnCheck(uv_check_t* handle) {
 // --- teardown -------------------------------------------------------------------------------------------------
 
 void Hub::Forget(Greenlet* g) {
-  HubSlot* slot = g->hub_slot;
+  HubSlot* slot = SlotIn(g);
   if (slot == nullptr) return;
   CancelWait(slot);
   auto drop = [slot](std::vector<HubSlot*>& queue) {
@@ -611,9 +616,25 @@ void Hub::Forget(Greenlet* g) {
     }
   }
   delete slot;
-  g->hub_slot = nullptr;
+  g->attachment = nullptr;
 }
 
 HubSlot Hub::kTombstone;
+
+HubExtension* HubExtension::Install(Runtime* runtime) {
+  auto* extension = new HubExtension();
+  if (runtime->Extend(extension)) return extension;
+  delete extension;
+  return nullptr;
+}
+
+void HubExtension::OnGreenletFreed(Greenlet* g) {
+  if (hub != nullptr) {
+    hub->Forget(g);
+  } else {
+    delete SlotIn(g);  // The hub is gone with its queues: nothing refers to the slot any more.
+    g->attachment = nullptr;
+  }
+}
 
 }  // namespace verdant::detail

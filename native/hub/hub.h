@@ -18,6 +18,7 @@
 #include <uv.h>
 #include <v8.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -68,8 +69,9 @@ struct HubTimer : TimerNode {
   uint32_t alarm_id = 0;  // kAlarm only
 };
 
-// The hub's record of one greenlet, made on first use and freed with the greenlet.
-struct HubSlot {
+// The hub's record of one greenlet, made on first use and freed with the greenlet. It is the greenlet's
+// attachment (Greenlet::attachment, which only the hub, as the runtime's extension, fills): read through SlotIn.
+struct HubSlot : GreenletAttachment {
   enum class Phase : uint8_t {
     kIdle,       // not known to the hub right now
     kParked,     // suspended in Park
@@ -94,6 +96,9 @@ struct HubSlot {
   bool has_async_ids = false;
 };
 
+// The hub's record of `g`, or nullptr if the hub has not seen it.
+inline HubSlot* SlotIn(const Greenlet* g) { return static_cast<HubSlot*>(g->attachment); }
+
 struct HubCounters {
   uint64_t turns = 0;       // loop turns seen by the check handle
   uint64_t resumes = 0;
@@ -103,7 +108,9 @@ struct HubCounters {
 
 class Hub {
  public:
-  Hub(Runtime* runtime, uv_loop_t* loop, std::unique_ptr<Poller> poller, int32_t* shared_state);
+  // `heartbeat` is bumped each time a greenlet the hub resumed gives control back (HubExtension::heartbeat).
+  Hub(Runtime* runtime, uv_loop_t* loop, std::unique_ptr<Poller> poller, int32_t* shared_state,
+      std::atomic<uint64_t>* heartbeat);
   ~Hub();
   // Closes the uv handles (the environment is going away); `done` runs once libuv has closed them all.
   void Close(std::function<void()> done);
@@ -136,7 +143,7 @@ class Hub {
   void ForEachListener(const std::function<void(const HubSlot&)>& fn) const;
   void ForEachTimer(const std::function<void(const HubTimer&)>& fn) const;
   // Where the hub has `g` now (HubSlot::Phase as a number).
-  int PhaseOf(Greenlet* g) const { return g->hub_slot == nullptr ? 0 : static_cast<int>(g->hub_slot->phase); }
+  int PhaseOf(Greenlet* g) const { return SlotIn(g) == nullptr ? 0 : static_cast<int>(SlotIn(g)->phase); }
   // The greenlet record is being freed.
   void Forget(Greenlet* g);
 
@@ -190,6 +197,7 @@ class Hub {
   uv_loop_t* loop_;
   std::unique_ptr<Poller> poller_;
   int32_t* shared_;
+  std::atomic<uint64_t>* heartbeat_;
   uv_poll_t poll_handle_;
   uv_timer_t timer_handle_;
   uv_check_t check_handle_;
@@ -221,6 +229,34 @@ class Hub {
   HubCounters counters_;
   // Stands in for a forgotten slot in the ready queues (never ready, so Dispatch skips it).
   static HubSlot kTombstone;
+};
+
+// What the hub keeps per runtime, as the runtime's extension (greenlet/greenlet.h): the running Hub, the cells
+// shared with lib/, the heartbeat the watchdog reads, and the release of each greenlet's HubSlot. Made once per
+// runtime when the addon loads (InitHubBindings), before lib/ can start the hub, and never freed, like the runtime
+// itself: a greenlet record freed late in the isolate's teardown, after the Hub has closed, must still find it
+// (to free its slot) and a watchdog thread that reads the heartbeat late must find it too.
+class HubExtension final : public RuntimeExtension {
+ public:
+  // Makes this runtime's, or returns nullptr if the runtime already has an extension (another floor took it).
+  static HubExtension* Install(Runtime* runtime);
+  // This runtime's, found in O(1). Precondition: Install succeeded for it (the addon's load did it).
+  static HubExtension* Of(const Runtime* runtime) { return static_cast<HubExtension*>(runtime->extension()); }
+
+  void OnGreenletFreed(Greenlet* g) override;
+
+  // The running hub, once lib/ has started it; null before that and after the environment's teardown began.
+  Hub* hub = nullptr;
+  // The Int32Array shared with lib/ (SharedState), off the V8 heap so its address never moves.
+  int32_t* shared_state = nullptr;
+  std::shared_ptr<v8::BackingStore> shared_state_owner;
+  // Bumped by the hub each time a greenlet it resumed gives control back. The watchdog thread
+  // (native/debug/watchdog.h) reads it to tell a green thread that never yields from many that each run briefly;
+  // atomic for that reader, and safe to read late because this record is never freed.
+  std::atomic<uint64_t> heartbeat{0};
+
+ private:
+  HubExtension() = default;
 };
 
 }  // namespace verdant::detail
