@@ -505,10 +505,12 @@ describe('hub: Timeout', () => {
   it('a wake before the deadline wins, even if the deadline passes before the thread runs; the Timeout raises at the next blocking call', () =>
     spawn(() => {
       const self = getCurrent();
-      const t = new Timeout(0.01);
+      // The waker must run before the deadline: on a slow (sanitized, emulated) run, starting it may take longer
+      // than 10 ms, so both times grow with the time scale.
+      const t = new Timeout(patience(10) / 1000);
       spawn(() => {
         assert.equal(wake(self, 'value'), true);
-        const until = Date.now() + 30;
+        const until = Date.now() + patience(30);
         while (Date.now() < until);
       });
       assert.equal(park('test'), 'value');
