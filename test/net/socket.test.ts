@@ -213,14 +213,7 @@ describe('net: GreenSocket over TCP', () => {
   it('closing a socket wakes the green thread waiting on it with a ClosedError; calls after close fail the same way', () =>
     spawn(() => {
       const { server, client, accepted } = tcpPair();
-      const reader = spawn(() => {
-        try {
-          client.recv(10);
-          return 'returned';
-        } catch (e) {
-          return e;
-        }
-      });
+      const reader = spawn(() => catching(() => client.recv(10)));
       until(() => client.fileno() >= 0 && reader.dead === false && sleepOnce(), 'the reader parks');
       client.close();
       const error = reader.wait();
@@ -242,14 +235,7 @@ describe('net: GreenSocket over TCP', () => {
       client.setBlocking(false);
       assert.throws(() => client.recv(1), WouldBlockError);
       client.setBlocking(true);
-      const reader = spawn(() => {
-        try {
-          client.recv(10);
-          return 'returned';
-        } catch (e) {
-          return e;
-        }
-      });
+      const reader = spawn(() => catching(() => client.recv(10)));
       until(() => reader.dead === false && sleepOnce(), 'the reader parks');
       client.close(); // by this green thread, while the reader waits
       const waited = reader.wait() as ClosedError;
