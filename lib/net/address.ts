@@ -101,3 +101,12 @@ export function formatAddress(address: SocketAddress | ParsedAddress): string {
   const host = 'address' in address ? address.address : (address as ParsedAddress).host;
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/**
+ * The connected peer of `fd` as error messages name it ("127.0.0.1:8080"), or undefined when it has none (not
+ * connected, closed).
+ */
+export function peerLabel(fd: number): string | undefined {
+  const peer = native.io_address(fd, true);
+  return typeof peer === 'number' ? undefined : formatAddress(fromRaw(peer));
+}

@@ -19,6 +19,7 @@ import {
   fromRaw,
   literalFamily,
   parseAddress,
+  peerLabel,
 } from './address';
 import { type SocketOptionName, optionOf } from './options';
 import { GreenFile, type GreenFileOptions, type FileMode } from './file';
@@ -414,10 +415,7 @@ export class GreenSocket extends GreenFd {
   }
 
   protected override describe(): string | undefined {
-    if (this.#label === undefined && this.fd >= 0) {
-      const peer = native.io_address(this.fd, true);
-      if (typeof peer !== 'number') this.#label = formatAddress(fromRaw(peer));
-    }
+    if (this.#label === undefined && this.fd >= 0) this.#label = peerLabel(this.fd);
     return this.#label;
   }
 

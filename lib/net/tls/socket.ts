@@ -17,7 +17,7 @@ import { native } from './native';
 import { FdHandle, type FdFileHooks } from '../../io/fd-handle';
 import { ClosedError, IOError, WouldBlockError } from '../../io/errors';
 import { MAX_READ, checkReadSize, freshCopy, freshTarget } from '../../io/fresh-read';
-import { type AddressInput, type SocketAddress, type SocketFamily, formatAddress, fromRaw, parseAddress } from '../address';
+import { type AddressInput, type SocketAddress, type SocketFamily, fromRaw, parseAddress, peerLabel } from '../address';
 import { type ConnectToOptions, connect } from '../convenience';
 import { GreenFile, type FileMode, type GreenFileOptions } from '../file';
 import { GreenSocket, type SendData } from '../socket';
@@ -145,10 +145,7 @@ class TlsFd extends FdHandle {
   }
 
   override describe(): string | undefined {
-    if (this.#label === undefined && this.fd >= 0) {
-      const peer = ioNative.io_address(this.fd, true);
-      if (typeof peer !== 'number') this.#label = formatAddress(fromRaw(peer));
-    }
+    if (this.#label === undefined && this.fd >= 0) this.#label = peerLabel(this.fd);
     return this.#label;
   }
 
