@@ -1,6 +1,6 @@
 /**
  * The error classes of lib/net that are not I/O errors of an fd (those are in lib/io/errors.ts, re-exported from
- * here by ./index.ts; TLS has its own in ./tls-errors.ts).
+ * here by ./index.ts; TLS has its own in ./tls/errors.ts).
  */
 
 /**

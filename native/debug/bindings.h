@@ -1,4 +1,4 @@
-// The debugging surface seen from JS (lib/runtime/native.ts describes it in TypeScript).
+// The debugging surface seen from JS (lib/debug/native.ts describes it in TypeScript).
 #pragma once
 
 #include <v8.h>

@@ -1,4 +1,4 @@
-// The HTTP request parser's JS surface (lib/runtime/native.ts describes it in TypeScript).
+// The HTTP request parser's JS surface (lib/http/native.ts describes it in TypeScript).
 #pragma once
 
 #include <v8.h>

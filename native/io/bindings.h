@@ -1,4 +1,4 @@
-// The green I/O syscalls' JS surface (lib/runtime/native.ts describes it in TypeScript).
+// The green I/O syscalls' JS surface (lib/io/native.ts describes it in TypeScript).
 #pragma once
 
 #include <v8.h>
