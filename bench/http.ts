@@ -53,11 +53,11 @@ interface Sample {
   cpuPerRequest: number;
 }
 
-async function measure(server: StartedServer, connections: number): Promise<Sample> {
+async function measure(server: StartedServer, name: string, connections: number): Promise<Sample> {
   const cpu0 = cpuSeconds(server.child.pid!);
   const result = await wrk(server.port, { connections, seconds: opts.seconds, latency: true, cpu: CLIENT_CPU });
   const cpu = cpuSeconds(server.child.pid!) - cpu0;
-  if (failures(result) > 0) console.log(`  (${failures(result)} failed requests or socket errors)`);
+  if (failures(result) > 0) console.log(`  (${name}, ${connections} connections: ${failures(result)} failed requests or socket errors)`);
   return { perSecond: result.perSecond, p50: result.p50, p99: result.p99, cpuPerRequest: (cpu / result.requests) * 1e6 };
 }
 
@@ -72,7 +72,7 @@ async function compare(connections: number): Promise<void> {
     }
     for (const server of started) await wrk(server.port, { connections, seconds: opts.warmup, cpu: CLIENT_CPU });
     for (let run = 0; run < opts.runs; run++) {
-      for (const [i, server] of started.entries()) samples[i].push(await measure(server, connections));
+      for (const [i, server] of started.entries()) samples[i].push(await measure(server, contenders[i].name, connections));
     }
   } finally {
     for (const server of started) await stopServer(server.child);
