@@ -1,0 +1,340 @@
+// Pure AArch64 decoders for the few V8 functions verdant reads at load (bytes in, offsets out; no V8, no process
+// state), the arm64 counterpart of x86_64_decode.h. Each accepts a short whitelist of instruction words, every one
+// matched bit-exactly under a mask (the variable fields are then read and checked), bounds-checks every read
+// against `len`, and returns false with a one-line reason on anything else. The accepted forms are exactly those
+// of the official linux-arm64 Node 20/22/24/26 binaries (docs/internals.md; the real bytes are the test fixtures
+// of test/native/arm64_decode_test.cc). Nothing here is wired into a resolver yet.
+//
+// `code` points at the function's first byte, `len` is how many bytes may be read (the symbol size, capped by the
+// caller), `addr` is the runtime address of `code` (for branch targets). Instructions are 4-byte little-endian
+// words at 4-byte-aligned offsets; a trailing partial word is never read.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace verdant::detail::arm64 {
+
+// Register number 31 is sp or xzr depending on the instruction; the decoders never accept it where a general
+// register is expected.
+constexpr unsigned kZrOrSp = 31;
+
+inline bool ReadInsn(const uint8_t* code, size_t len, size_t at, uint32_t* insn) {
+  if (at % 4 != 0 || at > len || len - at < 4) return false;
+  *insn = static_cast<uint32_t>(code[at]) | static_cast<uint32_t>(code[at + 1]) << 8 |
+          static_cast<uint32_t>(code[at + 2]) << 16 | static_cast<uint32_t>(code[at + 3]) << 24;
+  return true;
+}
+
+inline std::string DescribeInsn(const uint8_t* code, size_t len, size_t at) {
+  uint32_t insn = 0;
+  if (!ReadInsn(code, len, at, &insn)) return "<end>";
+  char buf[16];
+  snprintf(buf, sizeof(buf), "%08x", static_cast<unsigned>(insn));
+  return buf;
+}
+
+inline bool Fail(std::string* why, const char* what, const char* problem, const uint8_t* code, size_t len,
+                 size_t at) {
+  if (why != nullptr) {
+    char head[32];
+    snprintf(head, sizeof(head), " at +%zu: ", at);
+    *why = std::string(what) + ": " + problem + head + DescribeInsn(code, len, at);
+  }
+  return false;
+}
+
+// ---- instruction forms (each: a mask/value pair for the fixed bits, then the fields) ---------------------------
+
+inline unsigned Rd(uint32_t i) { return i & 31; }  // also Rt
+inline unsigned Rn(uint32_t i) { return (i >> 5) & 31; }
+inline unsigned Rm(uint32_t i) { return (i >> 16) & 31; }
+inline uint32_t Imm12(uint32_t i) { return (i >> 10) & 0xfff; }
+
+// stp x29, x30, [sp, #imm]!  (64-bit pre-index; the frame record push)
+inline bool IsStpFramePush(uint32_t i) { return (i & 0xffc07fff) == 0xa9807bfd; }
+// mov x29, sp  (add x29, sp, #0)
+constexpr uint32_t kMovFpSp = 0x910003fd;
+// str xT, [sp, #imm]  (64-bit unsigned offset, base sp; a callee-saved spill)
+inline bool IsStrXToSp(uint32_t i) { return (i & 0xffc003e0) == 0xf90003e0; }
+// mrs xT, tpidr_el0
+inline bool IsMrsTpidrEl0(uint32_t i) { return (i & 0xffffffe0) == 0xd53bd040; }
+// add xD, xN, #imm12{, lsl #12}  (64-bit, no flags); bit 22 is the shift
+inline bool IsAddXImm(uint32_t i) { return (i & 0xff800000) == 0x91000000; }
+inline bool AddImmShifted(uint32_t i) { return (i >> 22) & 1; }
+// add xD, xN, xM  (64-bit shifted-register form with LSL #0)
+inline bool IsAddXReg(uint32_t i) { return (i & 0xffe0fc00) == 0x8b000000; }
+// ldr wT, [xN, #imm]  (32-bit, unsigned offset scaled by 4)
+inline bool IsLdrWImm(uint32_t i) { return (i & 0xffc00000) == 0xb9400000; }
+// str wT, [xN, #imm]  (32-bit, unsigned offset scaled by 4)
+inline bool IsStrWImm(uint32_t i) { return (i & 0xffc00000) == 0xb9000000; }
+// ldr xT, [xN, #imm]  (64-bit, unsigned offset scaled by 8)
+inline bool IsLdrXImm(uint32_t i) { return (i & 0xffc00000) == 0xf9400000; }
+// str xT, [xN, #imm]  (64-bit, unsigned offset scaled by 8)
+inline bool IsStrXImm(uint32_t i) { return (i & 0xffc00000) == 0xf9000000; }
+// ldrb wT, [xN, #imm]  (unsigned offset)
+inline bool IsLdrbImm(uint32_t i) { return (i & 0xffc00000) == 0x39400000; }
+// cbz/cbnz wT (32-bit) and cbz xT (64-bit); imm19 in bits 5..23
+inline bool IsCbzW(uint32_t i) { return (i & 0xff000000) == 0x34000000; }
+inline bool IsCbnzW(uint32_t i) { return (i & 0xff000000) == 0x35000000; }
+inline bool IsCbzX(uint32_t i) { return (i & 0xff000000) == 0xb4000000; }
+// movz xD, #imm16 / movz wD, #imm16  (hw = 0 only: no shifted halfword)
+inline bool IsMovzX(uint32_t i) { return (i & 0xffe00000) == 0xd2800000; }
+inline bool IsMovzW(uint32_t i) { return (i & 0xffe00000) == 0x52800000; }
+inline uint32_t MovzImm(uint32_t i) { return (i >> 5) & 0xffff; }
+// mov xD, xM / mov wD, wM  (orr with the zero register, no shift)
+inline bool IsMovXReg(uint32_t i) { return (i & 0xffe0ffe0) == 0xaa0003e0; }
+inline bool IsMovWReg(uint32_t i) { return (i & 0xffe0ffe0) == 0x2a0003e0; }
+// adrp xD, label
+inline bool IsAdrp(uint32_t i) { return (i & 0x9f000000) == 0x90000000; }
+// b label / bl label (imm26, in instructions)
+inline bool IsB(uint32_t i) { return (i & 0xfc000000) == 0x14000000; }
+inline bool IsBl(uint32_t i) { return (i & 0xfc000000) == 0x94000000; }
+inline int64_t BranchOffset(uint32_t i) {
+  int64_t imm26 = static_cast<int64_t>(i & 0x03ffffff);
+  if (imm26 & 0x02000000) imm26 -= int64_t{1} << 26;
+  return imm26 * 4;
+}
+constexpr uint32_t kRet = 0xd65f03c0;
+
+// Skips the frame set-up the official builds put in front of a function body: any of `stp x29, x30, [sp, #-N]!`,
+// `mov x29, sp`, `str xR, [sp, #imm]`, at most four in all. Returns the offset of the first other instruction.
+inline size_t SkipFrameSetup(const uint8_t* code, size_t len) {
+  size_t at = 0;
+  uint32_t i = 0;
+  for (int n = 0; n < 4 && ReadInsn(code, len, at, &i); n++) {
+    if (!IsStpFramePush(i) && i != kMovFpSp && !IsStrXToSp(i)) break;
+    at += 4;
+  }
+  return at;
+}
+
+// ---- v8::internal::ThreadId::GetCurrentThreadId() ------------------------------------------------------------
+// Local-exec TLS (TLS variant 1: the block sits above the 16-byte TCB at tpidr_el0, so the offset is positive):
+//   [frame set-up]
+//   mrs   xT, tpidr_el0
+//   add   xA, xT, #hi, lsl #12          (tprel_hi12; #0 in every official build)
+//   add   xS, xA, #lo                   (tprel_lo12_nc)
+//   ldr   w0, [xS]
+//   cbz w0 | cbnz w0                     (the lazy id assignment follows or precedes the return)
+// and later `str w0, [xS]` (the assignment writes the same slot). Node 20-24 use T = A = S = x19; Node 26 (clang)
+// T = A = x8, S = x19. offset = hi << 12 | lo.
+struct ThreadIdDecode {
+  int64_t tp_offset = 0;
+};
+
+inline bool DecodeGetCurrentThreadId(const uint8_t* code, size_t len, ThreadIdDecode* out, std::string* why) {
+  static const char kWhat[] = "ThreadId::GetCurrentThreadId";
+  *out = ThreadIdDecode();
+  size_t at = SkipFrameSetup(code, len);
+  uint32_t i = 0;
+  if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "ran off the end", code, len, at);
+  if (!IsMrsTpidrEl0(i) || Rd(i) == kZrOrSp) {
+    return Fail(why, kWhat, "expected mrs xT, tpidr_el0", code, len, at);
+  }
+  const unsigned t = Rd(i);
+  at += 4;
+  if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "ran off the end", code, len, at);
+  if (!IsAddXImm(i) || !AddImmShifted(i) || Rn(i) != t || Rd(i) == kZrOrSp) {
+    return Fail(why, kWhat, "expected add xA, xT, #hi, lsl #12 after the mrs", code, len, at);
+  }
+  const unsigned a = Rd(i);
+  const uint32_t hi = Imm12(i);
+  at += 4;
+  if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "ran off the end", code, len, at);
+  if (!IsAddXImm(i) || AddImmShifted(i) || Rn(i) != a || Rd(i) == kZrOrSp) {
+    return Fail(why, kWhat, "expected add xS, xA, #lo", code, len, at);
+  }
+  const unsigned s = Rd(i);
+  const uint32_t lo = Imm12(i);
+  at += 4;
+  if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "ran off the end", code, len, at);
+  const uint32_t load = 0xb9400000u | (s << 5);  // ldr w0, [xS]
+  if (i != load) return Fail(why, kWhat, "expected ldr w0, [xS] of the TLS slot", code, len, at);
+  at += 4;
+  if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "ran off the end", code, len, at);
+  if (!((IsCbzW(i) || IsCbnzW(i)) && Rd(i) == 0)) {
+    return Fail(why, kWhat, "no cbz/cbnz w0 after the TLS load", code, len, at);
+  }
+  at += 4;
+  const int64_t offset = static_cast<int64_t>(hi) << 12 | lo;
+  if (offset < 16 || offset % 4 != 0) return Fail(why, kWhat, "implausible TLS offset", code, len, 0);
+  // The lazy-assignment store must write the same TLS slot.
+  const uint32_t store = 0xb9000000u | (s << 5);  // str w0, [xS]
+  bool stored = false;
+  for (; !stored && ReadInsn(code, len, at, &i); at += 4) stored = i == store;
+  if (!stored) return Fail(why, kWhat, "no store back to the same TLS slot", code, len, at);
+  out->tp_offset = offset;
+  return true;
+}
+
+// ---- v8::Isolate::{Add,Remove}GCPrologueCallback(...) -> internal Heap method -----------------------------------
+// A thunk that turns the Isolate* in x0 into its Heap* and tail-calls the Heap method:
+//   { mov xD, xM | mov wD, wM (D != 0) | movz xK, #imm16 | movz wK, #imm16 (K != 0) }*
+//   add x0, x0, xK   (exactly once; K must hold a movz constant H)
+//   { same fillers }*
+//   b target
+// (20-24: movz x3, 26: movz w8/w9; the Heap offsets 0xd2c0..0xf3c0 fit one movz.)
+struct ThunkDecode {
+  uint32_t add_to_x0 = 0;
+  uintptr_t jump_target = 0;
+};
+
+inline bool DecodeAddX0Thunk(const uint8_t* code, size_t len, uintptr_t addr, const char* what, ThunkDecode* out,
+                             std::string* why) {
+  *out = ThunkDecode();
+  bool known[32] = {};
+  uint32_t value[32] = {};
+  int adds = 0;
+  size_t at = 0;
+  for (int n = 0; n < 16; n++, at += 4) {
+    uint32_t i = 0;
+    if (!ReadInsn(code, len, at, &i)) return Fail(why, what, "ran off the end", code, len, at);
+    if (IsMovXReg(i) || IsMovWReg(i) || IsMovzX(i) || IsMovzW(i)) {
+      unsigned d = Rd(i);
+      if (d == 0) return Fail(why, what, "another write to x0", code, len, at);
+      if (d == kZrOrSp) return Fail(why, what, "write to the zero register", code, len, at);
+      known[d] = IsMovzX(i) || IsMovzW(i);
+      value[d] = known[d] ? MovzImm(i) : 0;
+      continue;
+    }
+    if (IsAddXReg(i) && Rd(i) == 0 && Rn(i) == 0) {
+      unsigned k = Rm(i);
+      if (!known[k]) return Fail(why, what, "add to x0 of a register with no movz constant", code, len, at);
+      if (++adds > 1) return Fail(why, what, "more than one add to x0", code, len, at);
+      uint32_t v = value[k];
+      if (v == 0 || v >= (1u << 20) || v % 8 != 0) return Fail(why, what, "implausible Heap offset", code, len, at);
+      out->add_to_x0 = v;
+      continue;
+    }
+    if (IsB(i)) {
+      if (adds != 1) return Fail(why, what, "b without add x0, x0, xK", code, len, at);
+      out->jump_target = addr + at + static_cast<uintptr_t>(BranchOffset(i));
+      return true;
+    }
+    return Fail(why, what, "unexpected instruction", code, len, at);
+  }
+  return Fail(why, what, "too many instructions", code, len, at);
+}
+
+// ---- v8::internal::Heap::stack() -------------------------------------------------------------------------------
+//   ldr   xH, [x0, #D]
+//   [cbz  xH, <fatal>]                                    (22, 24, 26)
+//   add   x0, xH, #S                                      (22, 24: H = x0; 26: H = x8)
+//   | movz xK, #S ; add x0, xH, xK                        (20: H = x0, K = x1; S = 0xf928 does not fit imm12)
+//   ret
+struct HeapStackDecode {
+  uint32_t holder_offset = 0;  // D
+  uint32_t stack_offset = 0;   // S
+};
+
+inline bool DecodeHeapStack(const uint8_t* code, size_t len, HeapStackDecode* out, std::string* why) {
+  static const char kWhat[] = "Heap::stack";
+  *out = HeapStackDecode();
+  size_t at = 0;
+  uint32_t i = 0;
+  if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "ran off the end", code, len, at);
+  if (!IsLdrXImm(i) || Rn(i) != 0 || Rd(i) == kZrOrSp) return Fail(why, kWhat, "expected ldr xH, [x0, #D]", code, len, at);
+  const unsigned h = Rd(i);
+  const uint32_t d = Imm12(i) * 8;
+  at += 4;
+  if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "ran off the end", code, len, at);
+  if (IsCbzX(i)) {
+    if (Rd(i) != h) return Fail(why, kWhat, "cbz of another register than the holder", code, len, at);
+    at += 4;
+    if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "ran off the end", code, len, at);
+  }
+  uint32_t s = 0;
+  if (IsAddXImm(i) && !AddImmShifted(i)) {
+    if (Rd(i) != 0 || Rn(i) != h) return Fail(why, kWhat, "expected add x0, xH, #S", code, len, at);
+    s = Imm12(i);
+  } else if (IsMovzX(i) || IsMovzW(i)) {
+    unsigned k = Rd(i);
+    if (k == h || k == kZrOrSp) return Fail(why, kWhat, "movz into the holder register", code, len, at);
+    s = MovzImm(i);
+    at += 4;
+    if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "ran off the end", code, len, at);
+    if (!IsAddXReg(i) || Rd(i) != 0 || Rn(i) != h || Rm(i) != k) {
+      return Fail(why, kWhat, "expected add x0, xH, xK after the movz", code, len, at);
+    }
+  } else {
+    return Fail(why, kWhat, "expected add x0, xH, #S or movz xK, #S", code, len, at);
+  }
+  at += 4;
+  if (!ReadInsn(code, len, at, &i) || i != kRet) return Fail(why, kWhat, "expected ret", code, len, at);
+  if (d == 0 || d >= (1u << 16)) return Fail(why, kWhat, "implausible holder offset", code, len, 0);
+  if (s == 0 || s >= (1u << 20) || s % 8 != 0) return Fail(why, kWhat, "implausible stack offset", code, len, 0);
+  out->holder_offset = d;
+  out->stack_offset = s;
+  return true;
+}
+
+// ---- v8::internal::Heap::SetStackStart(...) (cross-check) -------------------------------------------------------
+// Must load the same holder (`ldr xH, [x0, #D]`, searched for over the function's words, so that a frame set-up
+// may precede it) and then, walking a whitelist of instructions, store a 64-bit register to the holder plus S',
+// which the resolver compares with Heap::stack()'s S:
+//   20: ldr x0, [x0, #80]; movz x3, #0xf800; adrp x2, ..; add x0, x0, x3; ldrb w2, [x2, #..]; str x1, [x0, #296]
+//   22: ldr x0, [x0, #400]; cbz x0, ..; str x1, [x0, #1688]
+//   24, 26: ldr x19, [x0, #D]; cbz x19, ..; bl base::Stack::GetStackStart; str x0, [x19, #S]
+// Between the load and the store: cbz of the holder, movz (a constant), adrp and ldrb into other registers,
+// `add xH, xH, xK` with K a movz constant (adds K to S'), and bl when H is callee-saved (x19..x28). Anything else
+// fails.
+inline bool FindSetStackStartStore(const uint8_t* code, size_t len, uint32_t holder_offset, uint32_t* store_offset,
+                                   std::string* why) {
+  static const char kWhat[] = "Heap::SetStackStart";
+  if (holder_offset == 0 || holder_offset % 8 != 0 || holder_offset / 8 > 0xfff) {
+    return Fail(why, kWhat, "unencodable holder offset", code, len, 0);
+  }
+  const uint32_t load = 0xf9400000u | (holder_offset / 8) << 10;  // ldr xH, [x0, #D] with H = 0
+  size_t at = 0;
+  uint32_t i = 0;
+  bool loaded = false;
+  for (; ReadInsn(code, len, at, &i); at += 4) {
+    if ((i & 0xffffffe0) == load) {
+      loaded = true;
+      break;
+    }
+  }
+  if (!loaded) return Fail(why, kWhat, "no load of the stack holder from x0", code, len, 0);
+  const unsigned h = Rd(i);
+  if (h == kZrOrSp) return Fail(why, kWhat, "unsupported holder register", code, len, at);
+  bool known[32] = {};
+  uint32_t value[32] = {};
+  uint32_t bias = 0;
+  for (int n = 0; n < 16; n++) {
+    at += 4;
+    if (!ReadInsn(code, len, at, &i)) return Fail(why, kWhat, "no 64-bit store through the stack holder", code, len, at);
+    if (IsStrXImm(i) && Rn(i) == h) {
+      uint32_t s = bias + Imm12(i) * 8;
+      if (s == 0 || s >= (1u << 20)) return Fail(why, kWhat, "implausible store offset", code, len, at);
+      *store_offset = s;
+      return true;
+    }
+    if (IsCbzX(i) && Rd(i) == h) continue;
+    if (IsMovzX(i) || IsMovzW(i) || IsAdrp(i) || IsLdrbImm(i)) {
+      unsigned d = Rd(i);
+      if (d == h) return Fail(why, kWhat, "the holder register is overwritten", code, len, at);
+      if (d == kZrOrSp) return Fail(why, kWhat, "write to the zero register", code, len, at);
+      known[d] = IsMovzX(i) || IsMovzW(i);
+      value[d] = known[d] ? MovzImm(i) : 0;
+      continue;
+    }
+    if (IsAddXReg(i) && Rd(i) == h && Rn(i) == h) {
+      if (!known[Rm(i)]) return Fail(why, kWhat, "add to the holder of a register with no movz constant", code, len, at);
+      bias += value[Rm(i)];
+      continue;
+    }
+    if (IsBl(i)) {
+      if (h < 19 || h > 28) return Fail(why, kWhat, "call with the holder in a caller-saved register", code, len, at);
+      for (unsigned r = 0; r < 19; r++) known[r] = false;
+      known[30] = false;
+      continue;
+    }
+    return Fail(why, kWhat, "unexpected instruction", code, len, at);
+  }
+  return Fail(why, kWhat, "no 64-bit store through the stack holder", code, len, at);
+}
+
+}  // namespace verdant::detail::arm64
