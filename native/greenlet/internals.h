@@ -1,4 +1,4 @@
-// The three V8 internals the fcontext backend rewrites on every switch, none of which V8 exposes:
+// The two V8 internals the fcontext backend rewrites on every switch, neither of which V8 exposes:
 //  - V8's `thread_local int thread_id` (v8::internal::ThreadId), so that each greenlet is a V8 "thread";
 //  - the heap's stack-start slot (heap::base::Stack), so that cppgc and conservative scanning walk the running
 //    greenlet's stack and not main's;
@@ -9,10 +9,15 @@
 
 // Which resolver this build compiles, decided here and nowhere else. Every resolver source is listed in the build
 // and compiles to nothing unless its macro is set (as the hub's pollers do with poller.h):
-//  - internals_x86_64.cc: x86-64 Linux;
+//  - internals_elf.cc with internals_x86_64.cc: x86-64 Linux;
+//  - internals_elf.cc with internals_arm64.cc: AArch64 Linux;
 //  - internals_unsupported.cc: anywhere else; it resolves nothing, with the reason "unsupported platform".
 #if defined(__x86_64__) && defined(__linux__)
 #define VERDANT_INTERNALS_X86_64 1
+#define VERDANT_INTERNALS_ELF 1
+#elif defined(__aarch64__) && defined(__linux__)
+#define VERDANT_INTERNALS_ARM64 1
+#define VERDANT_INTERNALS_ELF 1
 #else
 #define VERDANT_INTERNALS_UNSUPPORTED 1
 #endif
@@ -27,7 +32,7 @@ class Isolate;
 namespace verdant::detail {
 
 struct V8Internals {
-  // Offset of V8's thread_local `thread_id` from the thread pointer (the %fs base on x86-64 Linux).
+  // Offset of V8's thread_local `thread_id` from the thread pointer (%fs base on x86-64, tpidr_el0 on AArch64).
   intptr_t thread_id_tp_offset = 0;
   // Offset of the internal Heap object inside the Isolate.
   uintptr_t heap_offset = 0;

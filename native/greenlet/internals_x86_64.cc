@@ -1,61 +1,22 @@
-// Resolves the V8 internals of internals.h on x86-64 Linux: symbols from the executable's ELF tables
-// (elf_symbols.h), machine code decoded by the pure decoders of x86_64_decode.h, then cross-checked against the
-// live process. Anything unexpected fails closed with a one-line reason.
+// The x86-64 part of the ELF resolver (internals_arch.h): %fs and %rsp, and the decoders of x86_64_decode.h.
+// TLS here is variant 2: thread_local blocks sit below the thread pointer, so V8's offsets are negative.
 #include "greenlet/internals.h"
 
 #if defined(VERDANT_INTERNALS_X86_64)
 
-#include <v8.h>
-
 #include <cstdio>
 
-#include "greenlet/elf_symbols.h"
+#include "greenlet/internals_arch.h"
 #include "greenlet/x86_64_decode.h"
-#include "platform/posix.h"
 
-namespace verdant::detail {
+namespace verdant::detail::arch {
 
 namespace {
 
-enum Sym {
-  kGetCurrentThreadId,
-  kIsolateAddPrologue,
-  kHeapAddPrologue,
-  kIsolateRemovePrologue,
-  kHeapRemovePrologue,
-  kHeapStack,
-  kHeapSetStackStartArg,  // Heap::SetStackStart(void*)   (Node 20, 22)
-  kHeapSetStackStart,     // Heap::SetStackStart()        (Node 24+)
-  kBaseGetStackStart,
-  kSymCount
-};
-
-constexpr const char* kNames[kSymCount] = {
-    "_ZN2v88internal8ThreadId18GetCurrentThreadIdEv",
-    "_ZN2v87Isolate21AddGCPrologueCallbackEPFvPS0_NS_6GCTypeENS_15GCCallbackFlagsEPvES4_S2_",
-    "_ZN2v88internal4Heap21AddGCPrologueCallbackEPFvPNS_7IsolateENS_6GCTypeENS_15GCCallbackFlagsEPvES4_S6_",
-    "_ZN2v87Isolate24RemoveGCPrologueCallbackEPFvPS0_NS_6GCTypeENS_15GCCallbackFlagsEPvES4_",
-    "_ZN2v88internal4Heap24RemoveGCPrologueCallbackEPFvPNS_7IsolateENS_6GCTypeENS_15GCCallbackFlagsEPvES6_",
-    "_ZN2v88internal4Heap5stackEv",
-    "_ZN2v88internal4Heap13SetStackStartEPv",
-    "_ZN2v88internal4Heap13SetStackStartEv",
-    "_ZN2v84base5Stack13GetStackStartEv",
-};
-
-constexpr const char* kPretty[kSymCount] = {
-    "v8::internal::ThreadId::GetCurrentThreadId()",
-    "v8::Isolate::AddGCPrologueCallback(cb, data, type)",
-    "v8::internal::Heap::AddGCPrologueCallback(cb, type, data)",
-    "v8::Isolate::RemoveGCPrologueCallback(cb, data)",
-    "v8::internal::Heap::RemoveGCPrologueCallback(cb, data)",
-    "v8::internal::Heap::stack()",
-    "v8::internal::Heap::SetStackStart(void*)",
-    "v8::internal::Heap::SetStackStart()",
-    "v8::base::Stack::GetStackStart()",
-};
-
-// Bytes of a function we are willing to decode (all the patterns we accept are within the first ~64 bytes).
-constexpr size_t kMaxCodeBytes = 256;
+bool Fail(std::string* why, std::string reason) {
+  *why = std::move(reason);
+  return false;
+}
 
 std::string Hex(uintptr_t v) {
   char buf[32];
@@ -63,205 +24,66 @@ std::string Hex(uintptr_t v) {
   return buf;
 }
 
-std::string SignedHex(intptr_t v) {
-  char buf[32];
-  unsigned long magnitude = v < 0 ? 0ul - static_cast<unsigned long>(v) : static_cast<unsigned long>(v);
-  snprintf(buf, sizeof(buf), "%s0x%lx", v < 0 ? "-" : "", magnitude);
-  return buf;
-}
+}  // namespace
 
-bool Fail(std::string* why, std::string reason) {
-  *why = std::move(reason);
-  return false;
-}
-
-inline uintptr_t ThreadPointer() {
+uintptr_t ThreadPointer() {
   uintptr_t tp;
   asm volatile("mov %%fs:0, %0" : "=r"(tp));
   return tp;
 }
 
-inline uintptr_t CurrentSp() {
+uintptr_t StackPointer() {
   uintptr_t sp;
   asm volatile("mov %%rsp, %0" : "=r"(sp));
   return sp;
 }
 
-struct Code {
-  const uint8_t* bytes = nullptr;
-  size_t len = 0;
-  uintptr_t addr = 0;
-};
-
-bool CodeOf(const ElfSymbols& elf, const ElfSymbol* syms, Sym s, Code* out, std::string* why) {
-  const ElfSymbol& e = syms[s];
-  if (e.address == 0) return Fail(why, std::string("symbol not found: ") + kPretty[s]);
-  if (e.size == 0) return Fail(why, std::string("symbol has no size: ") + kPretty[s]);
-  size_t len = e.size < kMaxCodeBytes ? e.size : kMaxCodeBytes;
-  if (!elf.InLoadedImage(e.address, len)) return Fail(why, std::string("symbol outside the image: ") + kPretty[s]);
-  out->bytes = reinterpret_cast<const uint8_t*>(e.address);
-  out->len = len;
-  out->addr = e.address;
+bool CheckThreadPointer(uintptr_t tp, std::string* why) {
+  // The x86-64 TCB's first word points at itself (that is how %fs:0 reads the thread pointer).
+  if (tp == 0 || *reinterpret_cast<uintptr_t*>(tp) != tp) return Fail(why, "thread pointer: %fs:0 is not self-referential");
   return true;
 }
 
-bool ResolveThreadId(const ElfSymbols& elf, const ElfSymbol* syms, V8Internals* out, std::string* why) {
-  Code c;
-  if (!CodeOf(elf, syms, kGetCurrentThreadId, &c, why)) return false;
+bool DecodeThreadIdOffset(const ElfSymbols& elf, const Code& code, intptr_t* tp_offset, std::string* why) {
   x86_64::ThreadIdDecode d;
-  if (!x86_64::DecodeGetCurrentThreadId(c.bytes, c.len, c.addr, &d, why)) return false;
+  if (!x86_64::DecodeGetCurrentThreadId(code.bytes, code.len, code.addr, &d, why)) return false;
   intptr_t offset = static_cast<intptr_t>(d.tp_offset);
   if (d.via_got) {
     if (!elf.InLoadedImage(d.got_slot_address, sizeof(int64_t))) {
       return Fail(why, "ThreadId::GetCurrentThreadId: GOT slot outside the image " + Hex(d.got_slot_address));
     }
     offset = static_cast<intptr_t>(*reinterpret_cast<const int64_t*>(d.got_slot_address));
-    if (offset >= 0 || offset % 4 != 0) {
-      return Fail(why, "ThreadId::GetCurrentThreadId: implausible initial-exec TLS offset " + SignedHex(offset));
-    }
   }
-  if (offset < -(intptr_t{1} << 24)) {
-    return Fail(why, "ThreadId::GetCurrentThreadId: implausible TLS offset " + SignedHex(offset));
+  if (offset >= 0 || offset < -(intptr_t{1} << 24) || offset % 4 != 0) {
+    return Fail(why, std::string("ThreadId::GetCurrentThreadId: implausible ") +
+                         (d.via_got ? "initial-exec" : "local-exec") + " TLS offset -" +
+                         Hex(0ul - static_cast<unsigned long>(offset)));
   }
-  out->thread_id_tp_offset = offset;
-  out->get_current_thread_id = reinterpret_cast<int (*)()>(c.addr);
-
-  // Cross-check on the live thread: the function returns the slot's value, and a value written to the slot.
-  uintptr_t tp = ThreadPointer();
-  if (tp == 0 || *reinterpret_cast<uintptr_t*>(tp) != tp) {
-    return Fail(why, "thread pointer: %fs:0 is not self-referential");
-  }
-  volatile int* slot = reinterpret_cast<volatile int*>(tp + offset);
-  int id = out->get_current_thread_id();
-  if (id <= 0) return Fail(why, "ThreadId::GetCurrentThreadId returned " + std::to_string(id));
-  if (*slot != id) {
-    return Fail(why, "thread_id TLS slot fs:" + SignedHex(offset) + " holds " + std::to_string(*slot) +
-                         ", GetCurrentThreadId() returned " + std::to_string(id));
-  }
-  const int probe = id == 0x3fffffff ? 0x3ffffffe : 0x3fffffff;
-  *slot = probe;
-  int seen = out->get_current_thread_id();
-  *slot = id;
-  if (seen != probe) {
-    return Fail(why, "thread_id TLS slot fs:" + SignedHex(offset) + ": write probe not seen by GetCurrentThreadId");
-  }
+  *tp_offset = offset;
   return true;
 }
 
-bool ResolveHeapOffset(const ElfSymbols& elf, const ElfSymbol* syms, V8Internals* out, std::string* why) {
-  Code add, remove;
-  if (!CodeOf(elf, syms, kIsolateAddPrologue, &add, why) || !CodeOf(elf, syms, kIsolateRemovePrologue, &remove, why)) {
-    return false;
-  }
-  if (syms[kHeapAddPrologue].address == 0 || syms[kHeapRemovePrologue].address == 0) {
-    return Fail(why, std::string("symbol not found: ") +
-                         kPretty[syms[kHeapAddPrologue].address == 0 ? kHeapAddPrologue : kHeapRemovePrologue]);
-  }
-  x86_64::ThunkDecode a, r;
-  if (!x86_64::DecodeAddRdiThunk(add.bytes, add.len, add.addr, "Isolate::AddGCPrologueCallback", &a, why) ||
-      !x86_64::DecodeAddRdiThunk(remove.bytes, remove.len, remove.addr, "Isolate::RemoveGCPrologueCallback", &r,
-                                 why)) {
-    return false;
-  }
-  if (a.jump_target != syms[kHeapAddPrologue].address) {
-    return Fail(why, "Isolate::AddGCPrologueCallback: jmp target " + Hex(a.jump_target) +
-                         " is not Heap::AddGCPrologueCallback " + Hex(syms[kHeapAddPrologue].address));
-  }
-  if (r.jump_target != syms[kHeapRemovePrologue].address) {
-    return Fail(why, "Isolate::RemoveGCPrologueCallback: jmp target " + Hex(r.jump_target) +
-                         " is not Heap::RemoveGCPrologueCallback " + Hex(syms[kHeapRemovePrologue].address));
-  }
-  if (a.add_to_rdi != r.add_to_rdi) {
-    return Fail(why, "Heap offset mismatch: Add " + Hex(a.add_to_rdi) + " vs Remove " + Hex(r.add_to_rdi));
-  }
-  out->heap_offset = a.add_to_rdi;
+bool DecodeHeapThunk(const Code& code, const char* what, uint32_t* heap_offset, uintptr_t* jump_target,
+                     std::string* why) {
+  x86_64::ThunkDecode d;
+  if (!x86_64::DecodeAddRdiThunk(code.bytes, code.len, code.addr, what, &d, why)) return false;
+  *heap_offset = d.add_to_rdi;
+  *jump_target = d.jump_target;
   return true;
 }
 
-bool ResolveStackSlot(v8::Isolate* isolate, const ElfSymbols& elf, const ElfSymbol* syms, V8Internals* out,
-                      std::string* why) {
-  Code stack, set;
-  if (!CodeOf(elf, syms, kHeapStack, &stack, why)) return false;
-  Sym set_sym = syms[kHeapSetStackStart].address != 0 ? kHeapSetStackStart : kHeapSetStackStartArg;
-  if (!CodeOf(elf, syms, set_sym, &set, why)) return false;
+bool DecodeHeapStack(const Code& code, uint32_t* holder_offset, uint32_t* stack_offset, std::string* why) {
   x86_64::HeapStackDecode d;
-  if (!x86_64::DecodeHeapStack(stack.bytes, stack.len, &d, why)) return false;
-  uint32_t store = 0;
-  if (!x86_64::FindSetStackStartStore(set.bytes, set.len, d.holder_offset, &store, why)) return false;
-  if (store != d.stack_offset) {
-    // heap::base::Stack's start field is its first word in every V8 we know; anything else is a layout we have
-    // not validated.
-    return Fail(why, "Heap::SetStackStart stores at holder+" + Hex(store) + " but Heap::stack() is holder+" +
-                         Hex(d.stack_offset) + " (stack start not the Stack's first word)");
-  }
-  out->stack_holder_offset = d.holder_offset;
-  out->stack_offset = d.stack_offset;
-
-  // Live cross-checks.
-  auto* heap = reinterpret_cast<uint8_t*>(isolate) + out->heap_offset;
-  uintptr_t holder = *reinterpret_cast<uintptr_t*>(heap + out->stack_holder_offset);
-  if (holder == 0 || holder % 8 != 0) return Fail(why, "stack holder pointer is " + Hex(holder));
-  auto heap_stack = reinterpret_cast<uintptr_t (*)(void*)>(stack.addr);
-  uintptr_t via_call = heap_stack(heap);
-  uintptr_t slot_addr = holder + out->stack_offset;
-  if (via_call != slot_addr) {
-    return Fail(why, "Heap::stack() returned " + Hex(via_call) + ", decoded " + Hex(slot_addr));
-  }
-  uintptr_t value = *reinterpret_cast<uintptr_t*>(slot_addr);
-  if (syms[kBaseGetStackStart].address == 0) return Fail(why, std::string("symbol not found: ") + kPretty[kBaseGetStackStart]);
-  auto get_stack_start = reinterpret_cast<uintptr_t (*)()>(syms[kBaseGetStackStart].address);
-  uintptr_t expected = get_stack_start();
-  if (value != expected) {
-    return Fail(why, "stack-start slot holds " + Hex(value) + ", base::Stack::GetStackStart() is " + Hex(expected));
-  }
-  uintptr_t lo, hi;
-  if (!posix::CurrentThreadStack(&lo, &hi)) return Fail(why, "cannot read this thread's stack bounds");
-  uintptr_t sp = CurrentSp();
-  if (!(value > sp && value <= hi && sp >= lo)) {
-    return Fail(why, "stack-start slot value " + Hex(value) + " is not above sp " + Hex(sp) +
-                         " within this thread's stack [" + Hex(lo) + ", " + Hex(hi) + "]");
-  }
+  if (!x86_64::DecodeHeapStack(code.bytes, code.len, &d, why)) return false;
+  *holder_offset = d.holder_offset;
+  *stack_offset = d.stack_offset;
   return true;
 }
 
-}  // namespace
-
-bool ResolveV8Internals(v8::Isolate* isolate, V8Internals* out, std::string* why) {
-  std::string scratch;
-  if (why == nullptr) why = &scratch;
-  V8Internals result;
-  if (isolate == nullptr || v8::Isolate::TryGetCurrent() != isolate) {
-    return Fail(why, "ResolveV8Internals: isolate is not entered on this thread");
-  }
-  ElfSymbols elf;
-  if (!elf.Open(why)) return false;
-  // Heap::SetStackStart() only exists where SetStackStart(void*) does not: skip it when the latter is exported, so
-  // that Node 20/22 (everything in .dynsym) never scan .symtab.
-  ElfSymbol syms[kSymCount];
-  elf.LookupDynamic(kNames, syms, kSymCount);
-  const char* names[kSymCount];
-  for (int i = 0; i < kSymCount; i++) names[i] = kNames[i];
-  if (syms[kHeapSetStackStartArg].address != 0) names[kHeapSetStackStart] = nullptr;
-  elf.LookupAll(names, syms, kSymCount);
-  if (!ResolveThreadId(elf, syms, &result, why)) return false;
-  if (!ResolveHeapOffset(elf, syms, &result, why)) return false;
-  if (!ResolveStackSlot(isolate, elf, syms, &result, why)) return false;
-  elf.Close();
-  *out = result;
-  why->clear();
-  return true;
+bool FindSetStackStartStore(const Code& code, uint32_t holder_offset, uint32_t* store_offset, std::string* why) {
+  return x86_64::FindSetStackStartStore(code.bytes, code.len, holder_offset, store_offset, why);
 }
 
-int* ThreadIdSlot(const V8Internals& internals) {
-  return reinterpret_cast<int*>(ThreadPointer() + internals.thread_id_tp_offset);
-}
-
-uintptr_t* StackStartSlot(v8::Isolate* isolate, const V8Internals& internals) {
-  auto* heap = reinterpret_cast<uint8_t*>(isolate) + internals.heap_offset;
-  uintptr_t holder = *reinterpret_cast<uintptr_t*>(heap + internals.stack_holder_offset);
-  return reinterpret_cast<uintptr_t*>(holder + internals.stack_offset);
-}
-
-}  // namespace verdant::detail
+}  // namespace verdant::detail::arch
 
 #endif  // VERDANT_INTERNALS_X86_64

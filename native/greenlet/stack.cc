@@ -60,11 +60,13 @@ std::string StackBudgetExhausted(const char* what) {
 
 StackAllocator::StackAllocator(Budget budget) : counted_(budget == Budget::kCounted) {
   stats_.max_stacks = StackBudget();
-  uintptr_t low;
-  posix::CurrentThreadStack(&low, &thread_stack_top_);
+  posix::CurrentThreadStack(&thread_stack_low_, &thread_stack_top_);
 }
 
 void* StackAllocator::MapBelowThreadStack(size_t total) {
+  if (hint_ != 0) {
+    if (void* hinted = MapByHint(total)) return hinted;
+  }
   const int prot = PROT_READ | PROT_WRITE;
   const int flags = MAP_PRIVATE | MAP_ANONYMOUS | posix::kStackMapFlags;
   // The kernel hands out the highest free hole that fits. When that hole lies above this thread's stack (a
@@ -72,15 +74,72 @@ void* StackAllocator::MapBelowThreadStack(size_t total) {
   // an inaccessible filler so the kernel cannot offer that space again, and ask again: the holes above are finite,
   // so the next answers move down until one lies below the stack. Fillers cost address space and one mapping
   // each (adjacent ones merge), no memory; they go with the allocator.
+  void* previous = nullptr;
   for (int attempt = 0; attempt < kMaxFillers; attempt++) {
     void* mapping = mmap(nullptr, total, prot, flags, -1, 0);
     if (mapping == MAP_FAILED) return nullptr;
     if (reinterpret_cast<uintptr_t>(mapping) + total <= thread_stack_top_) return mapping;
+    if (previous != nullptr && mapping > previous && StartHinting(total)) {
+      // The answers climb: this address space is laid out bottom-up with the stack at its foot (qemu-user lays out
+      // its guest that way), and no answer will ever lie below the stack. Hints do.
+      if (void* hinted = MapByHint(total)) {
+        munmap(mapping, total);
+        return hinted;
+      }
+    }
     mprotect(mapping, total, PROT_NONE);
     fillers_.push_back({mapping, total});
+    previous = mapping;
   }
   errno = ENOMEM;
   return nullptr;
+}
+
+bool StackAllocator::StartHinting(size_t total) {
+  if (thread_stack_low_ < kLowestHint + kStackGrowthGap) return false;  // the stack's bounds are unknown
+  hint_ = HighestFreeBelow(thread_stack_low_ - kStackGrowthGap, total);
+  return hint_ != 0;
+}
+
+void* StackAllocator::MapByHint(size_t total) {
+  const int prot = PROT_READ | PROT_WRITE;
+  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | posix::kStackMapFlags;
+  // Each stack goes right below the last one. When the kernel does not honour a hint (another thread took the
+  // range), look for the highest free gap again, which also finds the holes that unmapped stacks left behind.
+  for (int attempt = 0; attempt < 2; attempt++) {
+    if (hint_ >= total + kLowestHint) {
+      uintptr_t want = hint_ - total;
+      void* mapping = mmap(reinterpret_cast<void*>(want), total, prot, flags, -1, 0);
+      if (mapping == MAP_FAILED) break;
+      if (reinterpret_cast<uintptr_t>(mapping) == want && want + total <= thread_stack_top_) {
+        hint_ = want;
+        return mapping;
+      }
+      munmap(mapping, total);
+    }
+    if (!StartHinting(total)) break;
+  }
+  hint_ = 0;  // back to asking the kernel, which finds out again whether hints are needed
+  return nullptr;
+}
+
+uintptr_t StackAllocator::HighestFreeBelow(uintptr_t limit, size_t size) {
+  FILE* maps = std::fopen("/proc/self/maps", "r");
+  if (maps == nullptr) return 0;
+  // /proc/self/maps lists mappings in ascending order: a gap is the space between one's end and the next's start.
+  uintptr_t best = 0, previous_end = kLowestHint;
+  char line[512];
+  while (std::fgets(line, sizeof(line), maps) != nullptr) {
+    unsigned long start = 0, end = 0;
+    if (std::sscanf(line, "%lx-%lx", &start, &end) != 2) continue;
+    uintptr_t gap_top = start < limit ? start : limit;
+    if (gap_top > previous_end && gap_top - previous_end >= size) best = gap_top;
+    if (end > previous_end) previous_end = end;
+    if (start >= limit) break;
+  }
+  if (previous_end < limit && limit - previous_end >= size) best = limit;  // no mapping at or above the limit
+  std::fclose(maps);
+  return best & ~(PageSize() - 1);
 }
 
 StackAllocator::~StackAllocator() {

@@ -76,6 +76,19 @@ class StackAllocator {
 
   // Maps `total` bytes lying wholly below thread_stack_top_, or returns nullptr with errno set.
   void* MapBelowThreadStack(size_t total);
+  // The same, asking for the space just below hint_ (the bottom-up address spaces); nullptr if not given it.
+  void* MapByHint(size_t total);
+  // Points hint_ at the top of the highest free gap below this thread's stack; false if there is none.
+  bool StartHinting(size_t total);
+  // The top of the highest free range of at least `size` bytes wholly below `limit`, from /proc/self/maps; 0 if
+  // none.
+  static uintptr_t HighestFreeBelow(uintptr_t limit, size_t size);
+
+  // Kept free below the thread's lowest stack address: Linux keeps a 1 MiB gap below a growing stack, and a
+  // mapping there would stop the main thread's stack from growing.
+  static constexpr uintptr_t kStackGrowthGap = uintptr_t{1} << 20;
+  // Never hint below this: the first 4 GiB hold the executable of a non-PIE Node and its brk heap.
+  static constexpr uintptr_t kLowestHint = uintptr_t{1} << 32;
 
   // Holes above the thread's stack that the allocator keeps reserved so the kernel stops offering them.
   struct Filler {
@@ -84,9 +97,12 @@ class StackAllocator {
   };
   static constexpr int kMaxFillers = 16384;
   std::vector<Filler> fillers_;
+  // Where the next stack goes, just below it, once the address space proved to be laid out bottom-up; 0 before.
+  uintptr_t hint_ = 0;
 
   std::vector<Stack> pool_;
   size_t pool_limit_ = 256;
+  uintptr_t thread_stack_low_ = 0;
   uintptr_t thread_stack_top_ = UINTPTR_MAX;
   bool counted_;
   StackAllocatorStats stats_;

@@ -531,13 +531,13 @@ describe('hub: Timeout', () => {
 
   it('a deadline that passes while the thread runs is withdrawn by cancel', () =>
     spawn(() => {
-      const t = new Timeout(0.005);
-      const until = Date.now() + 30;
+      const t = new Timeout(patience(5) / 1000);
+      const until = Date.now() + patience(30);
       spawn(() => 0).wait(); // one blocking call that ends before the deadline
       while (Date.now() < until); // the deadline passes while this thread runs
       sleep(0); // the hub sees it fire now; this thread is ready, not waiting: the alarm waits for a wait
       t.cancel();
-      sleep(0.01);
+      sleep(patience(10) / 1000);
       assert.equal(t.expired, false);
     }));
 
