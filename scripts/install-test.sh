@@ -4,7 +4,7 @@
 #
 #   scripts/install-test.sh TARBALL [--node "20.20.2 24.21.0"]                  # this machine's architecture
 #   scripts/install-test.sh TARBALL --arch arm64 [--node "20.20.2 24.21.0"] [--suite runtime]
-#                                                                               # another one, under qemu-user
+#                           [--suite-backends "fcontext threads"]               # another one, under qemu-user
 #   scripts/install-test.sh TARBALL --from-source                               # the fallback build
 #
 # - This machine's architecture: in a minimal Debian root made with debootstrap (--variant=minbase: no compiler,
@@ -18,18 +18,20 @@
 #   that npm built nothing (no build/ in the installed package): a fallback build would have made an x86-64 binary
 #   that the arm64 Node cannot load. --suite then runs one of the repository's compiled test suites
 #   (dist/test/<suite>, from `npm run build:ts`) against the installed package, with mocha's and the tests' own
-#   time limits scaled for emulation (VERDANT_TEST_TIME_SCALE); each of its tests counts.
+#   time limits scaled for emulation (VERDANT_TEST_TIME_SCALE); each of its tests counts. --suite-backends runs
+#   it once per backend named (default: the fast one only).
 # - --from-source: this machine's Node and `npm install --build-from-source`, which needs the compiler.
 #
-# --backend names the backend the program must get (default: fcontext on x64, threads elsewhere, where the fast
-# backend is not validated yet). Prints the install time per Node release and `passed=N failed=N` at the end (one
-# test per release); appends that line to $VERDANT_COUNTS when set. Exit status: 0 if all passed.
+# --backend names the backend the program must get (default: fcontext, which x64 and arm64 both validate). Prints
+# the install time per Node release and `passed=N failed=N` at the end (one test per release); appends that line to
+# $VERDANT_COUNTS when set. Exit status: 0 if all passed.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/addon.sh
 . "$ROOT/scripts/lib/addon.sh"
 
-TARBALL="" VERSIONS="$(node_versions | tr '\n' ' ')" ARCH="$(node_arch)" BACKEND="" MODE=prebuilt SUITE=""
+TARBALL="" VERSIONS="$(node_versions | tr '\n' ' ')" ARCH="$(node_arch)" BACKEND=fcontext MODE=prebuilt SUITE=""
+SUITE_BACKENDS=fcontext
 # How much slower than this machine an emulated CPU is allowed to be, in the suite's time limits.
 EMULATION_TIME_SCALE=10
 while [ $# -gt 0 ]; do
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
     --node) VERSIONS="$2"; shift 2 ;;
     --backend) BACKEND="$2"; shift 2 ;;
     --suite) SUITE="$2"; shift 2 ;;
+    --suite-backends) SUITE_BACKENDS="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "install-test: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) TARBALL="$(realpath "$1")"; shift ;;
@@ -48,9 +51,6 @@ done
 if [ -n "$SUITE" ]; then
   [ "$ARCH" != "$(node_arch)" ] && [ "$MODE" = prebuilt ] || { echo "install-test: --suite runs under emulation only (with --arch)" >&2; exit 2; }
   ls "$ROOT/dist/test/$SUITE/"*.test.js >/dev/null 2>&1 || { echo "install-test: no compiled suite dist/test/$SUITE (npm run build:ts)" >&2; exit 2; }
-fi
-if [ -z "$BACKEND" ]; then
-  if [ "$ARCH" = x64 ]; then BACKEND=fcontext; else BACKEND=threads; fi
 fi
 NPM_CLI="$(readlink -f "$(command -v npm)")"    # the npm client: only the installer, the same for every release
 NPM_DIR="$(dirname "$(dirname "$NPM_CLI")")"
@@ -185,33 +185,41 @@ emulated_release() {
     log "node $v linux-$ARCH: npm install FAILED"
   fi
   # The suite counts its own tests; the release counts as installed either way.
-  [ "$rc" -eq 0 ] && [ -n "$SUITE" ] && emulated_suite "$v" "$nodedir" "$work/app"
+  if [ "$rc" -eq 0 ] && [ -n "$SUITE" ]; then
+    local backend
+    for backend in $SUITE_BACKENDS; do emulated_suite "$v" "$nodedir" "$work/app" "$backend"; done
+  fi
   rm -rf "$work"
   return "$rc"
 }
 
-# emulated_suite VERSION NODEDIR APP: the compiled $SUITE run by the emulated Node against the package installed
-# in APP. The tests reach verdant as `verdant` and through paths relative to dist/test (../../lib, the checkout's
-# bin/): APP gets those as links into the installed package, so that every path ends in the same modules.
+# emulated_suite VERSION NODEDIR APP BACKEND: the compiled $SUITE run by the emulated Node against the package
+# installed in APP, on BACKEND (fcontext: VERDANT_BACKEND unset, so the suite also sees the fast one validate). The
+# tests reach verdant as `verdant` and through paths relative to dist/test (../../lib, the checkout's bin/): APP
+# gets those as links into the installed package, so that every path ends in the same modules.
 emulated_suite() {
-  local v="$1" nodedir="$2" app="$3" counts="$3/.counts" start=$SECONDS
-  mkdir -p "$app/dist/test" || return 1
-  cp -r "$ROOT/dist/test/$SUITE" "$ROOT/dist/test/support" "$app/dist/test/" || return 1
-  ln -s ../node_modules/verdant/dist/lib "$app/dist/lib" && ln -s node_modules/verdant/bin "$app/bin" || return 1
-  (cd "$app" && env PATH="$nodedir/bin:$PATH" VERDANT_MOCHA_COUNTS="$counts" \
+  local v="$1" nodedir="$2" app="$3" backend="$4" counts="$3/.counts.$4" start=$SECONDS
+  local label="$SUITE suite on node $v linux-$ARCH, $backend backend, emulated" backend_env=(-u VERDANT_BACKEND)
+  [ "$backend" = fcontext ] || backend_env=(VERDANT_BACKEND="$backend")
+  if [ ! -d "$app/dist/test/$SUITE" ]; then
+    mkdir -p "$app/dist/test" || return 1
+    cp -r "$ROOT/dist/test/$SUITE" "$ROOT/dist/test/support" "$app/dist/test/" || return 1
+    ln -s ../node_modules/verdant/dist/lib "$app/dist/lib" && ln -s node_modules/verdant/bin "$app/bin" || return 1
+  fi
+  (cd "$app" && env "${backend_env[@]}" PATH="$nodedir/bin:$PATH" VERDANT_MOCHA_COUNTS="$counts" \
      VERDANT_TEST_TIME_SCALE="$EMULATION_TIME_SCALE" node "$ROOT/node_modules/mocha/bin/mocha.js" --no-config \
      -n expose-gc --timeout $((60000 * EMULATION_TIME_SCALE)) --reporter "$ROOT/scripts/mocha-counts-reporter.js" \
      "dist/test/$SUITE/*.test.js")
   local line
   line="$(tail -1 "$counts" 2>/dev/null)"
   if [ -z "$line" ]; then
-    log "node $v linux-$ARCH: the $SUITE suite did not run to its end"; counted 0 1 "$SUITE suite on node $v linux-$ARCH, emulated"
+    log "node $v linux-$ARCH: the $SUITE suite on $backend did not run to its end"; counted 0 1 "$label"
     return 1
   fi
-  log "node $v linux-$ARCH: the $SUITE suite ran in $((SECONDS - start)) s under emulation: $line"
+  log "node $v linux-$ARCH: the $SUITE suite on $backend ran in $((SECONDS - start)) s under emulation: $line"
   local passed failed
   passed="$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")" failed="$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")"
-  counted "$passed" "$failed" "$SUITE suite on node $v linux-$ARCH, emulated"
+  counted "$passed" "$failed" "$label"
 }
 
 # --- main ------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // matched bit-exactly under a mask (the variable fields are then read and checked), bounds-checks every read
 // against `len`, and returns false with a one-line reason on anything else. The accepted forms are exactly those
 // of the official linux-arm64 Node 20/22/24/26 binaries (docs/internals.md; the real bytes are the test fixtures
-// of test/native/arm64_decode_test.cc). Nothing here is wired into a resolver yet.
+// of test/native/arm64_decode_test.cc). internals_arm64.cc hands their results to the resolver.
 //
 // `code` points at the function's first byte, `len` is how many bytes may be read (the symbol size, capped by the
 // caller), `addr` is the runtime address of `code` (for branch targets). Instructions are 4-byte little-endian
