@@ -60,6 +60,7 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   out.Set("stackPoolHits", Napi::Number::New(env, static_cast<double>(stacks.pool_hits)));
   out.Set("stackMmaps", Napi::Number::New(env, static_cast<double>(stacks.mmaps)));
   out.Set("stackBudget", Napi::Number::New(env, static_cast<double>(stacks.max_stacks)));
+  out.Set("stackLayout", Napi::String::New(env, stacks.carved ? "carved" : "mapped"));
   return out;
 }
 

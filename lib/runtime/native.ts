@@ -18,8 +18,16 @@ export interface NativeStats {
   stacksLive: number;
   stacksPooled: number;
   stackPoolHits: number;
+  /** Mappings made for stacks: one per stack (`'mapped'`), or one per slab of 64 (`'carved'`). */
   stackMmaps: number;
+  /** How many stacks this process may hold at once (VERDANT_MAX_STACKS lowers it). */
   stackBudget: number;
+  /**
+   * `'carved'`: stacks cut from shared slabs, each guard page marked in the page tables (Linux 6.13+), so that a
+   * stack costs no kernel mapping of its own. `'mapped'`: a mapping and a guard mapping per stack (older kernels,
+   * emulators, `VERDANT_STACK_LAYOUT=mapped`, and the threads backend's thread stacks).
+   */
+  stackLayout: 'carved' | 'mapped';
 }
 
 export interface RuntimeBinding {

@@ -16,8 +16,16 @@ namespace verdant::detail {
 
 namespace {
 
-// Stacks mapped by all threads of the process; the budget is per process because vm.max_map_count is.
+// Stacks held (live or pooled) by all threads of the process; the budget is per process because vm.max_map_count
+// is.
 std::atomic<size_t> g_mapped_stacks{0};
+
+// madvise advice that turns pages into guards without a mapping of their own (Linux 6.13); older headers lack it.
+#if defined(MADV_GUARD_INSTALL)
+constexpr int kMadvGuardInstall = MADV_GUARD_INSTALL;
+#else
+constexpr int kMadvGuardInstall = 102;
+#endif
 
 size_t ReadMaxMapCount() {
   FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r");
@@ -35,31 +43,68 @@ size_t StackAllocator::PageSize() {
   return page;
 }
 
-size_t StackBudget() {
-  // Each stack costs two VMAs (guard + stack). Keep an eighth of the map count, and at least 8192 mappings, for
-  // everything else the process maps (V8's heap pages, malloc arenas, shared libraries, thread stacks).
-  // VERDANT_MAX_STACKS lowers it further (tests, or a deliberate cap per process).
-  static const size_t budget = [] {
+size_t StackBudget(StackCost cost) {
+  // Keep an eighth of the map count, and at least 8192 mappings, for everything else the process maps (V8's heap
+  // pages, malloc arenas, shared libraries, thread stacks). Carved stacks are budgeted at half a slab per mapping,
+  // which leaves room for a part-used slab of every size in use.
+  static const size_t usable_maps = [] {
     size_t max_maps = ReadMaxMapCount();
     size_t reserve = max_maps / 8 > 8192 ? max_maps / 8 : 8192;
-    size_t derived = max_maps > reserve ? (max_maps - reserve) / 2 : 0;
-    if (const char* cap = std::getenv("VERDANT_MAX_STACKS")) {
-      char* end = nullptr;
-      unsigned long long value = std::strtoull(cap, &end, 10);
-      if (end != cap && *end == '\0' && value < derived) derived = static_cast<size_t>(value);
-    }
-    return derived;
+    return max_maps > reserve ? max_maps - reserve : 0;
   }();
-  return budget;
+  static const size_t cap = [] {
+    const char* text = std::getenv("VERDANT_MAX_STACKS");
+    if (text == nullptr) return SIZE_MAX;
+    char* end = nullptr;
+    unsigned long long value = std::strtoull(text, &end, 10);
+    return end != text && *end == '\0' ? static_cast<size_t>(value) : SIZE_MAX;
+  }();
+  size_t derived = cost == StackCost::kCarved ? usable_maps * (StackAllocator::kStacksPerSlab / 2) : usable_maps / 2;
+  return derived < cap ? derived : cap;
 }
 
-std::string StackBudgetExhausted(const char* what) {
-  return "greenlet stack budget exhausted: " + std::to_string(StackBudget()) + " " + what +
-         " (two mappings each, within vm.max_map_count); let some greenlets finish or raise vm.max_map_count";
+std::string StackBudgetExhausted(StackCost cost, const char* what) {
+  return "greenlet stack budget exhausted: " + std::to_string(StackBudget(cost)) + " " + what +
+         (cost == StackCost::kCarved ? " (carved from slabs, each one mapping within vm.max_map_count)"
+                                     : " (two mappings each, within vm.max_map_count)") +
+         "; let some greenlets finish or raise vm.max_map_count";
 }
 
-StackAllocator::StackAllocator(Budget budget) : counted_(budget == Budget::kCounted) {
-  stats_.max_stacks = StackBudget();
+bool CarvedStacksWork() {
+  static const bool works = [] {
+#if defined(__linux__)
+    const size_t page = StackAllocator::PageSize();
+    void* probe = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (probe == MAP_FAILED) return false;
+    bool ok = false;
+    int fds[2];
+    if (madvise(probe, page, kMadvGuardInstall) == 0 && pipe(fds) == 0) {
+      // The kernel copies write()'s buffer itself: from a guard it must fail with EFAULT (no signal), and from the
+      // page beside it succeed. An emulator that accepted the advice without acting on it fails the first.
+      auto* bytes = static_cast<char*>(probe);
+      errno = 0;
+      bool refused = write(fds[1], bytes, 1) == -1 && errno == EFAULT;
+      bool allowed = write(fds[1], bytes + page, 1) == 1;
+      ok = refused && allowed;
+      close(fds[0]);
+      close(fds[1]);
+    }
+    munmap(probe, 2 * page);
+    return ok;
+#else
+    return false;
+#endif
+  }();
+  return works;
+}
+
+StackAllocator::StackAllocator(Budget budget, Layout layout) : counted_(budget == Budget::kCounted) {
+  if (layout != Layout::kMapped && CarvedStacksWork()) {
+    const char* forced = std::getenv("VERDANT_STACK_LAYOUT");
+    carve_ = layout == Layout::kCarved || forced == nullptr || std::strcmp(forced, "mapped") != 0;
+  }
+  stats_.max_stacks = StackBudget(carve_ ? StackCost::kCarved : StackCost::kTwoMappings);
+  stats_.carved = carve_;
   posix::CurrentThreadStack(&thread_stack_low_, &thread_stack_top_);
 }
 
@@ -69,19 +114,18 @@ void* StackAllocator::MapBelowThreadStack(size_t total) {
   }
   const int prot = PROT_READ | PROT_WRITE;
   const int flags = MAP_PRIVATE | MAP_ANONYMOUS | posix::kStackMapFlags;
-  // The kernel hands out the highest free hole that fits. When that hole lies above this thread's stack (a
-  // worker's stack is an ordinary mapping, with holes above it once other mappings go away), keep the mapping as
-  // an inaccessible filler so the kernel cannot offer that space again, and ask again: the holes above are finite,
-  // so the next answers move down until one lies below the stack. Fillers cost address space and one mapping
+  // An answer above this thread's stack is of no use. It happens to a worker, whose stack is an ordinary mapping
+  // with free holes above it once other mappings go away, and under qemu-user, which lays out its guest bottom-up
+  // with the main stack at the foot and places some mappings where the host's kernel would. Ask instead by hint,
+  // for the highest free gap below the stack (MapByHint). Where that fails too, keep the answer as an
+  // inaccessible filler so that it is not offered again, and ask again: in a top-down layout the holes above are
+  // finite, so the answers move down until one lies below the stack. Fillers cost address space and one mapping
   // each (adjacent ones merge), no memory; they go with the allocator.
-  void* previous = nullptr;
   for (int attempt = 0; attempt < kMaxFillers; attempt++) {
     void* mapping = mmap(nullptr, total, prot, flags, -1, 0);
     if (mapping == MAP_FAILED) return nullptr;
     if (reinterpret_cast<uintptr_t>(mapping) + total <= thread_stack_top_) return mapping;
-    if (previous != nullptr && mapping > previous && StartHinting(total)) {
-      // The answers climb: this address space is laid out bottom-up with the stack at its foot (qemu-user lays out
-      // its guest that way), and no answer will ever lie below the stack. Hints do.
+    if (attempt % kFillersPerHint == 0 && StartHinting(total)) {
       if (void* hinted = MapByHint(total)) {
         munmap(mapping, total);
         return hinted;
@@ -89,7 +133,6 @@ void* StackAllocator::MapBelowThreadStack(size_t total) {
     }
     mprotect(mapping, total, PROT_NONE);
     fillers_.push_back({mapping, total});
-    previous = mapping;
   }
   errno = ENOMEM;
   return nullptr;
@@ -104,20 +147,24 @@ bool StackAllocator::StartHinting(size_t total) {
 void* StackAllocator::MapByHint(size_t total) {
   const int prot = PROT_READ | PROT_WRITE;
   const int flags = MAP_PRIVATE | MAP_ANONYMOUS | posix::kStackMapFlags;
-  // Each stack goes right below the last one. When the kernel does not honour a hint (another thread took the
-  // range), look for the highest free gap again, which also finds the holes that unmapped stacks left behind.
-  for (int attempt = 0; attempt < 2; attempt++) {
-    if (hint_ >= total + kLowestHint) {
-      uintptr_t want = hint_ - total;
-      void* mapping = mmap(reinterpret_cast<void*>(want), total, prot, flags, -1, 0);
-      if (mapping == MAP_FAILED) break;
-      if (reinterpret_cast<uintptr_t>(mapping) == want && want + total <= thread_stack_top_) {
-        hint_ = want;
-        return mapping;
-      }
-      munmap(mapping, total);
+  // Each stack goes right below the last one. A hint the kernel does not honour means the range is taken: by
+  // another thread since /proc/self/maps was read, or, under qemu-user, by the emulator's own mappings, which the
+  // guest's maps do not show. The search then goes on below it, a stride further each time (doubling), so that an
+  // obstacle of any size is passed in a few tries.
+  uintptr_t limit = hint_;
+  size_t stride = total;
+  for (int attempt = 0; attempt < kHintAttempts && limit >= total + kLowestHint; attempt++) {
+    uintptr_t want = limit - total;
+    void* mapping = mmap(reinterpret_cast<void*>(want), total, prot, flags, -1, 0);
+    if (mapping == MAP_FAILED) break;
+    uintptr_t at = reinterpret_cast<uintptr_t>(mapping);
+    if (at + total <= thread_stack_top_) {  // below the stack is all that matters, honoured or not
+      if (at < hint_) hint_ = at;
+      return mapping;
     }
-    if (!StartHinting(total)) break;
+    munmap(mapping, total);
+    limit = want > stride + kLowestHint ? HighestFreeBelow(want - stride, total) : 0;
+    stride *= 2;
   }
   hint_ = 0;  // back to asking the kernel, which finds out again whether hints are needed
   return nullptr;
@@ -144,6 +191,11 @@ uintptr_t StackAllocator::HighestFreeBelow(uintptr_t limit, size_t size) {
 
 StackAllocator::~StackAllocator() {
   Trim();
+  // A slab under a suspended greenlet stays, as a mapped stack does: V8 may walk its archived frames until the
+  // isolate is gone (docs/internals.md, "Exit with greenlets still suspended").
+  if (stats_.live == 0) {
+    for (const Slab& slab : slabs_) munmap(slab.address, slab.size);
+  }
   for (const Filler& filler : fillers_) munmap(filler.address, filler.size);
 }
 
@@ -163,14 +215,19 @@ bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) 
     }
   }
 
-  if (counted_ && g_mapped_stacks.fetch_add(1) >= StackBudget()) {
+  if (counted_ && g_mapped_stacks.fetch_add(1) >= stats_.max_stacks) {
     g_mapped_stacks.fetch_sub(1);
     // Pooled stacks of other sizes are the only slack we have; give them back before failing.
     if (!pool_.empty()) {
       Trim();
       return Allocate(usable_size, out, why);
     }
-    *why = StackBudgetExhausted("stacks are mapped");
+    *why = StackBudgetExhausted(carve_ ? StackCost::kCarved : StackCost::kTwoMappings, "stacks are in use");
+    return false;
+  }
+  if (carve_) {
+    if (Carve(usable_size, out, why)) return true;
+    if (counted_) g_mapped_stacks.fetch_sub(1);
     return false;
   }
 
@@ -225,8 +282,55 @@ void StackAllocator::Shrink() {
   }
 }
 
+bool StackAllocator::Carve(size_t usable_size, Stack* out, std::string* why) {
+  std::vector<Stack>& free = free_slots_[usable_size];
+  if (!free.empty()) {
+    *out = free.back();
+    free.pop_back();
+    stats_.live++;
+    stats_.carved_fresh++;
+    return true;
+  }
+  const size_t page = PageSize();
+  const size_t slot = usable_size + page;
+  const size_t size = slot * kStacksPerSlab;
+  void* mapping = MapBelowThreadStack(size);
+  if (mapping == nullptr) {
+    *why = std::string("cannot map a greenlet stack slab below this thread's stack: mmap: ") + std::strerror(errno);
+    return false;
+  }
+  auto* bytes = static_cast<uint8_t*>(mapping);
+  for (size_t i = 0; i < kStacksPerSlab; i++) {
+    if (madvise(bytes + i * slot, page, kMadvGuardInstall) != 0) {
+      int err = errno;
+      munmap(mapping, size);
+      *why = std::string("cannot mark a greenlet stack guard page: madvise: ") + std::strerror(err);
+      return false;
+    }
+  }
+  slabs_.push_back({mapping, size});
+  stats_.mmaps++;
+  // Handed out from the top of the slab down, as the kernel would place separate mappings.
+  for (size_t i = 0; i < kStacksPerSlab; i++) {
+    Stack s;
+    s.mapping = bytes + i * slot;
+    s.mapping_size = slot;
+    s.base = reinterpret_cast<uintptr_t>(s.mapping) + page;
+    s.top = s.base + usable_size;
+    s.carved = true;
+    free.push_back(s);
+  }
+  return Carve(usable_size, out, why);
+}
+
 void StackAllocator::Unmap(Stack* stack) {
-  munmap(stack->mapping, stack->mapping_size);
+  if (stack->carved) {
+    // The slot stays in its slab, guard and all; only its memory goes back.
+    madvise(reinterpret_cast<void*>(stack->base), stack->usable_size(), MADV_DONTNEED);
+    free_slots_[stack->usable_size()].push_back(*stack);
+  } else {
+    munmap(stack->mapping, stack->mapping_size);
+  }
   if (counted_) g_mapped_stacks.fetch_sub(1);
   *stack = Stack();
 }

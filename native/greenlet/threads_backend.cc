@@ -73,8 +73,8 @@ class ThreadsBackend final : public Backend {
   bool Prepare(Greenlet* g, std::string* why) override {
     if (g->state != GreenletState::kNew) return true;
     // A thread stack costs the same two mappings as an fcontext stack; hold both backends to one budget.
-    if (live_threads_ >= StackBudget()) {
-      *why = StackBudgetExhausted("greenlet threads are running");
+    if (live_threads_ >= StackBudget(StackCost::kTwoMappings)) {
+      *why = StackBudgetExhausted(StackCost::kTwoMappings, "greenlet threads are running");
       return false;
     }
     auto* thread = new GreenThread();
@@ -114,7 +114,7 @@ class ThreadsBackend final : public Backend {
   StackAllocatorStats stack_stats() const override {
     StackAllocatorStats stats;
     stats.live = live_threads_;
-    stats.max_stacks = StackBudget();
+    stats.max_stacks = StackBudget(StackCost::kTwoMappings);
     return stats;
   }
 

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -17,11 +19,16 @@
 
 using verdant::detail::Stack;
 using verdant::detail::StackAllocator;
+using verdant::detail::CarvedStacksWork;
 using verdant::detail::StackBudget;
+using verdant::detail::StackCost;
 
 namespace {
 
 const size_t kPage = StackAllocator::PageSize();
+constexpr auto kCounted = StackAllocator::Budget::kCounted;
+constexpr auto kMapped = StackAllocator::Layout::kMapped;
+constexpr auto kCarved = StackAllocator::Layout::kCarved;
 
 // Runs `fn` in a forked child with the default SIGSEGV action (sanitizers install their own handler, which would
 // turn the signal into an exit code) and no core dump. Returns the raw wait status.
@@ -58,10 +65,38 @@ std::string MapsPermissions(uintptr_t addr) {
   return "";
 }
 
+// Whether the kernel refuses to copy from `addr` (a guard page): write()'s copy fails with EFAULT, no signal.
+bool KernelRefusesRead(uintptr_t addr) {
+  int fds[2];
+  if (pipe(fds) != 0) return false;
+  errno = 0;
+  bool refused = write(fds[1], reinterpret_cast<const void*>(addr), 1) == -1 && errno == EFAULT;
+  close(fds[0]);
+  close(fds[1]);
+  return refused;
+}
+
+size_t MapsCount() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  size_t n = 0;
+  while (std::getline(maps, line)) n++;
+  return n;
+}
+
+// Resident pages in [addr, addr + len), from mincore.
+size_t ResidentPages(uintptr_t addr, size_t len) {
+  std::vector<unsigned char> vec(len / kPage);
+  if (mincore(reinterpret_cast<void*>(addr), len, vec.data()) != 0) return SIZE_MAX;
+  size_t n = 0;
+  for (unsigned char v : vec) n += v & 1;
+  return n;
+}
+
 }  // namespace
 
 TEST(allocate_gives_writable_stack) {
-  StackAllocator alloc;
+  StackAllocator alloc(kCounted, kMapped);
   Stack s;
   std::string why;
   REQUIRE(alloc.Allocate(64 * 1024, &s, &why));
@@ -86,7 +121,7 @@ TEST(allocate_gives_writable_stack) {
 }
 
 TEST(usable_size_rounds_up_to_pages) {
-  StackAllocator alloc;
+  StackAllocator alloc(kCounted, kMapped);
   alloc.set_pool_limit(0);
   struct Case { size_t requested, expected; };
   const Case cases[] = {{1, kPage}, {kPage - 1, kPage}, {kPage, kPage}, {kPage + 1, 2 * kPage},
@@ -102,7 +137,7 @@ TEST(usable_size_rounds_up_to_pages) {
 }
 
 TEST(guard_page_is_prot_none) {
-  StackAllocator alloc;
+  StackAllocator alloc(kCounted, kMapped);
   Stack s;
   std::string why;
   REQUIRE(alloc.Allocate(16 * kPage, &s, &why));
@@ -132,7 +167,7 @@ TEST(guard_page_is_prot_none) {
 }
 
 TEST(pool_reuses_same_size) {
-  StackAllocator alloc;
+  StackAllocator alloc(kCounted, kMapped);
   std::string why;
   Stack a, b;
   REQUIRE(alloc.Allocate(32 * 1024, &a, &why));
@@ -173,7 +208,7 @@ TEST(pool_reuses_same_size) {
 }
 
 TEST(pool_limit_bounds_pool) {
-  StackAllocator alloc;
+  StackAllocator alloc(kCounted, kMapped);
   CHECK_EQ(alloc.pool_limit(), size_t{256});
   alloc.set_pool_limit(3);
   std::string why;
@@ -204,7 +239,7 @@ TEST(pool_limit_bounds_pool) {
 }
 
 TEST(trim_unmaps_pooled_stacks) {
-  StackAllocator alloc;
+  StackAllocator alloc(kCounted, kMapped);
   std::string why;
   Stack keep, a, b;
   REQUIRE(alloc.Allocate(8 * kPage, &keep, &why));
@@ -232,8 +267,8 @@ TEST(trim_unmaps_pooled_stacks) {
 }
 
 TEST(budget_exhaustion_is_an_error_not_a_crash) {
-  const size_t budget = StackBudget();
-  StackAllocator alloc;
+  const size_t budget = StackBudget(StackCost::kTwoMappings);
+  StackAllocator alloc(kCounted, kMapped);
   CHECK_EQ(alloc.stats().max_stacks, budget);
   REQUIRE(budget > 0);
   if (budget > 1000000) {
@@ -287,7 +322,7 @@ TEST(budget_exhaustion_is_an_error_not_a_crash) {
 
 TEST(allocators_are_independent) {
   // One allocator per thread: pools are not shared, but both count against the process budget.
-  StackAllocator a, b;
+  StackAllocator a(kCounted, kMapped), b(kCounted, kMapped);
   std::string why;
   Stack s;
   REQUIRE(a.Allocate(8 * kPage, &s, &why));
@@ -297,6 +332,129 @@ TEST(allocators_are_independent) {
   CHECK_EQ(b.stats().pool_hits, size_t{0});
   CHECK_EQ(b.stats().mmaps, size_t{1});
   b.Release(&s);
+}
+
+// --- the carved layout ----------------------------------------------------------------------------------------
+
+TEST(carved_layout_only_where_guards_refuse_access) {
+  // The probe must agree with what a guard marker really does in a child: die on touch.
+  void* probe = mmap(nullptr, 2 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(probe != MAP_FAILED);
+  auto at = reinterpret_cast<uintptr_t>(probe);
+  bool installed = madvise(probe, kPage, 102 /* MADV_GUARD_INSTALL */) == 0;
+  int touched = RunInChild([&] { *reinterpret_cast<volatile char*>(at) = 1; });
+  munmap(probe, 2 * kPage);
+  CHECK_EQ(CarvedStacksWork(), installed && DiedOfSegv(touched));
+  std::printf("  this kernel %s guard pages without mappings\n", CarvedStacksWork() ? "marks" : "cannot mark");
+
+  // Asked to carve where it cannot, an allocator falls back to a mapping per stack and still works.
+  StackAllocator alloc(kCounted, kCarved);
+  CHECK_EQ(alloc.carves(), CarvedStacksWork());
+  CHECK_EQ(alloc.stats().carved, CarvedStacksWork());
+  Stack s;
+  std::string why;
+  REQUIRE(alloc.Allocate(16 * kPage, &s, &why));
+  CHECK_EQ(s.carved, CarvedStacksWork());
+  CHECK(KernelRefusesRead(s.base - 1));
+  CHECK(!KernelRefusesRead(s.base));
+  alloc.Release(&s);
+}
+
+TEST(carved_stacks_share_a_mapping_and_keep_their_guards) {
+  StackAllocator alloc(kCounted, kCarved);
+  if (!alloc.carves()) return;  // the fallback is what carved_layout_only_where_guards_refuse_access checks
+  const size_t kCount = StackAllocator::kStacksPerSlab + 36;
+  const size_t maps_before = MapsCount();
+  std::vector<Stack> stacks(kCount);
+  std::string why;
+  for (Stack& s : stacks) REQUIRE(alloc.Allocate(16 * kPage, &s, &why));
+  // Two slabs, two mappings (or fewer, when one merges with a neighbour), not 2 x 100.
+  CHECK_EQ(alloc.stats().mmaps, size_t{2});
+  CHECK(MapsCount() <= maps_before + 2);
+  CHECK_EQ(alloc.stats().live, kCount);
+  for (const Stack& s : stacks) {
+    CHECK(s.carved);
+    CHECK_EQ(s.usable_size(), 16 * kPage);
+    CHECK_EQ(reinterpret_cast<uintptr_t>(s.mapping) + kPage, s.base);
+    // Every stack's guard refuses, its own lowest and highest bytes do not.
+    CHECK(KernelRefusesRead(s.base - 1));
+    CHECK(KernelRefusesRead(s.base - kPage));
+    CHECK(!KernelRefusesRead(s.base));
+    CHECK(!KernelRefusesRead(s.top - 1));
+  }
+  // No two overlap.
+  std::vector<uintptr_t> bases;
+  for (const Stack& s : stacks) bases.push_back(s.base);
+  std::sort(bases.begin(), bases.end());
+  for (size_t i = 1; i < bases.size(); i++) CHECK(bases[i] - bases[i - 1] >= 17 * kPage);
+  // A write and a read below a stack die, as with a guard mapping.
+  const Stack& middle = stacks[kCount / 2];
+  CHECK(ExitedCleanly(RunInChild([&] { *reinterpret_cast<volatile char*>(middle.base) = 1; })));
+  CHECK(DiedOfSegv(RunInChild([&] { *reinterpret_cast<volatile char*>(middle.base - 1) = 1; })));
+  CHECK(DiedOfSegv(RunInChild([&] { (void)*reinterpret_cast<volatile char*>(middle.base - kPage); })));
+  for (Stack& s : stacks) alloc.Release(&s);
+}
+
+TEST(carved_stacks_give_memory_back_and_keep_their_slot) {
+  StackAllocator alloc(kCounted, kCarved);
+  if (!alloc.carves()) return;
+  alloc.set_pool_limit(0);
+  std::string why;
+  Stack s;
+  REQUIRE(alloc.Allocate(32 * kPage, &s, &why));
+  const uintptr_t base = s.base;
+  for (uintptr_t p = s.base; p < s.top; p += kPage) *reinterpret_cast<volatile char*>(p) = 42;
+  CHECK_EQ(ResidentPages(s.base, s.usable_size()), size_t{32});
+  alloc.Release(&s);
+  // Out of the pool: the pages went back to the kernel, the slot stayed.
+  CHECK_EQ(ResidentPages(base, 32 * kPage), size_t{0});
+  CHECK_EQ(alloc.stats().live, size_t{0});
+  CHECK_EQ(alloc.stats().mapped_total(), size_t{0});
+  const size_t mmaps = alloc.stats().mmaps;
+  // Served again from the slab: no new mapping, zeroed memory, the guard still in place.
+  Stack again;
+  bool found = false;
+  for (int i = 0; i < static_cast<int>(StackAllocator::kStacksPerSlab) && !found; i++) {
+    REQUIRE(alloc.Allocate(32 * kPage, &again, &why));
+    found = again.base == base;
+    if (!found) alloc.Release(&again);
+  }
+  CHECK(found);
+  CHECK_EQ(alloc.stats().mmaps, mmaps);
+  CHECK_EQ(*reinterpret_cast<volatile char*>(again.base), 0);
+  CHECK(KernelRefusesRead(again.base - 1));
+  alloc.Release(&again);
+}
+
+TEST(carved_pool_and_trim) {
+  StackAllocator alloc(kCounted, kCarved);
+  if (!alloc.carves()) return;
+  std::string why;
+  Stack a, b;
+  REQUIRE(alloc.Allocate(8 * kPage, &a, &why));
+  uintptr_t a_base = a.base;
+  *reinterpret_cast<volatile char*>(a.base) = 1;
+  alloc.Release(&a);
+  // Pooled: the same stack, its memory kept.
+  REQUIRE(alloc.Allocate(8 * kPage, &b, &why));
+  CHECK_EQ(b.base, a_base);
+  CHECK_EQ(*reinterpret_cast<volatile char*>(b.base), 1);
+  CHECK_EQ(alloc.stats().pool_hits, size_t{1});
+  alloc.Release(&b);
+  // Trimmed: the memory goes, the slab stays (no new mapping for the next stack).
+  alloc.Trim();
+  CHECK_EQ(alloc.stats().pooled, size_t{0});
+  CHECK_EQ(ResidentPages(a_base, 8 * kPage), size_t{0});
+  Stack c;
+  REQUIRE(alloc.Allocate(8 * kPage, &c, &why));
+  CHECK_EQ(alloc.stats().mmaps, size_t{1});
+  alloc.Release(&c);
+  // Another size gets a slab of its own.
+  Stack d;
+  REQUIRE(alloc.Allocate(12 * kPage, &d, &why));
+  CHECK_EQ(alloc.stats().mmaps, size_t{2});
+  CHECK(KernelRefusesRead(d.base - 1));
+  alloc.Release(&d);
 }
 
 int main() { return RUN_ALL_TESTS(); }

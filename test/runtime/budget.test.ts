@@ -52,3 +52,58 @@ describe('stack budget', () => {
     assert.equal(report.refusedDead, false);
   });
 });
+
+// Parks `count` greenlets in a child process and reports the stack figures and how many kernel mappings they added.
+const layoutScript = (count: number) => `
+const { Greenlet, stats, backend } = require(${JSON.stringify(join(__dirname, '..', '..', 'lib'))});
+const { readFileSync } = require('node:fs');
+const maps = () => readFileSync('/proc/self/maps', 'utf8').split('\\n').length;
+const main = Greenlet.getMain();
+const before = { maps: maps(), mmaps: stats().stackMmaps };
+const parked = [];
+for (let i = 0; i < ${count}; i++) {
+  const g = new Greenlet(() => main.switch());
+  g.switch();
+  parked.push(g);
+}
+const after = stats();
+console.log(JSON.stringify({
+  backend: backend().name,
+  layout: after.stackLayout,
+  mmaps: after.stackMmaps - before.mmaps,
+  maps: maps() - before.maps,
+}));
+for (const g of parked) g.close();
+`;
+
+function parkInChild(count: number, env: NodeJS.ProcessEnv) {
+  const child = spawnSync(process.execPath, ['-e', layoutScript(count)], { env, encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  return JSON.parse(child.stdout) as { backend: string; layout: string; mmaps: number; maps: number };
+}
+
+describe('stack layout', () => {
+  it('carves stacks from shared slabs where the kernel marks guard pages, else maps each one', () => {
+    const report = parkInChild(1000, process.env);
+    if (report.layout === 'carved') {
+      // 1000 stacks in 16 slabs of 64: a mapping per slab, not two per stack.
+      assert.equal(report.backend, 'fcontext');
+      assert.equal(report.mmaps, Math.ceil(1000 / 64));
+      assert.ok(report.maps <= 200, `${report.maps} new mappings for 1000 parked greenlets`);
+    } else if (report.backend === 'fcontext') {
+      assert.equal(report.mmaps, 1000);
+      assert.ok(report.maps >= 2000, `${report.maps} new mappings for 1000 parked greenlets`);
+    } else {
+      // The threads backend parks OS threads, whose stacks (a mapping and a guard each) are the C library's.
+      assert.equal(report.mmaps, 0);
+      assert.ok(report.maps >= 2000, `${report.maps} new mappings for 1000 parked greenlets`);
+    }
+  });
+
+  it('VERDANT_STACK_LAYOUT=mapped gives every stack a mapping of its own', () => {
+    const report = parkInChild(200, { ...process.env, VERDANT_STACK_LAYOUT: 'mapped' });
+    assert.equal(report.layout, 'mapped');
+    if (report.backend === 'fcontext') assert.equal(report.mmaps, 200);
+    assert.ok(report.maps >= 400, `${report.maps} new mappings for 200 parked greenlets`);
+  });
+});
