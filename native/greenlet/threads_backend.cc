@@ -26,7 +26,8 @@ namespace {
 class Baton {
  public:
   void Post() {
-    ready_.store(1, std::memory_order_release);
+    // seq_cst: notify_one skips the wake if its waiter-count load reads 0; only seq_cst keeps that load after this.
+    ready_.store(1, std::memory_order_seq_cst);
     ready_.notify_one();
   }
 
@@ -38,16 +39,21 @@ class Baton {
     // switch on a 2-core VM, which made sleep(0) among 100 greenlets take 0.5 ms).
     const auto give_up = std::chrono::steady_clock::now() + kSpinFor;
     for (int i = 1;; i++) {
+      // acquire pairs with Post: what the poster wrote before handing over the isolate is visible from here on.
       if (ready_.load(std::memory_order_acquire) != 0) {
+        // relaxed: only this thread resets it, and the next 1 can only follow this thread's next Post (a release).
         ready_.store(0, std::memory_order_relaxed);
         return;
       }
 #if defined(__x86_64__) || defined(__i386__)
       __builtin_ia32_pause();
+#elif defined(__aarch64__)
+      __asm__ __volatile__("yield");
 #endif
       if (i % 64 == 0 && std::chrono::steady_clock::now() >= give_up) break;
     }
-    while (ready_.load(std::memory_order_acquire) == 0) ready_.wait(0, std::memory_order_acquire);
+    // seq_cst: the re-check after wait() counts this thread as a waiter must not miss a Post that saw no waiter.
+    while (ready_.load(std::memory_order_acquire) == 0) ready_.wait(0, std::memory_order_seq_cst);
     ready_.store(0, std::memory_order_relaxed);
   }
 
