@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <string>
 
+#include "greenlet/decoded.h"
+
 namespace verdant::detail::arm64 {
 
 // Register number 31 is sp or xzr depending on the instruction; the decoders never accept it where a general
@@ -177,10 +179,7 @@ inline bool DecodeGetCurrentThreadId(const uint8_t* code, size_t len, ThreadIdDe
 //   { same fillers }*
 //   b target
 // (20-24: movz x3, 26: movz w8/w9; the Heap offsets 0xd2c0..0xf3c0 fit one movz.)
-struct ThunkDecode {
-  uint32_t add_to_x0 = 0;
-  uintptr_t jump_target = 0;
-};
+using detail::ThunkDecode;  // decoded.h
 
 inline bool DecodeAddX0Thunk(const uint8_t* code, size_t len, uintptr_t addr, const char* what, ThunkDecode* out,
                              std::string* why) {
@@ -206,7 +205,7 @@ inline bool DecodeAddX0Thunk(const uint8_t* code, size_t len, uintptr_t addr, co
       if (++adds > 1) return Fail(why, what, "more than one add to x0", code, len, at);
       uint32_t v = value[k];
       if (v == 0 || v >= (1u << 20) || v % 8 != 0) return Fail(why, what, "implausible Heap offset", code, len, at);
-      out->add_to_x0 = v;
+      out->heap_offset = v;
       continue;
     }
     if (IsB(i)) {
@@ -225,10 +224,7 @@ inline bool DecodeAddX0Thunk(const uint8_t* code, size_t len, uintptr_t addr, co
 //   add   x0, xH, #S                                      (22, 24: H = x0; 26: H = x8)
 //   | movz xK, #S ; add x0, xH, xK                        (20: H = x0, K = x1; S = 0xf928 does not fit imm12)
 //   ret
-struct HeapStackDecode {
-  uint32_t holder_offset = 0;  // D
-  uint32_t stack_offset = 0;   // S
-};
+using detail::HeapStackDecode;  // decoded.h
 
 inline bool DecodeHeapStack(const uint8_t* code, size_t len, HeapStackDecode* out, std::string* why) {
   static const char kWhat[] = "Heap::stack";

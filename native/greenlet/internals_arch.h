@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "greenlet/decoded.h"
 #include "greenlet/elf_symbols.h"
 
 namespace verdant::detail::arch {
@@ -30,12 +31,11 @@ bool CheckThreadPointer(uintptr_t tp, std::string* why);
 bool DecodeThreadIdOffset(const ElfSymbols& elf, const Code& code, intptr_t* tp_offset, std::string* why);
 
 // v8::Isolate::{Add,Remove}GCPrologueCallback, a thunk that adds the Heap's offset to the Isolate* and jumps to
-// the Heap's method: the offset and the jump target.
-bool DecodeHeapThunk(const Code& code, const char* what, uint32_t* heap_offset, uintptr_t* jump_target,
-                     std::string* why);
+// the Heap's method.
+bool DecodeHeapThunk(const Code& code, const char* what, ThunkDecode* out, std::string* why);
 
-// v8::internal::Heap::stack(): `*(heap + holder_offset) + stack_offset`.
-bool DecodeHeapStack(const Code& code, uint32_t* holder_offset, uint32_t* stack_offset, std::string* why);
+// v8::internal::Heap::stack().
+bool DecodeHeapStack(const Code& code, HeapStackDecode* out, std::string* why);
 
 // v8::internal::Heap::SetStackStart: where, past the same holder, it stores the stack start.
 bool FindSetStackStartStore(const Code& code, uint32_t holder_offset, uint32_t* store_offset, std::string* why);

@@ -60,21 +60,12 @@ bool DecodeThreadIdOffset(const ElfSymbols&, const Code& code, intptr_t* tp_offs
   return true;
 }
 
-bool DecodeHeapThunk(const Code& code, const char* what, uint32_t* heap_offset, uintptr_t* jump_target,
-                     std::string* why) {
-  arm64::ThunkDecode d;
-  if (!arm64::DecodeAddX0Thunk(code.bytes, code.len, code.addr, what, &d, why)) return false;
-  *heap_offset = d.add_to_x0;
-  *jump_target = d.jump_target;
-  return true;
+bool DecodeHeapThunk(const Code& code, const char* what, ThunkDecode* out, std::string* why) {
+  return arm64::DecodeAddX0Thunk(code.bytes, code.len, code.addr, what, out, why);
 }
 
-bool DecodeHeapStack(const Code& code, uint32_t* holder_offset, uint32_t* stack_offset, std::string* why) {
-  arm64::HeapStackDecode d;
-  if (!arm64::DecodeHeapStack(code.bytes, code.len, &d, why)) return false;
-  *holder_offset = d.holder_offset;
-  *stack_offset = d.stack_offset;
-  return true;
+bool DecodeHeapStack(const Code& code, HeapStackDecode* out, std::string* why) {
+  return arm64::DecodeHeapStack(code.bytes, code.len, out, why);
 }
 
 bool FindSetStackStartStore(const Code& code, uint32_t holder_offset, uint32_t* store_offset, std::string* why) {

@@ -126,24 +126,23 @@ bool ResolveHeapOffset(const ElfSymbols& elf, const ElfSymbol* syms, V8Internals
     return Fail(why, std::string("symbol not found: ") +
                          kPretty[syms[kHeapAddPrologue].address == 0 ? kHeapAddPrologue : kHeapRemovePrologue]);
   }
-  uint32_t add_offset = 0, remove_offset = 0;
-  uintptr_t add_target = 0, remove_target = 0;
-  if (!arch::DecodeHeapThunk(add, "Isolate::AddGCPrologueCallback", &add_offset, &add_target, why) ||
-      !arch::DecodeHeapThunk(remove, "Isolate::RemoveGCPrologueCallback", &remove_offset, &remove_target, why)) {
+  ThunkDecode a, r;
+  if (!arch::DecodeHeapThunk(add, "Isolate::AddGCPrologueCallback", &a, why) ||
+      !arch::DecodeHeapThunk(remove, "Isolate::RemoveGCPrologueCallback", &r, why)) {
     return false;
   }
-  if (add_target != syms[kHeapAddPrologue].address) {
-    return Fail(why, "Isolate::AddGCPrologueCallback: jump target " + Hex(add_target) +
+  if (a.jump_target != syms[kHeapAddPrologue].address) {
+    return Fail(why, "Isolate::AddGCPrologueCallback: jump target " + Hex(a.jump_target) +
                          " is not Heap::AddGCPrologueCallback " + Hex(syms[kHeapAddPrologue].address));
   }
-  if (remove_target != syms[kHeapRemovePrologue].address) {
-    return Fail(why, "Isolate::RemoveGCPrologueCallback: jump target " + Hex(remove_target) +
+  if (r.jump_target != syms[kHeapRemovePrologue].address) {
+    return Fail(why, "Isolate::RemoveGCPrologueCallback: jump target " + Hex(r.jump_target) +
                          " is not Heap::RemoveGCPrologueCallback " + Hex(syms[kHeapRemovePrologue].address));
   }
-  if (add_offset != remove_offset) {
-    return Fail(why, "Heap offset mismatch: Add " + Hex(add_offset) + " vs Remove " + Hex(remove_offset));
+  if (a.heap_offset != r.heap_offset) {
+    return Fail(why, "Heap offset mismatch: Add " + Hex(a.heap_offset) + " vs Remove " + Hex(r.heap_offset));
   }
-  out->heap_offset = add_offset;
+  out->heap_offset = a.heap_offset;
   return true;
 }
 
@@ -153,17 +152,18 @@ bool ResolveStackSlot(v8::Isolate* isolate, const ElfSymbols& elf, const ElfSymb
   if (!CodeOf(elf, syms, kHeapStack, &stack, why)) return false;
   Sym set_sym = syms[kHeapSetStackStart].address != 0 ? kHeapSetStackStart : kHeapSetStackStartArg;
   if (!CodeOf(elf, syms, set_sym, &set, why)) return false;
-  uint32_t holder_offset = 0, stack_offset = 0, store = 0;
-  if (!arch::DecodeHeapStack(stack, &holder_offset, &stack_offset, why)) return false;
-  if (!arch::FindSetStackStartStore(set, holder_offset, &store, why)) return false;
-  if (store != stack_offset) {
+  HeapStackDecode d;
+  uint32_t store = 0;
+  if (!arch::DecodeHeapStack(stack, &d, why)) return false;
+  if (!arch::FindSetStackStartStore(set, d.holder_offset, &store, why)) return false;
+  if (store != d.stack_offset) {
     // heap::base::Stack's start field is its first word in every V8 we know; anything else is a layout we have
     // not validated.
     return Fail(why, "Heap::SetStackStart stores at holder+" + Hex(store) + " but Heap::stack() is holder+" +
-                         Hex(stack_offset) + " (stack start not the Stack's first word)");
+                         Hex(d.stack_offset) + " (stack start not the Stack's first word)");
   }
-  out->stack_holder_offset = holder_offset;
-  out->stack_offset = stack_offset;
+  out->stack_holder_offset = d.holder_offset;
+  out->stack_offset = d.stack_offset;
 
   // Live cross-checks.
   auto* heap = reinterpret_cast<uint8_t*>(isolate) + out->heap_offset;

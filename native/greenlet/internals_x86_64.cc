@@ -63,21 +63,12 @@ bool DecodeThreadIdOffset(const ElfSymbols& elf, const Code& code, intptr_t* tp_
   return true;
 }
 
-bool DecodeHeapThunk(const Code& code, const char* what, uint32_t* heap_offset, uintptr_t* jump_target,
-                     std::string* why) {
-  x86_64::ThunkDecode d;
-  if (!x86_64::DecodeAddRdiThunk(code.bytes, code.len, code.addr, what, &d, why)) return false;
-  *heap_offset = d.add_to_rdi;
-  *jump_target = d.jump_target;
-  return true;
+bool DecodeHeapThunk(const Code& code, const char* what, ThunkDecode* out, std::string* why) {
+  return x86_64::DecodeAddRdiThunk(code.bytes, code.len, code.addr, what, out, why);
 }
 
-bool DecodeHeapStack(const Code& code, uint32_t* holder_offset, uint32_t* stack_offset, std::string* why) {
-  x86_64::HeapStackDecode d;
-  if (!x86_64::DecodeHeapStack(code.bytes, code.len, &d, why)) return false;
-  *holder_offset = d.holder_offset;
-  *stack_offset = d.stack_offset;
-  return true;
+bool DecodeHeapStack(const Code& code, HeapStackDecode* out, std::string* why) {
+  return x86_64::DecodeHeapStack(code.bytes, code.len, out, why);
 }
 
 bool FindSetStackStartStore(const Code& code, uint32_t holder_offset, uint32_t* store_offset, std::string* why) {

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <string>
 
+#include "greenlet/decoded.h"
+
 namespace verdant::detail::x86_64 {
 
 inline std::string DescribeBytes(const uint8_t* code, size_t len, size_t at, size_t n = 6) {
@@ -110,10 +112,7 @@ inline bool DecodeGetCurrentThreadId(const uint8_t* code, size_t len, uintptr_t 
 // A thunk that turns the Isolate* in %rdi into its Heap* and tail-calls the Heap method:
 //   [endbr64] { push %rbp | mov %rsp,%rbp | pop %rbp | mov reg,reg (not into rdi/rsp) }*
 //   add $H,%rdi (exactly once)  { same fillers }*  jmp target
-struct ThunkDecode {
-  uint32_t add_to_rdi = 0;
-  uintptr_t jump_target = 0;
-};
+using detail::ThunkDecode;  // decoded.h
 
 inline bool DecodeAddRdiThunk(const uint8_t* code, size_t len, uintptr_t addr, const char* what, ThunkDecode* out,
                               std::string* why) {
@@ -149,7 +148,7 @@ inline bool DecodeAddRdiThunk(const uint8_t* code, size_t len, uintptr_t addr, c
       int32_t v = imm == 4 ? ReadI32(code + op + 2) : static_cast<int8_t>(code[op + 2]);
       if (++adds > 1) return Fail(why, what, "more than one add to %rdi", code, len, at);
       if (v <= 0 || v >= (1 << 20) || v % 8 != 0) return Fail(why, what, "implausible Heap offset", code, len, at);
-      out->add_to_rdi = static_cast<uint32_t>(v);
+      out->heap_offset = static_cast<uint32_t>(v);
       at = op + 2 + imm;
       continue;
     }
@@ -171,10 +170,7 @@ inline bool DecodeAddRdiThunk(const uint8_t* code, size_t len, uintptr_t addr, c
 //             [test %rax,%rax; je ...]   (48 85 c0; 74 rel8 | 0f 84 rel32)
 //             add $S,%rax        (48 05 imm32 | 48 83 c0 imm8)
 //             ret                (c3)
-struct HeapStackDecode {
-  uint32_t holder_offset = 0;  // D
-  uint32_t stack_offset = 0;   // S
-};
+using detail::HeapStackDecode;  // decoded.h
 
 // Reads `mov disp(%rdi),%reg` (REX.W 8b, mod 01/10, rm=rdi). Returns the length (0 if no match).
 inline size_t ReadLoadFromRdi(const uint8_t* code, size_t len, size_t at, unsigned* reg, uint32_t* disp) {

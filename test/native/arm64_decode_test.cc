@@ -259,8 +259,8 @@ TEST(real_bytes_all_versions) {
     a::ThunkDecode add, remove;
     CHECK(DecodeThunk(v.add, v.add_addr, &add, &why));
     CHECK(DecodeThunk(v.remove, v.remove_addr, &remove, &why));
-    CHECK_EQ(add.add_to_x0, v.heap);
-    CHECK_EQ(remove.add_to_x0, v.heap);
+    CHECK_EQ(add.heap_offset, v.heap);
+    CHECK_EQ(remove.heap_offset, v.heap);
     CHECK_EQ(add.jump_target, v.hadd);  // the b lands on Heap::AddGCPrologueCallback's symbol
     CHECK_EQ(remove.jump_target, v.hremove);
 
@@ -528,8 +528,8 @@ TEST(every_bit_flip_is_refused_or_plausible) {
           refused++;
           continue;
         }
-        CHECK(d.add_to_x0 > 0 && d.add_to_x0 % 8 == 0 && d.add_to_x0 < (1u << 20));
-        if (d.add_to_x0 != v.heap || d.jump_target != (thunk == &v.add ? v.hadd - v.add_addr : v.hremove - v.remove_addr)) {
+        CHECK(d.heap_offset > 0 && d.heap_offset % 8 == 0 && d.heap_offset < (1u << 20));
+        if (d.heap_offset != v.heap || d.jump_target != (thunk == &v.add ? v.hadd - v.add_addr : v.hremove - v.remove_addr)) {
           shifted++;
         }
       }
@@ -596,7 +596,7 @@ TEST(random_words_never_crash) {
     }
     if (DecodeThunk(b, 0x400000, &k, &why)) {
       accepted++;
-      CHECK(k.add_to_x0 > 0 && k.add_to_x0 % 8 == 0 && k.add_to_x0 < (1u << 20));
+      CHECK(k.heap_offset > 0 && k.heap_offset % 8 == 0 && k.heap_offset < (1u << 20));
     }
     if (DecodeStack(b, &h, &why)) {
       accepted++;

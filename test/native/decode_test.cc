@@ -125,7 +125,7 @@ TEST(thunk_add_rdi_jmp) {
     x::ThunkDecode d;
     std::string why;
     CHECK(DecodeThunk(b, &d, &why));
-    CHECK_EQ(d.add_to_rdi, static_cast<uint32_t>(heap));
+    CHECK_EQ(d.heap_offset, static_cast<uint32_t>(heap));
     CHECK_EQ(d.jump_target, kAddr + b.size() + 0x1234);
   }
   // Frame-pointer fillers around the add, an 8-bit immediate and a short backwards jmp.
@@ -133,7 +133,7 @@ TEST(thunk_add_rdi_jmp) {
   x::ThunkDecode d;
   std::string why;
   CHECK(DecodeThunk(framed, &d, &why));
-  CHECK_EQ(d.add_to_rdi, 0x40u);
+  CHECK_EQ(d.heap_offset, 0x40u);
   CHECK_EQ(d.jump_target, kAddr + framed.size() - 0x10);
 }
 
@@ -326,7 +326,7 @@ TEST(random_bytes_never_crash) {
     accepted += DecodeStack(b, &h, &why);
     accepted += FindStore(b, 0x190, &off, &why);
     // Whatever is accepted must satisfy the documented plausibility bounds.
-    if (DecodeThunk(b, &k, &why)) CHECK(k.add_to_rdi > 0 && k.add_to_rdi % 8 == 0 && k.add_to_rdi < (1u << 20));
+    if (DecodeThunk(b, &k, &why)) CHECK(k.heap_offset > 0 && k.heap_offset % 8 == 0 && k.heap_offset < (1u << 20));
     if (DecodeStack(b, &h, &why)) CHECK(h.holder_offset % 8 == 0 && h.stack_offset % 8 == 0);
   }
   std::printf("  random inputs accepted: %d of %d decoder calls\n", accepted, 4 * 200000);

@@ -76,8 +76,8 @@ int main() {
         x::ThunkDecode d;
         bool ok = x::DecodeAddRdiThunk(f.bytes, f.len, f.addr, f.fn, &d, &why);
         uint64_t target = fn == "add" ? e.hadd : e.hremove;
-        CHECK(ok && d.add_to_rdi == e.heap && d.jump_target == target, "node %s %s: %s heap=0x%x target=0x%lx",
-              e.node, f.fn, why.c_str(), d.add_to_rdi, (unsigned long)d.jump_target);
+        CHECK(ok && d.heap_offset == e.heap && d.jump_target == target, "node %s %s: %s heap=0x%x target=0x%lx",
+              e.node, f.fn, why.c_str(), d.heap_offset, (unsigned long)d.jump_target);
       } else if (fn == "stack") {
         x::HeapStackDecode d;
         bool ok = x::DecodeHeapStack(f.bytes, f.len, &d, &why);
@@ -142,7 +142,7 @@ int main() {
     const uint8_t t3[] = {0x49, 0x89, 0xd0, 0xe9, 0, 0, 0, 0};
     CHECK(!x::DecodeAddRdiThunk(t3, sizeof t3, 0, "t", &t, &why), "jmp without add accepted");
     const uint8_t t4[] = {0x48, 0x81, 0xc7, 0x00, 0x10, 0, 0, 0xeb, 0x10};
-    CHECK(x::DecodeAddRdiThunk(t4, sizeof t4, 0x100, "t", &t, &why) && t.add_to_rdi == 0x1000 &&
+    CHECK(x::DecodeAddRdiThunk(t4, sizeof t4, 0x100, "t", &t, &why) && t.heap_offset == 0x1000 &&
               t.jump_target == 0x100 + 9 + 0x10,
           "jmp rel8: %s", why.c_str());
     const uint8_t t5[] = {0x48, 0x81, 0xc7, 0x03, 0x10, 0, 0, 0xe9, 0, 0, 0, 0};
