@@ -40,12 +40,7 @@ inline std::string DescribeInsn(const uint8_t* code, size_t len, size_t at) {
 
 inline bool Fail(std::string* why, const char* what, const char* problem, const uint8_t* code, size_t len,
                  size_t at) {
-  if (why != nullptr) {
-    char head[32];
-    snprintf(head, sizeof(head), " at +%zu: ", at);
-    *why = std::string(what) + ": " + problem + head + DescribeInsn(code, len, at);
-  }
-  return false;
+  return DecodeFailed(why, what, problem, at, DescribeInsn(code, len, at));
 }
 
 // ---- instruction forms (each: a mask/value pair for the fixed bits, then the fields) ---------------------------

@@ -2,7 +2,10 @@
 // facts whatever the instruction set, so that the resolver (internals_elf.cc) takes them as they come.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 namespace verdant::detail {
 
@@ -17,5 +20,26 @@ struct HeapStackDecode {
   uint32_t holder_offset = 0;  // D
   uint32_t stack_offset = 0;   // S
 };
+
+// ---- reasons: every doubt ends in one line that says what was wrong and where ----------------------------------
+
+inline std::string Hex(uintptr_t v) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "0x%lx", static_cast<unsigned long>(v));
+  return buf;
+}
+
+// Sets `why` (if given) and returns false, so that a check reads `if (...) return Fail(why, ...)`.
+inline bool Fail(std::string* why, std::string reason) {
+  if (why != nullptr) *why = std::move(reason);
+  return false;
+}
+
+// A decoder's reason: the function, the problem, the offset and what was found there (bytes, an instruction).
+inline bool DecodeFailed(std::string* why, const char* what, const char* problem, size_t at, const std::string& found) {
+  char head[32];
+  snprintf(head, sizeof(head), " at +%zu: ", at);
+  return Fail(why, std::string(what) + ": " + problem + head + found);
+}
 
 }  // namespace verdant::detail

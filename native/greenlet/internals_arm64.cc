@@ -5,30 +5,13 @@
 
 #if defined(VERDANT_INTERNALS_ARM64)
 
-#include <cstdio>
-
 #include "greenlet/arm64_decode.h"
 #include "greenlet/internals_arch.h"
 
 namespace verdant::detail::arch {
 
-namespace {
-
 // glibc's aarch64 TCB: the dtv pointer and one private word, then the executable's TLS block.
 constexpr intptr_t kTcbSize = 16;
-
-bool Fail(std::string* why, std::string reason) {
-  *why = std::move(reason);
-  return false;
-}
-
-std::string Hex(uintptr_t v) {
-  char buf[32];
-  snprintf(buf, sizeof(buf), "0x%lx", static_cast<unsigned long>(v));
-  return buf;
-}
-
-}  // namespace
 
 uintptr_t ThreadPointer() {
   uintptr_t tp;

@@ -59,22 +59,11 @@ constexpr const char* kPretty[kSymCount] = {
 // Bytes of a function we are willing to decode (all the patterns we accept are within the first ~64 bytes).
 constexpr size_t kMaxCodeBytes = 256;
 
-std::string Hex(uintptr_t v) {
-  char buf[32];
-  snprintf(buf, sizeof(buf), "0x%lx", static_cast<unsigned long>(v));
-  return buf;
-}
-
 std::string SignedHex(intptr_t v) {
   char buf[32];
   unsigned long magnitude = v < 0 ? 0ul - static_cast<unsigned long>(v) : static_cast<unsigned long>(v);
   snprintf(buf, sizeof(buf), "%s0x%lx", v < 0 ? "-" : "+", magnitude);
   return buf;
-}
-
-bool Fail(std::string* why, std::string reason) {
-  *why = std::move(reason);
-  return false;
 }
 
 bool CodeOf(const ElfSymbols& elf, const ElfSymbol* syms, Sym s, Code* out, std::string* why) {

@@ -4,27 +4,10 @@
 
 #if defined(VERDANT_INTERNALS_X86_64)
 
-#include <cstdio>
-
 #include "greenlet/internals_arch.h"
 #include "greenlet/x86_64_decode.h"
 
 namespace verdant::detail::arch {
-
-namespace {
-
-bool Fail(std::string* why, std::string reason) {
-  *why = std::move(reason);
-  return false;
-}
-
-std::string Hex(uintptr_t v) {
-  char buf[32];
-  snprintf(buf, sizeof(buf), "0x%lx", static_cast<unsigned long>(v));
-  return buf;
-}
-
-}  // namespace
 
 uintptr_t ThreadPointer() {
   uintptr_t tp;

@@ -29,12 +29,7 @@ inline std::string DescribeBytes(const uint8_t* code, size_t len, size_t at, siz
 
 inline bool Fail(std::string* why, const char* what, const char* problem, const uint8_t* code, size_t len,
                  size_t at) {
-  if (why != nullptr) {
-    char head[32];
-    snprintf(head, sizeof(head), " at +%zu: ", at);
-    *why = std::string(what) + ": " + problem + head + DescribeBytes(code, len, at);
-  }
-  return false;
+  return DecodeFailed(why, what, problem, at, DescribeBytes(code, len, at));
 }
 
 inline bool Match(const uint8_t* code, size_t len, size_t at, const uint8_t* pat, size_t n) {

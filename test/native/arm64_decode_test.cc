@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "check.h"
+#include "exact_buffer.h"
 #include "greenlet/arm64_decode.h"
 
 namespace a = verdant::detail::arm64;
@@ -155,16 +156,8 @@ constexpr uint8_t kset_26[] = {
 };
 // clang-format on
 
-using Bytes = std::vector<uint8_t>;
-
-// Exactly-sized heap copy, so reading one byte past the end is an ASan error rather than silent.
-struct Buf {
-  explicit Buf(const Bytes& b) : size(b.size()), data(new uint8_t[b.size() ? b.size() : 1]) {
-    if (!b.empty()) std::memcpy(data.get(), b.data(), b.size());
-  }
-  size_t size;
-  std::unique_ptr<uint8_t[]> data;
-};
+using verdant_test::Buf;
+using verdant_test::Bytes;
 
 template <size_t N>
 Bytes B(const uint8_t (&a)[N]) {

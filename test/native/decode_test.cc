@@ -10,22 +10,15 @@
 #include <vector>
 
 #include "check.h"
+#include "exact_buffer.h"
 #include "greenlet/x86_64_decode.h"
 
 namespace x = verdant::detail::x86_64;
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-// Exactly-sized heap copy, so reading one byte past the end is an ASan error rather than silent.
-struct Buf {
-  explicit Buf(const Bytes& b) : size(b.size()), data(new uint8_t[b.size() ? b.size() : 1]) {
-    if (!b.empty()) std::memcpy(data.get(), b.data(), b.size());
-  }
-  size_t size;
-  std::unique_ptr<uint8_t[]> data;
-};
+using verdant_test::Buf;
+using verdant_test::Bytes;
 
 Bytes Cat(std::initializer_list<Bytes> parts) {
   Bytes out;
