@@ -10,8 +10,9 @@
  * creating the greenlets (or tasks). `--max` caps the counts (bench/run-all.ts passes 10000 for the threads
  * backend, where each greenlet is an OS thread).
  *
- * 100k greenlets need 100k stacks, two mappings each, within vm.max_map_count (stats().stackBudget is what
- * verdant allows itself). When the budget is smaller, the script says so and measures as many as fit.
+ * 100k greenlets need 100k stacks within vm.max_map_count: two mappings each when mapped, one per 64 when carved
+ * (stats().stackLayout; stats().stackBudget is what verdant allows itself). When the budget is smaller, the script
+ * says so and measures as many as fit.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
