@@ -27,6 +27,7 @@ import {
   trampoline,
 } from 'verdant';
 import { SOCKET_OPTIONS } from '../../lib/net';
+import { patience } from '../support/patience';
 import { until } from '../sync/helpers';
 
 function tmpdir(): string {
@@ -47,15 +48,27 @@ function tcpPair(host = '127.0.0.1'): { server: GreenSocket; client: GreenSocket
   return { server, client, accepted };
 }
 
+/** TcpExt ListenOverflows of this network namespace: SYNs dropped because a listener's accept queue was full. */
+function listenOverflows(): number {
+  const lines = fs.readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0].split(/\s+/);
+  const values = lines[1].split(/\s+/);
+  return Number(values[names.indexOf('ListenOverflows')]);
+}
+
 describe('net: GreenSocket over TCP', () => {
   it('listen() takes a burst of 400 connections before the first accept (a backlog of 511, as Node\'s)', () =>
     spawn(() => {
+      const overflowsBefore = listenOverflows();
       const server = listen(['127.0.0.1', 0]);
-      const clients = Array.from({ length: 400 }, () => spawn(() => connect(['127.0.0.1', portOf(server)], { timeout: 0.8 })));
+      const timeout = patience(800) / 1000;
+      const clients = Array.from({ length: 400 }, () => spawn(() => connect(['127.0.0.1', portOf(server)], { timeout })));
       try {
-        // A backlog of 128 would leave the rest waiting for SYN retries, a second or more: past the timeout.
+        // A backlog of 128 would drop the rest's SYNs (the kernel counts each as a listen overflow) and leave them
+        // waiting for SYN retries, a second or more: past the timeout on a machine that is not slowed down.
         const connected = clients.map((c) => c.wait());
         assert.equal(connected.length, 400);
+        assert.equal(listenOverflows() - overflowsBefore, 0, 'SYNs dropped by a full accept queue');
         connected.forEach((sock) => sock.close());
       } finally {
         server.close();
