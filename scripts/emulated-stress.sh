@@ -9,7 +9,8 @@
 # so the work per run is STRESS_SCALE (--scale) times what a developer's stress.sh does, chosen so that every run
 # still collects: the gc suite forces a minor GC every 53 switches and a major one every 997 whatever the scale,
 # and each flag set adds its own collections. Time limits in the tests grow by VERDANT_TEST_TIME_SCALE (10).
-# Same contract as scripts/stress.sh (VERDANT_COUNTS, the summary, the exit status).
+# Prints stress.sh's summaries; $VERDANT_COUNTS, when set, gets one labelled `passed=N failed=N` line per backend,
+# the sum of its runs. Exit status: 0 if nothing failed.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 2
@@ -36,8 +37,25 @@ addon="$ROOT/prebuilds/linux-$ARCH/node.abi$(node_abi "$nodedir").glibc.node"
 
 export NODE="$nodedir/bin/node" VERDANT_ADDON="$addon" VERDANT_TEST_TIME_SCALE=10 STRESS_SCALE="$SCALE"
 export STRESS_TIMEOUT="${STRESS_TIMEOUT:-900}"
+CALLER_COUNTS="${VERDANT_COUNTS:-}"
+
+# stress_backend BACKEND FLAGSETS: stress.sh over FILES on one backend (FLAGSETS empty: every set this V8 has);
+# its runs are summed into one labelled line for the caller's VERDANT_COUNTS, a run without results as a failure.
+stress_backend() {
+  local backend="$1" flagsets="$2" runs rc p f
+  runs="$(mktemp)"
+  VERDANT_COUNTS="$runs" BACKENDS="$backend" FLAGSETS="$flagsets" bash scripts/stress.sh "${FILES[@]}"
+  rc=$?
+  read -r p f < <(awk -F'[= ]' '/^passed=/ { p += $2; f += $4; n++ } END { if (n) print p, f; else print 0, 1 }' "$runs")
+  rm -f "$runs"
+  if [ -n "$CALLER_COUNTS" ]; then
+    printf 'passed=%d failed=%d # stress on node %s linux-%s, %s backend, emulated\n' "$p" "$f" "$VERSION" "$ARCH" \
+      "$backend" >>"$CALLER_COUNTS"
+  fi
+  return "$rc"
+}
+
 rc=0
-# The fast backend on every flag set this V8 has (stress.sh's default list for the line).
-BACKENDS=fcontext bash scripts/stress.sh "${FILES[@]}" || rc=1
-BACKENDS=threads FLAGSETS="plain compaction marking" bash scripts/stress.sh "${FILES[@]}" || rc=1
+stress_backend fcontext "" || rc=1
+stress_backend threads "plain compaction marking" || rc=1
 exit "$rc"
