@@ -101,10 +101,9 @@ bool CarvedStacksWork() {
 StackAllocator::StackAllocator(Budget budget, Layout layout) : counted_(budget == Budget::kCounted) {
   if (layout != Layout::kMapped && CarvedStacksWork()) {
     const char* forced = std::getenv("VERDANT_STACK_LAYOUT");
-    carve_ = layout == Layout::kCarved || forced == nullptr || std::strcmp(forced, "mapped") != 0;
+    stats_.carved = layout == Layout::kCarved || forced == nullptr || std::strcmp(forced, "mapped") != 0;
   }
-  stats_.max_stacks = StackBudget(carve_ ? StackCost::kCarved : StackCost::kTwoMappings);
-  stats_.carved = carve_;
+  stats_.max_stacks = StackBudget(cost());
   posix::CurrentThreadStack(&thread_stack_low_, &thread_stack_top_);
 }
 
@@ -222,10 +221,10 @@ bool StackAllocator::Allocate(size_t usable_size, Stack* out, std::string* why) 
       Trim();
       return Allocate(usable_size, out, why);
     }
-    *why = StackBudgetExhausted(carve_ ? StackCost::kCarved : StackCost::kTwoMappings, "stacks are in use");
+    *why = StackBudgetExhausted(cost(), "stacks are in use");
     return false;
   }
-  if (carve_) {
+  if (stats_.carved) {
     if (Carve(usable_size, out, why)) return true;
     if (counted_) g_mapped_stacks.fetch_sub(1);
     return false;
@@ -288,7 +287,6 @@ bool StackAllocator::Carve(size_t usable_size, Stack* out, std::string* why) {
     *out = free.back();
     free.pop_back();
     stats_.live++;
-    stats_.carved_fresh++;
     return true;
   }
   const size_t page = PageSize();

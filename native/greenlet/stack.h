@@ -35,12 +35,15 @@ struct Stack {
   bool allocated() const { return mapping != nullptr; }
 };
 
+// What one stack costs in kernel mappings: two (a mapping and its guard: mapped greenlet stacks, and the threads
+// backend's thread stacks), or a 64th of one (carved from a slab).
+enum class StackCost { kTwoMappings, kCarved };
+
 struct StackAllocatorStats {
   size_t live = 0;          // stacks handed out and not yet released
   size_t pooled = 0;        // released stacks kept for reuse
   size_t pool_hits = 0;     // allocations served from the pool
   size_t mmaps = 0;         // mappings made: one per stack when mapped, one per slab when carved
-  size_t carved_fresh = 0;  // allocations served by a slab slot that was not in the pool (carved layout)
   size_t max_stacks = 0;    // the budget derived from vm.max_map_count
   bool carved = false;      // the layout: carved from slabs, or a mapping per stack
   size_t mapped_total() const { return live + pooled; }
@@ -79,7 +82,7 @@ class StackAllocator {
   void Trim();
 
   // Whether stacks are carved from slabs (else each is its own mapping).
-  bool carves() const { return carve_; }
+  bool carves() const { return stats_.carved; }
   // Stacks per slab in the carved layout.
   static constexpr size_t kStacksPerSlab = 64;
 
@@ -90,6 +93,7 @@ class StackAllocator {
   static size_t PageSize();
 
  private:
+  StackCost cost() const { return stats_.carved ? StackCost::kCarved : StackCost::kTwoMappings; }
   void Shrink();
   // Hands a stack back to the kernel: unmaps it, or (carved) drops its pages and keeps its slot for reuse.
   void Unmap(Stack* stack);
@@ -123,7 +127,7 @@ class StackAllocator {
   };
   static constexpr int kMaxFillers = 16384;
   std::vector<Filler> fillers_;
-  // Where the next stack goes, just below it, once the address space proved to be laid out bottom-up; 0 before.
+  // Where the next stack goes, just below it, once the kernel answered above the thread's stack; 0 before.
   uintptr_t hint_ = 0;
 
   std::vector<Stack> pool_;
@@ -135,16 +139,11 @@ class StackAllocator {
   };
   std::vector<Slab> slabs_;
   std::unordered_map<size_t, std::vector<Stack>> free_slots_;
-  bool carve_ = false;
   uintptr_t thread_stack_low_ = 0;
   uintptr_t thread_stack_top_ = UINTPTR_MAX;
   bool counted_;
   StackAllocatorStats stats_;
 };
-
-// What one stack costs in kernel mappings: two (a mapping and its guard: mapped greenlet stacks, and the threads
-// backend's thread stacks), or a 64th of one (carved from a slab).
-enum class StackCost { kTwoMappings, kCarved };
 
 // How many greenlet stacks this process may hold at once, across threads: a share of vm.max_map_count that leaves
 // room for Node, V8 and malloc, divided by what a stack costs. VERDANT_MAX_STACKS lowers it. Read once.

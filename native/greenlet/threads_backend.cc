@@ -78,7 +78,7 @@ class ThreadsBackend final : public Backend {
 
   bool Prepare(Greenlet* g, std::string* why) override {
     if (g->state != GreenletState::kNew) return true;
-    // A thread stack costs the same two mappings as an fcontext stack; hold both backends to one budget.
+    // A thread stack costs two mappings, as a mapped fcontext stack does: the budget of that layout holds.
     if (live_threads_ >= StackBudget(StackCost::kTwoMappings)) {
       *why = StackBudgetExhausted(StackCost::kTwoMappings, "greenlet threads are running");
       return false;
