@@ -56,6 +56,8 @@ inline bool IsStpFramePush(uint32_t i) { return (i & 0xffc07fff) == 0xa9807bfd; 
 constexpr uint32_t kMovFpSp = 0x910003fd;
 // str xT, [sp, #imm]  (64-bit unsigned offset, base sp; a callee-saved spill)
 inline bool IsStrXToSp(uint32_t i) { return (i & 0xffc003e0) == 0xf90003e0; }
+// stp xA, xB, [sp, #imm]  (64-bit signed offset, base sp, no writeback; a pair of callee-saved spills)
+inline bool IsStpXToSp(uint32_t i) { return (i & 0xffc003e0) == 0xa90003e0; }
 // mrs xT, tpidr_el0
 inline bool IsMrsTpidrEl0(uint32_t i) { return (i & 0xffffffe0) == 0xd53bd040; }
 // add xD, xN, #imm12{, lsl #12}  (64-bit, no flags); bit 22 is the shift
@@ -95,6 +97,11 @@ inline int64_t BranchOffset(uint32_t i) {
   return imm26 * 4;
 }
 constexpr uint32_t kRet = 0xd65f03c0;
+// Every way out of the straight line: b, bl, b.cond, cbz/cbnz, tbz/tbnz (either size), br/blr/ret.
+inline bool IsBranch(uint32_t i) {
+  return IsB(i) || IsBl(i) || (i & 0xff000010) == 0x54000000 || (i & 0x7e000000) == 0x34000000 ||
+         (i & 0x7e000000) == 0x36000000 || (i & 0xfe000000) == 0xd6000000;
+}
 
 // Skips the frame set-up the official builds put in front of a function body: any of `stp x29, x30, [sp, #-N]!`,
 // `mov x29, sp`, `str xR, [sp, #imm]`, at most four in all. Returns the offset of the first other instruction.
@@ -326,6 +333,145 @@ inline bool FindSetStackStartStore(const uint8_t* code, size_t len, uint32_t hol
     return Fail(why, kWhat, "unexpected instruction", code, len, at);
   }
   return Fail(why, kWhat, "no 64-bit store through the stack holder", code, len, at);
+}
+
+// ---- the compact-record fields: a trace of a function's straight-line prefix -----------------------------------
+// Follows the registers of a function's prologue as LoadChains of its arguments (x0..x7 at entry), word by word,
+// up to the answer: the first call (with x0's chain) or the first load from a given argument. Accepted, because
+// the official builds' prologues of ThreadManager::FreeThreadResources and Unlocker::Initialize are made of them:
+//   stp x29, x30, [sp, #-N]!   stp xA, xB, [sp, #imm]   str xT, [xN, #imm]   (stores: no register changes)
+//   mov xD, xM                 (copies M's chain)
+//   add xD, xN, #imm{, lsl #12} (adds to the pending addend; `mov x29, sp` is this form from sp)
+//   ldr xD, [xN, #imm]         (one more load: its offset is the pending addend plus imm)
+//   bl label
+// A store is taken to change no memory the chain then reads: these prologues store only to the frame and to the
+// Unlocker in x0 (its isolate_), never to the Isolate fields they load. Anything else before the answer, branches
+// included, fails closed: this is a straight-line trace, not a disassembler.
+//
+// After the frame set-up (I: 80 on 20 and 22, 40 on 24 and 26; H and T past 32 KiB, the values are in the tests):
+//   FreeThreadResources 20-24:  mov x19, x0; ldr x0, [x0, #I]; add x0, x0, #0x8, lsl #12; ldr x0, [x0, #H]; bl
+//                       26:     ldr x8, [x0, #I]; mov x19, x0; add x9, x8, #0x10, lsl #12; ldr x0, [x9, #H]; bl
+//   Unlocker::Initialize 20-24: mov x21, x0; add x0, x1, #0x8, lsl #12; stp; str x1, [x21]; ldr x20, [x0, #T]
+//                        26:    str x1, [x0]; add x8, x1, #0x10, lsl #12; mov x19, x0; ldr x21, [x8, #T]
+using detail::FirstCallDecode;  // decoded.h
+using detail::LoadChain;
+
+struct RegisterTrace {
+  LoadChain chain;
+  uint64_t addend = 0;         // added after the last load, not yet loaded through
+  const char* lost = nullptr;  // why a value that came from an argument can no longer be followed (root is -1)
+};
+
+struct PrefixTracer {
+  static constexpr int kMaxInstructions = 32;
+  static constexpr int kArgumentRegisters = 8;  // AAPCS64: x0..x7
+  static constexpr uint64_t kMaxOffset = 1u << 24;
+  RegisterTrace regs[32];  // x0..x30; 31 (sp/xzr) is never written and reads as untraced
+
+  PrefixTracer() {
+    for (int r = 0; r < kArgumentRegisters; r++) regs[r].chain.root = r;
+  }
+
+  // What a load at `imm` through `base` gives.
+  static RegisterTrace Load(const RegisterTrace& base, uint32_t imm) {
+    RegisterTrace r;
+    if (base.chain.root < 0) {
+      r.lost = base.lost;
+      return r;
+    }
+    const uint64_t offset = base.addend + imm;
+    if (base.chain.depth >= LoadChain::kMaxDepth) {
+      r.lost = "loaded through more pointers than a LoadChain holds";
+    } else if (offset >= kMaxOffset || offset % 8 != 0) {
+      r.lost = "loaded at an implausible offset";
+    } else {
+      r.chain = base.chain;
+      r.chain.offsets[r.chain.depth++] = static_cast<uint32_t>(offset);
+    }
+    return r;
+  }
+
+  // Applies one non-branch instruction; false if it is not one of the accepted forms.
+  bool Step(uint32_t i) {
+    if (IsStpFramePush(i) || IsStpXToSp(i) || IsStrXImm(i)) return true;
+    const unsigned d = Rd(i);
+    if (IsMovXReg(i) && d != kZrOrSp) {
+      regs[d] = Rm(i) == kZrOrSp ? RegisterTrace() : regs[Rm(i)];
+      return true;
+    }
+    if (IsAddXImm(i) && d != kZrOrSp) {
+      RegisterTrace r = Rn(i) == kZrOrSp ? RegisterTrace() : regs[Rn(i)];
+      r.addend += AddImmShifted(i) ? Imm12(i) << 12 : Imm12(i);
+      regs[d] = r;
+      return true;
+    }
+    if (IsLdrXImm(i) && d != kZrOrSp) {
+      regs[d] = Rn(i) == kZrOrSp ? RegisterTrace() : Load(regs[Rn(i)], Imm12(i) * 8);
+      return true;
+    }
+    return false;
+  }
+};
+
+// Runs the tracer until `answer` settles (1: answered, -1: refused, with its reason set; 0: go on), or fails.
+// `answer` sees each instruction before it is applied.
+template <typename Answer>
+inline bool TracePrefix(const uint8_t* code, size_t len, const char* what, std::string* why, Answer answer) {
+  PrefixTracer t;
+  size_t at = 0;
+  for (int n = 0; n < PrefixTracer::kMaxInstructions; n++, at += 4) {
+    uint32_t i = 0;
+    if (!ReadInsn(code, len, at, &i)) return Fail(why, what, "ran off the end", code, len, at);
+    const int settled = answer(t, i, at);
+    if (settled != 0) return settled > 0;
+    if (IsBl(i)) return Fail(why, what, "a call before the answer", code, len, at);
+    if (IsBranch(i)) return Fail(why, what, "a branch before the answer", code, len, at);
+    if (!t.Step(i)) return Fail(why, what, "unexpected instruction", code, len, at);
+  }
+  return Fail(why, what, "too many instructions", code, len, at);
+}
+
+// The first call and the chain of x0 there (see FirstCallDecode).
+inline bool DecodeFirstCall(const uint8_t* code, size_t len, uintptr_t addr, const char* what, FirstCallDecode* out,
+                            std::string* why) {
+  *out = FirstCallDecode();
+  auto refuse = [&](const char* problem, size_t at) {
+    Fail(why, what, problem, code, len, at);
+    return -1;
+  };
+  return TracePrefix(code, len, what, why, [&](const PrefixTracer& t, uint32_t i, size_t at) {
+    if (!IsBl(i)) return 0;
+    const RegisterTrace& x0 = t.regs[0];
+    if (x0.lost != nullptr) return refuse(x0.lost, at);
+    if (x0.chain.root < 0 || x0.chain.depth == 0) {
+      return refuse("the first argument of the call is not loaded from an argument", at);
+    }
+    // A LoadChain ends with a load: an addend after it would make x0 an address inside the last object.
+    if (x0.addend != 0) return refuse("the first argument of the call is an address, not a loaded pointer", at);
+    out->arg0 = x0.chain;
+    out->call_target = addr + at + static_cast<uintptr_t>(BranchOffset(i));
+    return 1;
+  });
+}
+
+// The offset of the first load through argument `arg` itself (a depth-0 chain of it, plus its pending addend).
+inline bool DecodeFirstLoadFromArg(const uint8_t* code, size_t len, int arg, const char* what, uint32_t* offset,
+                                   std::string* why) {
+  if (arg < 0 || arg >= PrefixTracer::kArgumentRegisters) {
+    return Fail(why, what, "no such argument register", code, len, 0);
+  }
+  return TracePrefix(code, len, what, why, [&](const PrefixTracer& t, uint32_t i, size_t at) {
+    if (!IsLdrXImm(i) || Rn(i) == kZrOrSp) return 0;
+    const RegisterTrace& base = t.regs[Rn(i)];
+    if (base.chain.root != arg || base.chain.depth != 0) return 0;
+    const uint64_t v = base.addend + Imm12(i) * 8;
+    if (v == 0 || v >= PrefixTracer::kMaxOffset || v % 8 != 0) {
+      Fail(why, what, "implausible field offset", code, len, at);
+      return -1;
+    }
+    *offset = static_cast<uint32_t>(v);
+    return 1;
+  });
 }
 
 }  // namespace verdant::detail::arm64

@@ -21,6 +21,23 @@ struct HeapStackDecode {
   uint32_t stack_offset = 0;   // S
 };
 
+// A value traced through a function's straight-line prefix: one of its own arguments, then `depth` loads of a
+// pointer, each at the value so far plus offsets[i]: `*(*(arg + offsets[0]) + offsets[1])` for depth 2.
+struct LoadChain {
+  static constexpr int kMaxDepth = 2;
+  int root = -1;  // the argument register it starts from (0 = first); -1: not derived from an argument
+  int depth = 0;
+  uint32_t offsets[kMaxDepth] = {};
+};
+
+// The first call a function makes, and the first argument it passes there, traced as a LoadChain. For
+// ThreadManager::FreeThreadResources(): `isolate_->handle_scope_implementer()->FreeThreadResources()`, so the
+// argument is *(*(this + isolate_offset) + handle_scope_implementer_offset) and the target HSI's method.
+struct FirstCallDecode {
+  LoadChain arg0;
+  uintptr_t call_target = 0;
+};
+
 // ---- reasons: every doubt ends in one line that says what was wrong and where ----------------------------------
 
 inline std::string Hex(uintptr_t v) {

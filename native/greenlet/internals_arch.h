@@ -40,4 +40,12 @@ bool DecodeHeapStack(const Code& code, HeapStackDecode* out, std::string* why);
 // v8::internal::Heap::SetStackStart: where, past the same holder, it stores the stack start.
 bool FindSetStackStartStore(const Code& code, uint32_t holder_offset, uint32_t* store_offset, std::string* why);
 
+// The compact-record switch (record_backend.cc) needs two fields of V8's Isolate, read from code that loads them:
+// - the first call of `code`, with the LoadChain of the first argument it passes, traced through the straight
+//   line before it (ThreadManager::FreeThreadResources → the HandleScopeImplementer);
+bool DecodeFirstCall(const Code& code, const char* what, FirstCallDecode* out, std::string* why);
+// - the offset of the first load `code` makes from its argument `arg` (0 = first), before any call or branch
+//   (v8::Unlocker::Initialize(Isolate*) → isolate->thread_manager()).
+bool DecodeFirstLoadFromArg(const Code& code, int arg, const char* what, uint32_t* offset, std::string* why);
+
 }  // namespace verdant::detail::arch

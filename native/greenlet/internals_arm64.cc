@@ -55,6 +55,14 @@ bool FindSetStackStartStore(const Code& code, uint32_t holder_offset, uint32_t* 
   return arm64::FindSetStackStartStore(code.bytes, code.len, holder_offset, store_offset, why);
 }
 
+bool DecodeFirstCall(const Code& code, const char* what, FirstCallDecode* out, std::string* why) {
+  return arm64::DecodeFirstCall(code.bytes, code.len, code.addr, what, out, why);
+}
+
+bool DecodeFirstLoadFromArg(const Code& code, int arg, const char* what, uint32_t* offset, std::string* why) {
+  return arm64::DecodeFirstLoadFromArg(code.bytes, code.len, arg, what, offset, why);
+}
+
 }  // namespace verdant::detail::arch
 
 #endif  // VERDANT_INTERNALS_ARM64

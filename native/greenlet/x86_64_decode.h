@@ -166,6 +166,8 @@ inline bool DecodeAddRdiThunk(const uint8_t* code, size_t len, uintptr_t addr, c
 //             add $S,%rax        (48 05 imm32 | 48 83 c0 imm8)
 //             ret                (c3)
 using detail::HeapStackDecode;  // decoded.h
+using detail::FirstCallDecode;  // decoded.h
+using detail::LoadChain;        // decoded.h
 
 // Reads `mov disp(%rdi),%reg` (REX.W 8b, mod 01/10, rm=rdi). Returns the length (0 if no match).
 inline size_t ReadLoadFromRdi(const uint8_t* code, size_t len, size_t at, unsigned* reg, uint32_t* disp) {
@@ -262,6 +264,227 @@ inline bool FindSetStackStartStore(const uint8_t* code, size_t len, uint32_t hol
     return true;
   }
   return Fail(why, kWhat, "no 64-bit store through the stack holder", code, len, at);
+}
+
+// ---- the compact-record fields: a trace of a function's straight-line prefix -----------------------------------
+// Follows the registers of a function's prologue as LoadChains of its arguments, instruction by instruction, up to
+// the answer: the first call (with %rdi's chain) or the first load from a given argument. Accepted, because V8's
+// prologues are made of them: endbr64, push, sub/add $imm to a register, mov reg,reg, mov disp(%reg),%reg (a load),
+// lea disp(%reg),%reg, mov %reg,disp(%reg) (a store, which changes no register) and call rel32. Anything else
+// before the answer fails closed. Addressing through a SIB byte or %rip is refused, except stores relative to %rsp.
+struct RegisterTrace {
+  LoadChain chain;
+  int64_t addend = 0;  // added after the last load (lea, add $imm), not yet loaded through
+};
+
+struct PrefixTracer {
+  static constexpr int kMaxInstructions = 32;
+  static constexpr uint32_t kMaxOffset = 1u << 24;
+  RegisterTrace regs[16];
+
+  PrefixTracer() {
+    // The SysV argument registers, in order: rdi, rsi, rdx, rcx, r8, r9.
+    static constexpr int kArgs[] = {7, 6, 2, 1, 8, 9};
+    for (int i = 0; i < 6; i++) regs[kArgs[i]].chain.root = i;
+  }
+
+  // What a load at `disp` through `base` gives; root -1 when it is not a chain we can follow.
+  RegisterTrace Load(const RegisterTrace& base, int32_t disp) const {
+    RegisterTrace r;
+    int64_t offset = base.addend + disp;
+    if (base.chain.root < 0 || base.chain.depth >= LoadChain::kMaxDepth || offset < 0 || offset >= kMaxOffset) {
+      return r;
+    }
+    r.chain = base.chain;
+    r.chain.offsets[r.chain.depth++] = static_cast<uint32_t>(offset);
+    return r;
+  }
+};
+
+// One instruction of the accepted set, as the tracer needs it.
+struct PrefixInstruction {
+  enum Kind { kOther, kCall, kLoad, kLea, kStore, kMove, kAddImm, kFrame } kind = kOther;
+  size_t length = 0;
+  unsigned dest = 0, base = 0;
+  int32_t disp = 0;    // load, lea, store displacement; add immediate
+  int32_t rel = 0;     // call
+};
+
+// Decodes `REX.W op modrm [disp]` with a memory operand (no SIB, no %rip) or a register operand.
+inline bool ReadModrm(const uint8_t* code, size_t len, size_t at, uint8_t rex, PrefixInstruction* out,
+                      bool* memory, unsigned* reg, unsigned* rm) {
+  if (at >= len) return false;
+  uint8_t modrm = code[at];
+  unsigned mod = modrm >> 6;
+  *reg = ((modrm >> 3) & 7) | ((rex & 4) << 1);
+  *rm = (modrm & 7) | ((rex & 1) << 3);
+  *memory = mod != 3;
+  size_t n = 1;
+  if (mod == 3) {
+    out->length = n;
+    return true;
+  }
+  if ((modrm & 7) == 4) {  // SIB: accepted only as a plain base of %rsp (stores to the frame)
+    if (at + 1 >= len || (code[at + 1] & 0x3f) != 0x24 || (rex & 3) != 0) return false;
+    n = 2;
+  } else if (mod == 0 && (modrm & 7) == 5) {
+    return false;  // %rip-relative
+  }
+  if (mod == 1) {
+    if (at + n >= len) return false;
+    out->disp = static_cast<int8_t>(code[at + n]);
+    n += 1;
+  } else if (mod == 2) {
+    if (at + n + 4 > len) return false;
+    out->disp = ReadI32(code + at + n);
+    n += 4;
+  }
+  out->length = n;
+  return true;
+}
+
+inline PrefixInstruction ReadPrefixInstruction(const uint8_t* code, size_t len, size_t at) {
+  PrefixInstruction in;
+  if (at >= len) return in;
+  if (Match(code, len, at, kEndbr64, sizeof(kEndbr64))) {
+    in.kind = PrefixInstruction::kFrame;
+    in.length = sizeof(kEndbr64);
+    return in;
+  }
+  uint8_t b = code[at];
+  if (b >= 0x50 && b <= 0x57) {  // push %reg
+    in.kind = PrefixInstruction::kFrame;
+    in.length = 1;
+    return in;
+  }
+  if (b == 0x41 && at + 1 < len && code[at + 1] >= 0x50 && code[at + 1] <= 0x57) {  // push %r8..%r15
+    in.kind = PrefixInstruction::kFrame;
+    in.length = 2;
+    return in;
+  }
+  if (b == 0xe8 && at + 5 <= len) {
+    in.kind = PrefixInstruction::kCall;
+    in.rel = ReadI32(code + at + 1);
+    in.length = 5;
+    return in;
+  }
+  if ((b & 0xf8) != 0x48 || at + 1 >= len) return in;  // REX.W with any of R, X, B
+  uint8_t rex = b;
+  uint8_t op = code[at + 1];
+  bool memory = false;
+  unsigned reg = 0, rm = 0;
+  if (rex & 2) return in;  // REX.X: an index register
+  if (op == 0x8b || op == 0x89 || op == 0x8d) {
+    if (!ReadModrm(code, len, at + 2, rex, &in, &memory, &reg, &rm)) return PrefixInstruction();
+    in.length += 2;
+    if (op == 0x8b) {
+      in.kind = memory ? PrefixInstruction::kLoad : PrefixInstruction::kMove;
+      in.dest = reg;
+      in.base = rm;
+    } else if (op == 0x89) {
+      in.kind = memory ? PrefixInstruction::kStore : PrefixInstruction::kMove;
+      in.dest = memory ? 0 : rm;
+      in.base = memory ? rm : reg;
+    } else {
+      if (!memory) return PrefixInstruction();
+      in.kind = PrefixInstruction::kLea;
+      in.dest = reg;
+      in.base = rm;
+    }
+    return in;
+  }
+  if (op == 0x83 || op == 0x81) {  // add/sub $imm, %reg
+    if (!ReadModrm(code, len, at + 2, rex, &in, &memory, &reg, &rm) || memory) return PrefixInstruction();
+    size_t imm = op == 0x81 ? 4 : 1;
+    size_t end = at + 2 + in.length;
+    if (end + imm > len || (reg != 0 && reg != 5)) return PrefixInstruction();
+    int32_t v = imm == 4 ? ReadI32(code + end) : static_cast<int8_t>(code[end]);
+    in.kind = PrefixInstruction::kAddImm;
+    in.dest = rm;
+    in.disp = reg == 0 ? v : -v;
+    in.length += 2 + imm;
+    return in;
+  }
+  return in;
+}
+
+// What a tracer's `answer` says of an instruction, before the tracer executes it.
+enum class TraceStep { kGoOn, kFound, kRefused };
+
+// Runs the tracer until `answer` finds (true) or refuses (false, having set `why`) an instruction.
+template <typename Answer>
+inline bool TracePrefix(const uint8_t* code, size_t len, const char* what, std::string* why, Answer answer) {
+  PrefixTracer t;
+  size_t at = 0;
+  for (int n = 0; n < PrefixTracer::kMaxInstructions; n++) {
+    PrefixInstruction in = ReadPrefixInstruction(code, len, at);
+    if (in.kind == PrefixInstruction::kOther) {
+      return Fail(why, what, at >= len ? "ran off the end" : "unexpected instruction", code, len, at);
+    }
+    TraceStep step = answer(t, in, at);
+    if (step != TraceStep::kGoOn) return step == TraceStep::kFound;
+    switch (in.kind) {
+      case PrefixInstruction::kCall:
+        return Fail(why, what, "a call before the answer", code, len, at);
+      case PrefixInstruction::kLoad:
+        t.regs[in.dest] = t.Load(t.regs[in.base], in.disp);
+        break;
+      case PrefixInstruction::kLea: {
+        RegisterTrace r = t.regs[in.base];
+        r.addend += in.disp;
+        t.regs[in.dest] = r;
+        break;
+      }
+      case PrefixInstruction::kMove:
+        t.regs[in.dest] = in.base == 4 ? RegisterTrace() : t.regs[in.base];
+        break;
+      case PrefixInstruction::kAddImm:
+        t.regs[in.dest].addend += in.disp;
+        break;
+      default:
+        break;
+    }
+    at += in.length;
+  }
+  return Fail(why, what, "too many instructions", code, len, at);
+}
+
+// The first call and the chain of %rdi there (see FirstCallDecode).
+inline bool DecodeFirstCall(const uint8_t* code, size_t len, uintptr_t addr, const char* what, FirstCallDecode* out,
+                            std::string* why) {
+  *out = FirstCallDecode();
+  return TracePrefix(code, len, what, why, [&](const PrefixTracer& t, const PrefixInstruction& in, size_t at) {
+    if (in.kind != PrefixInstruction::kCall) return TraceStep::kGoOn;
+    const RegisterTrace& rdi = t.regs[7];
+    if (rdi.chain.root < 0 || rdi.chain.depth == 0) {
+      Fail(why, what, "the first argument of the call is not loaded from an argument", code, len, at);
+      return TraceStep::kRefused;
+    }
+    if (rdi.addend != 0) {
+      Fail(why, what, "the first argument of the call is an address, not a loaded pointer", code, len, at);
+      return TraceStep::kRefused;
+    }
+    out->arg0 = rdi.chain;
+    out->call_target = addr + at + in.length + static_cast<intptr_t>(in.rel);
+    return TraceStep::kFound;
+  });
+}
+
+// The offset of the first load through argument `arg` itself.
+inline bool DecodeFirstLoadFromArg(const uint8_t* code, size_t len, int arg, const char* what, uint32_t* offset,
+                                   std::string* why) {
+  return TracePrefix(code, len, what, why, [&](const PrefixTracer& t, const PrefixInstruction& in, size_t at) {
+    if (in.kind != PrefixInstruction::kLoad) return TraceStep::kGoOn;
+    const RegisterTrace& base = t.regs[in.base];
+    if (base.chain.root != arg || base.chain.depth != 0) return TraceStep::kGoOn;
+    int64_t v = base.addend + in.disp;
+    if (v <= 0 || v >= PrefixTracer::kMaxOffset || v % 8 != 0) {
+      Fail(why, what, "implausible field offset", code, len, at);
+      return TraceStep::kRefused;
+    }
+    *offset = static_cast<uint32_t>(v);
+    return TraceStep::kFound;
+  });
 }
 
 }  // namespace verdant::detail::x86_64

@@ -270,6 +270,128 @@ TEST(set_stack_start_refusals) {
   CHECK(!FindStore({}, 0x190, &off, &why));
 }
 
+
+// --- the compact-record fields: ThreadManager::FreeThreadResources and Unlocker::Initialize ---
+// The first bytes of each function in the official linux-x64 binaries (objdump -d), up to and past the instruction
+// that answers, with the values read by hand from the same listing.
+
+struct RecordFixture {
+  const char* node;
+  Bytes free_resources;         // ThreadManager::FreeThreadResources()
+  uintptr_t free_resources_at;
+  uintptr_t hsi_free_at;        // HandleScopeImplementer::FreeThreadResources()
+  uint32_t isolate_offset;      // ThreadManager::isolate_
+  uint32_t hsi_offset;          // Isolate::handle_scope_implementer_
+  Bytes unlocker_init;          // v8::Unlocker::Initialize(v8::Isolate*)
+  uint32_t thread_manager_offset;
+};
+
+const RecordFixture kRecord[] = {
+    {"20.20.2",
+     {0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x89, 0xfb, 0x48, 0x83, 0xec, 0x08, 0x48, 0x8b, 0x47, 0x48, 0x48, 0x8b,
+      0xb8, 0xb0, 0xe3, 0x00, 0x00, 0xe8, 0x04, 0x1a, 0xe8, 0xff, 0x48, 0x8b, 0x43, 0x48},
+     0x1082cc0, 0xf046e0, 0x48, 0xe3b0,
+     {0x55, 0x48, 0x89, 0xe5, 0x41, 0x55, 0x49, 0x89, 0xfd, 0x41, 0x54, 0x53, 0x48, 0x83, 0xec, 0x08, 0x48, 0x89,
+      0x37, 0x4c, 0x8b, 0xa6, 0xe8, 0xe3, 0x00, 0x00, 0x49, 0x8b, 0x44, 0x24, 0x38},
+     0xe3e8},
+    {"22.23.3",
+     {0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x89, 0xfb, 0x48, 0x83, 0xec, 0x08, 0x48, 0x8b, 0x47, 0x48, 0x48, 0x8b,
+      0xb8, 0xb8, 0xed, 0x00, 0x00, 0xe8, 0xb4, 0xbf, 0xe8, 0xff, 0x48, 0x8b, 0x43, 0x48},
+     0x13e29f0, 0x126e9c0, 0x48, 0xedb8,
+     {0x55, 0x48, 0x89, 0xe5, 0x41, 0x55, 0x49, 0x89, 0xfd, 0x41, 0x54, 0x53, 0x48, 0x83, 0xec, 0x08, 0x48, 0x89,
+      0x37, 0x4c, 0x8b, 0xa6, 0x68, 0xee, 0x00, 0x00, 0x49, 0x8b, 0x44, 0x24, 0x38},
+     0xee68},
+    {"24.21.0",
+     {0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x89, 0xfb, 0x48, 0x83, 0xec, 0x08, 0x48, 0x8b, 0x47, 0x28, 0x48, 0x8b,
+      0xb8, 0xf0, 0xfc, 0x00, 0x00, 0xe8, 0x34, 0x8a, 0xe3, 0xff, 0x48, 0x8b, 0x43, 0x28},
+     0xe601c0, 0xc98c10, 0x28, 0xfcf0,
+     {0x55, 0x48, 0x89, 0xe5, 0x41, 0x55, 0x49, 0x89, 0xfd, 0x41, 0x54, 0x53, 0x48, 0x83, 0xec, 0x08, 0x48, 0x89,
+      0x37, 0x4c, 0x8b, 0xa6, 0x88, 0xfd, 0x00, 0x00, 0x49, 0x8b, 0x44, 0x24, 0x18},
+     0xfd88},
+    // Node 26 is built with clang: `push %rax` for alignment, and the load straight after `mov %rdi,%rbx`.
+    {"26.10.0",
+     {0x55, 0x48, 0x89, 0xe5, 0x53, 0x50, 0x48, 0x89, 0xfb, 0x48, 0x8b, 0x47, 0x28, 0x48, 0x8b, 0xb8, 0xb0, 0x00,
+      0x01, 0x00, 0xe8, 0x27, 0x77, 0xe7, 0xff, 0xbf, 0x48, 0x01, 0x00, 0x00},
+     0xe89290, 0xd009d0, 0x28, 0x100b0,
+     {0x55, 0x48, 0x89, 0xe5, 0x41, 0x57, 0x41, 0x56, 0x53, 0x50, 0x48, 0x89, 0xfb, 0x48, 0x89, 0x37, 0x4c, 0x8b,
+      0xbe, 0x48, 0x01, 0x01, 0x00, 0x49, 0x8b, 0x47, 0x18},
+     0x10148},
+};
+
+bool FirstCall(const Bytes& b, uintptr_t addr, x::FirstCallDecode* out, std::string* why) {
+  Buf buf(b);
+  return x::DecodeFirstCall(buf.data.get(), buf.size, addr, "FreeThreadResources", out, why);
+}
+
+bool FirstLoad(const Bytes& b, int arg, uint32_t* out, std::string* why) {
+  Buf buf(b);
+  return x::DecodeFirstLoadFromArg(buf.data.get(), buf.size, arg, "Unlocker::Initialize", out, why);
+}
+
+TEST(record_fields_all_versions) {
+  for (const RecordFixture& f : kRecord) {
+    x::FirstCallDecode call;
+    std::string why;
+    REQUIRE(FirstCall(f.free_resources, f.free_resources_at, &call, &why));
+    CHECK_EQ(call.arg0.root, 0);
+    CHECK_EQ(call.arg0.depth, 2);
+    CHECK_EQ(call.arg0.offsets[0], f.isolate_offset);
+    CHECK_EQ(call.arg0.offsets[1], f.hsi_offset);
+    CHECK_EQ(call.call_target, f.hsi_free_at);
+    uint32_t tm = 0;
+    REQUIRE(FirstLoad(f.unlocker_init, 1, &tm, &why));
+    CHECK_EQ(tm, f.thread_manager_offset);
+    // The same code read for the wrong argument: Unlocker::Initialize loads nothing through `this` before
+    // the thread manager, then through registers that are not arguments; it must not answer with a wrong field.
+    uint32_t other = 0;
+    if (FirstLoad(f.unlocker_init, 0, &other, &why)) CHECK(other != tm);
+  }
+}
+
+TEST(record_fields_refusals) {
+  const Bytes prologue = {0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x89, 0xfb};
+  const Bytes load_isolate = {0x48, 0x8b, 0x47, 0x48};                    // mov 0x48(%rdi),%rax
+  const Bytes load_hsi = {0x48, 0x8b, 0xb8, 0xb0, 0xe3, 0x00, 0x00};     // mov 0xe3b0(%rax),%rdi
+  const Bytes call = {0xe8, 0x00, 0x00, 0x00, 0x00};
+  x::FirstCallDecode d;
+  std::string why;
+  CHECK(FirstCall(Cat({prologue, load_isolate, load_hsi, call}), kAddr, &d, &why));
+  // An address rather than a pointer: lea 0x108(%rax),%rdi.
+  CHECK(!FirstCall(Cat({prologue, load_isolate, {0x48, 0x8d, 0xb8, 0x08, 0x01, 0x00, 0x00}, call}), kAddr, &d, &why));
+  CHECK(why.find("address") != std::string::npos);
+  // A pointer added to after the load.
+  CHECK(!FirstCall(Cat({prologue, load_isolate, load_hsi, {0x48, 0x83, 0xc7, 0x08}, call}), kAddr, &d, &why));
+  // %rdi clobbered from the stack pointer.
+  CHECK(!FirstCall(Cat({prologue, {0x48, 0x89, 0xe7}, call}), kAddr, &d, &why));
+  // An instruction outside the whitelist (xor %eax,%eax) before the call.
+  CHECK(!FirstCall(Cat({prologue, {0x31, 0xc0}, load_isolate, load_hsi, call}), kAddr, &d, &why));
+  CHECK(why.find("unexpected instruction") != std::string::npos);
+  // A %rip-relative load, an indexed load.
+  CHECK(!FirstCall(Cat({prologue, {0x48, 0x8b, 0x05, 0, 0, 0, 0}, call}), kAddr, &d, &why));
+  CHECK(!FirstCall(Cat({prologue, {0x48, 0x8b, 0x04, 0xc7}, call}), kAddr, &d, &why));
+  // No call at all.
+  CHECK(!FirstCall(Cat({prologue, load_isolate, load_hsi, {0xc3}}), kAddr, &d, &why));
+  // A first load from the argument at an implausible offset, and a call before any load.
+  uint32_t off = 0;
+  CHECK(!FirstLoad(Cat({prologue, {0x4c, 0x8b, 0xa6, 0x03, 0x00, 0x00, 0x00}}), 1, &off, &why));
+  CHECK(!FirstLoad(Cat({prologue, call, {0x4c, 0x8b, 0xa6, 0xe8, 0xe3, 0x00, 0x00}}), 1, &off, &why));
+  // The argument's register overwritten before the load: no answer for it.
+  CHECK(!FirstLoad(Cat({prologue, {0x48, 0x89, 0xfe}, {0x4c, 0x8b, 0xa6, 0xe8, 0xe3, 0x00, 0x00}, {0xc3}}), 1, &off,
+                   &why));
+  for (const RecordFixture& f : kRecord) {
+    for (size_t n = 0; n < f.free_resources.size(); n++) {
+      Bytes cut(f.free_resources.begin(), f.free_resources.begin() + n);
+      bool ok = FirstCall(cut, f.free_resources_at, &d, &why);
+      // Only a cut after the whole call instruction may still answer, and then with the same result.
+      if (ok) CHECK(d.arg0.offsets[1] == f.hsi_offset && d.call_target == f.hsi_free_at);
+    }
+    for (size_t n = 0; n < f.unlocker_init.size(); n++) {
+      Bytes cut(f.unlocker_init.begin(), f.unlocker_init.begin() + n);
+      if (FirstLoad(cut, 1, &off, &why)) CHECK_EQ(off, f.thread_manager_offset);
+    }
+  }
+}
+
 // --- robustness: truncations and random bytes ---
 
 TEST(truncated_input_is_refused_without_overread) {
@@ -304,7 +426,8 @@ TEST(random_bytes_never_crash) {
   std::mt19937 rng(12345);
   // Bias towards the opcodes the decoders look for, so the fuzzing reaches past the first instruction.
   const uint8_t hot[] = {0x48, 0x4c, 0x8b, 0x89, 0x81, 0x83, 0xc7, 0xc0, 0x87, 0x47, 0x05, 0x64, 0x04, 0x25,
-                         0x85, 0x74, 0x0f, 0x84, 0xe9, 0xeb, 0xc3, 0x55, 0x5d, 0xf3, 0x1e, 0xfa, 0x00};
+                         0x85, 0x74, 0x0f, 0x84, 0xe9, 0xeb, 0xc3, 0x55, 0x5d, 0xf3, 0x1e, 0xfa, 0x00,
+                         0xe8, 0x8d, 0xb8, 0xa6, 0x49, 0x41, 0x53};
   int accepted = 0;
   for (int i = 0; i < 200000; i++) {
     Bytes b(rng() % 48);
@@ -318,11 +441,20 @@ TEST(random_bytes_never_crash) {
     accepted += DecodeThunk(b, &k, &why);
     accepted += DecodeStack(b, &h, &why);
     accepted += FindStore(b, 0x190, &off, &why);
+    x::FirstCallDecode call;
+    if (FirstCall(b, kAddr, &call, &why)) {
+      accepted++;
+      CHECK(call.arg0.root >= 0 && call.arg0.depth > 0 && call.arg0.depth <= 2);
+    }
+    if (FirstLoad(b, 1, &off, &why)) {
+      accepted++;
+      CHECK(off > 0 && off % 8 == 0);
+    }
     // Whatever is accepted must satisfy the documented plausibility bounds.
     if (DecodeThunk(b, &k, &why)) CHECK(k.heap_offset > 0 && k.heap_offset % 8 == 0 && k.heap_offset < (1u << 20));
     if (DecodeStack(b, &h, &why)) CHECK(h.holder_offset % 8 == 0 && h.stack_offset % 8 == 0);
   }
-  std::printf("  random inputs accepted: %d of %d decoder calls\n", accepted, 4 * 200000);
+  std::printf("  random inputs accepted: %d of %d decoder calls\n", accepted, 6 * 200000);
 }
 
 int main() { return RUN_ALL_TESTS(); }

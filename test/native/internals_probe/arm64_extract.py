@@ -18,7 +18,14 @@ NAMES = [
     ("stack", "_ZN2v88internal4Heap5stackEv"),
     ("set", "_ZN2v88internal4Heap13SetStackStartEPv"),
     ("set", "_ZN2v88internal4Heap13SetStackStartEv"),
+    ("ftr", "_ZN2v88internal13ThreadManager19FreeThreadResourcesEv"),
+    ("hsifree", "_ZN2v88internal22HandleScopeImplementer19FreeThreadResourcesEv"),
+    ("unlock", "_ZN2v88Unlocker10InitializeEPNS_7IsolateE"),
 ]
+# Only the address is needed: a branch target the decoders report.
+ADDRESS_ONLY = ("hadd", "hremove", "hsifree")
+# The branch targets in these are relative to their own address.
+WITH_ADDRESS = ("add", "remove", "ftr")
 
 
 def elf(path):
@@ -63,7 +70,7 @@ def main():
             if name not in syms:
                 continue
             addr, size = syms[name]
-            if short in ("hadd", "hremove"):
+            if short in ADDRESS_ONLY:
                 print("constexpr uint64_t k%s_%s = 0x%x;  // %s" % (short, tag, addr, name))
                 continue
             code = read(addr, size)
@@ -72,7 +79,7 @@ def main():
             for i in range(0, len(code), 16):
                 print("    " + ", ".join("0x%02x" % b for b in code[i:i + 16]) + ",")
             print("};")
-            if short in ("add", "remove"):  # the thunks' branch targets are relative to their address
+            if short in WITH_ADDRESS:
                 print("constexpr uint64_t k%s_%s_addr = 0x%x;" % (short, tag, addr))
 
 
