@@ -8,6 +8,7 @@
         "native/greenlet/greenlet.cc",
         "native/greenlet/bindings.cc",
         "native/greenlet/fcontext_backend.cc",
+        "native/greenlet/record_backend.cc",
         "native/platform/fcontext.S",
         "native/platform/glibc_floor.cc",
         "native/greenlet/threads_backend.cc",

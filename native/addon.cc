@@ -23,9 +23,12 @@ void ShutdownRuntime(Napi::Env, Runtime* runtime) { runtime->Shutdown(); }
 // backend(): [name, why it fell back ('' when it did not)]
 Napi::Value Backend(const Napi::CallbackInfo& info, const std::string& why) {
   Napi::Env env = info.Env();
-  Napi::Array result = Napi::Array::New(env, 2);
-  result.Set(0u, Napi::String::New(env, RuntimeOf(info)->backend()->name()));
+  verdant::detail::Backend* backend = RuntimeOf(info)->backend();
+  Napi::Array result = Napi::Array::New(env, 4);
+  result.Set(0u, Napi::String::New(env, backend->name()));
   result.Set(1u, Napi::String::New(env, why));
+  result.Set(2u, Napi::String::New(env, backend->state_switch()));
+  result.Set(3u, Napi::String::New(env, backend->state_switch_why));
   return result;
 }
 

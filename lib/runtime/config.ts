@@ -104,12 +104,26 @@ export interface BackendInfo {
   name: 'fcontext' | 'threads';
   /** Why the fast backend is not in use (absent when it is). */
   reason?: string;
+  /**
+   * How V8's per-thread state follows the greenlet that runs. `'record'`: a compact record per greenlet, swapped on
+   * every switch (the fast backend's default). `'v8-thread'`: each greenlet is a V8 thread, handed the isolate
+   * through V8's Locker and Unlocker (the fast backend where the record cannot be validated, and always the threads
+   * backend).
+   */
+  state: 'record' | 'v8-thread';
+  /** Why the fast backend does not use the compact record (absent when it does, and on the threads backend). */
+  stateReason?: string;
 }
 
 /** Reports the backend in use. */
 export function backend(): BackendInfo {
-  const [name, why] = native.runtime_backend();
-  return name === 'threads' ? { name, reason: why } : { name: name as 'fcontext' };
+  const [name, why, state, stateWhy] = native.runtime_backend();
+  const info: BackendInfo =
+    name === 'threads'
+      ? { name, reason: why, state: 'v8-thread' }
+      : { name: 'fcontext', state: state === 'record' ? 'record' : 'v8-thread' };
+  if (name === 'fcontext' && stateWhy !== '') info.stateReason = stateWhy;
+  return info;
 }
 
 /** Counters of this thread's greenlet runtime, for tests and benchmarks. */

@@ -39,7 +39,7 @@ export interface RuntimeBinding {
     entry: (this: GreenletHandle) => GreenletHandle,
     errorClass: new (message: string) => Error,
   ): void;
-  runtime_backend(): [name: string, why: string];
+  runtime_backend(): [name: string, why: string, state: string, stateWhy: string];
   runtime_configure(
     defaultStackSize: number,
     stackMargin: number,

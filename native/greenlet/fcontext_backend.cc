@@ -1,9 +1,8 @@
-// The fast backend: every greenlet of an isolate runs on the isolate's own OS thread, on a machine stack of its
-// own, switched with boost.context's jump_fcontext (native/platform/fcontext.h). V8 is kept consistent by making each greenlet a V8 "thread":
-// switching out is a v8::Unlocker (V8 archives the thread lazily), switching in ends the target's Unlocker (or,
-// on its first entry, is its v8::Locker): V8 restores its handle scopes, ThreadLocalTop, StackGuard, Debug state.
-// What V8 keys its threads by is a C++ thread_local, so before each jump we write the target's V8 thread id into
-// it, and we point the heap's stack-start slot at the target's stack so cppgc scans the right one.
+// The fcontext backend's fallback rung, for a Node whose compact-record internals cannot be validated
+// (record_backend.cc is the default): V8 is kept consistent by making each greenlet a V8 "thread". Switching out is
+// a v8::Unlocker (V8 archives the thread lazily), switching in ends the target's Unlocker (or, on its first entry,
+// is its v8::Locker): V8 restores its handle scopes, ThreadLocalTop, StackGuard, Debug state. What V8 keys its
+// threads by is a C++ thread_local, so before each jump we write the target's V8 thread id into it.
 //
 // Every switch passes through a relay: one small stack per isolate on which the target's Unlocker is ended. V8's
 // restore walks the JS stack and keeps 4-5 KB of frames (Debug::RestoreDebug, DebugScope); run on the target's
@@ -12,27 +11,21 @@
 // of a finished greenlet, which cannot free its own while standing on it.
 // See docs/internals.md.
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <vector>
 
-#include "greenlet/asan.h"
-#include "greenlet/greenlet.h"
+#include "greenlet/fiber_backend.h"
 #include "greenlet/internals.h"
-#include "greenlet/stack.h"
-#include "platform/fcontext.h"
 
 namespace verdant::detail {
 
 #if VERDANT_HAVE_FCONTEXT
 namespace {
 
-struct Fiber {
-  Stack stack;
-  // Where the greenlet was suspended (valid while it is not running).
-  fcontext::fcontext_t context = nullptr;
+struct ThreadFiber : Fiber {
   // Its V8 thread id; 0 until V8 hands one out on first entry.
   int v8_thread_id = 0;
-  AsanStack asan;
   // While suspended in Switch: the Unlocker through which it gave up the isolate. The relay ends it just before
   // jumping back here, so the greenlet resumes with the isolate locked and its V8 thread restored. Null for a
   // greenlet that has never been suspended (its Entry takes the lock itself).
@@ -45,53 +38,39 @@ struct Hop {
   Greenlet* to;
 };
 
-Fiber* FiberOf(Greenlet* g) { return static_cast<Fiber*>(g->backend_data); }
+ThreadFiber* FiberOf(Greenlet* g) { return static_cast<ThreadFiber*>(g->backend_data); }
 
-class FcontextBackend final : public Backend {
+class V8ThreadBackend final : public FiberBackend {
  public:
-  FcontextBackend(v8::Isolate* isolate, const V8Internals& internals)
-      : isolate_(isolate),
-        thread_id_slot_(ThreadIdSlot(internals)),
-        stack_start_slot_(StackStartSlot(isolate, internals)) {}
+  V8ThreadBackend(v8::Isolate* isolate, const V8Internals& internals)
+      : FiberBackend(isolate, StackStartSlot(isolate, internals)), thread_id_slot_(ThreadIdSlot(internals)) {}
 
-  ~FcontextBackend() override {
+  ~V8ThreadBackend() override {
     if (relay_stack_.allocated()) relay_stacks_.Release(&relay_stack_);
   }
 
-  const char* name() const override { return "fcontext"; }
-
-  void Attach(Runtime* runtime) override {
-    Backend::Attach(runtime);
-    isolate_->AddGCPrologueCallback(&FcontextBackend::BeforeGC, this, v8::kGCTypeAll);
-  }
+  const char* state_switch() const override { return "v8-thread"; }
 
   void AttachMain(Greenlet* main) override {
-    Fiber* fiber = new Fiber();
+    auto* fiber = new ThreadFiber();
     fiber->v8_thread_id = *thread_id_slot_;
     main->backend_data = fiber;
-    main->stack_start = *stack_start_slot_;
+    main->stack_start = stack_start();
   }
 
   bool Prepare(Greenlet* g, std::string* why) override {
     if (g->state != GreenletState::kNew) return true;
     if (!relay_stack_.allocated() && !StartRelay(why)) return false;
-    Fiber* fiber = new Fiber();
-    // The margin lies below what the greenlet's JS may use, as on the threads backend.
-    if (!stacks_.Allocate(g->stack_size + runtime_->stack_margin, &fiber->stack, why)) {
+    auto* fiber = new ThreadFiber();
+    if (!PrepareFiber(g, fiber, &V8ThreadBackend::Entry, why)) {
       delete fiber;
       return false;
     }
-    fiber->context = make_fcontext(reinterpret_cast<void*>(fiber->stack.top), fiber->stack.usable_size(),
-                                   &FcontextBackend::Entry);
     if (!free_thread_ids_.empty()) {
       fiber->v8_thread_id = free_thread_ids_.back();
       free_thread_ids_.pop_back();
     }
-    fiber->asan.bottom = reinterpret_cast<const void*>(fiber->stack.base);
-    fiber->asan.size = fiber->stack.usable_size();
     g->backend_data = fiber;
-    g->stack_limit = fiber->stack.base + runtime_->stack_margin;
-    g->stack_start = fiber->stack.top;
     return true;
   }
 
@@ -107,21 +86,17 @@ class FcontextBackend final : public Backend {
     LandFromRelay(from, JumpToRelay(&FiberOf(from)->asan, &hop));
     // Restoring a thread re-enters the isolate (Debug::RestoreDebug), and from V8 12 on Isolate::Enter resets the
     // stack start to the OS thread's: point it back at this greenlet's stack.
-    *stack_start_slot_ = from->stack_start;
+    PointStackStartAt(from);
     runtime_->OnGainControl(from);
   }
 
   void Release(Greenlet* g) override {
-    Fiber* fiber = FiberOf(g);
+    ThreadFiber* fiber = FiberOf(g);
     if (fiber == nullptr || g->is_main) return;
-    stacks_.Release(&fiber->stack);
+    ReleaseStack(fiber);
     delete fiber;
     g->backend_data = nullptr;
   }
-
-  StackAllocatorStats stack_stats() const override { return stacks_.stats(); }
-  void set_stack_pool_limit(size_t limit) override { stacks_.set_pool_limit(limit); }
-  void TrimStackPool() override { stacks_.Trim(); }
 
  private:
   // V8's restore path needs about 5 KB; the rest is headroom for what a debugger session adds to it.
@@ -130,7 +105,7 @@ class FcontextBackend final : public Backend {
   bool StartRelay(std::string* why) {
     if (!relay_stacks_.Allocate(kRelayStackSize, &relay_stack_, why)) return false;
     relay_context_ = make_fcontext(reinterpret_cast<void*>(relay_stack_.top), relay_stack_.usable_size(),
-                                   &FcontextBackend::RelayLoop);
+                                   &V8ThreadBackend::RelayLoop);
     relay_asan_.bottom = reinterpret_cast<const void*>(relay_stack_.base);
     relay_asan_.size = relay_stack_.usable_size();
     return true;
@@ -154,7 +129,7 @@ class FcontextBackend final : public Backend {
   static void RelayLoop(fcontext::transfer_t arrival) {
     for (;;) {
       const Hop hop = *static_cast<Hop*>(arrival.data);  // copied: a finished jumper's stack is freed below
-      auto* self = static_cast<FcontextBackend*>(hop.to->runtime->backend());
+      auto* self = static_cast<V8ThreadBackend*>(hop.to->runtime->backend());
       bool from_finished = hop.from->state == GreenletState::kDead;
       // The jumper's stack bounds are learnt here when it had none yet (main's).
       AsanAfterSwitch(&self->relay_asan_, from_finished ? nullptr : &FiberOf(hop.from)->asan);
@@ -163,7 +138,7 @@ class FcontextBackend final : public Backend {
       } else {
         FiberOf(hop.from)->context = arrival.fctx;
       }
-      Fiber* target = FiberOf(hop.to);
+      ThreadFiber* target = FiberOf(hop.to);
       *self->thread_id_slot_ = target->v8_thread_id;
       if (target->unlocker != nullptr) {
         v8::Unlocker* unlocker = target->unlocker;
@@ -175,27 +150,19 @@ class FcontextBackend final : public Backend {
     }
   }
 
-  // Before every collection: whatever entered the isolate since the last switch (Isolate::Enter resets the stack
-  // start to the OS thread's), the conservative stack scan must cover the running greenlet's stack and no more.
-  static void BeforeGC(v8::Isolate*, v8::GCType, v8::GCCallbackFlags, void* data) {
-    auto* self = static_cast<FcontextBackend*>(data);
-    Greenlet* current = self->runtime_->current();
-    if (current != nullptr) *self->stack_start_slot_ = current->stack_start;
-  }
-
   // The bottom frame of every greenlet stack; the relay's first jump here starts the greenlet. Never returns: a
   // finished greenlet hops to the next one, and the relay frees this stack.
   static void Entry(fcontext::transfer_t first) {
-    auto* self_backend = static_cast<FcontextBackend*>(first.data);
+    auto* self_backend = static_cast<V8ThreadBackend*>(first.data);
     Runtime* runtime = self_backend->runtime_;
     Greenlet* self = runtime->current();
     self_backend->LandFromRelay(self, first);
-    Fiber* fiber = FiberOf(self);
+    ThreadFiber* fiber = FiberOf(self);
     Greenlet* next;
     {
       // A V8 thread id with no archived state: Locker takes V8's "new thread" path.
       v8::Locker locker(self_backend->isolate_);
-      *self_backend->stack_start_slot_ = self->stack_start;
+      self_backend->PointStackStartAt(self);
       fiber->v8_thread_id = *self_backend->thread_id_slot_;
       runtime->OnGainControl(self);
       next = runtime->RunEntry(self);
@@ -209,10 +176,7 @@ class FcontextBackend final : public Backend {
     std::abort();  // Unreachable: nothing ever jumps back to a finished greenlet.
   }
 
-  v8::Isolate* isolate_;
   int* thread_id_slot_;
-  uintptr_t* stack_start_slot_;
-  StackAllocator stacks_;
   std::vector<int> free_thread_ids_;
   // The relay has a stack of its own, outside the greenlets' pool, counts and budget.
   StackAllocator relay_stacks_{StackAllocator::Budget::kExempt};
@@ -223,14 +187,31 @@ class FcontextBackend final : public Backend {
 
 }  // namespace
 
+std::unique_ptr<Backend> CreateV8ThreadBackend(v8::Isolate* isolate, const V8Internals& internals) {
+  return std::make_unique<V8ThreadBackend>(isolate, internals);
+}
+
+// The fast backend, with the lightest way of carrying V8's per-thread state that validates here: the compact
+// record, else a V8 thread per greenlet (VERDANT_BACKEND=v8-thread asks for it), else none (the caller then uses
+// the threads backend).
 std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate* isolate, std::string* why) {
-  if (!v8::Locker::IsLocked(isolate)) {
-    *why = "the isolate is not held through a v8::Locker, so it cannot be handed between greenlet stacks";
-    return nullptr;
-  }
   V8Internals internals;
   if (!ResolveV8Internals(isolate, &internals, why)) return nullptr;
-  return std::make_unique<FcontextBackend>(isolate, internals);
+  const char* forced = std::getenv("VERDANT_BACKEND");
+  std::string record_why = internals.record_why;
+  if (forced != nullptr && std::strcmp(forced, "v8-thread") == 0) {
+    record_why = "VERDANT_BACKEND=v8-thread";
+  } else if (internals.has_record) {
+    return CreateRecordBackend(isolate, internals);
+  }
+  if (!v8::Locker::IsLocked(isolate)) {
+    *why = "the compact record is not usable (" + record_why +
+           ") and the isolate is not held through a v8::Locker, so it cannot be handed between greenlet stacks";
+    return nullptr;
+  }
+  std::unique_ptr<Backend> backend = CreateV8ThreadBackend(isolate, internals);
+  backend->state_switch_why = record_why;
+  return backend;
 }
 
 #else  // no fcontext for this target

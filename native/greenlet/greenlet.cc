@@ -44,7 +44,7 @@ void Runtime::UnstashAsyncContext(v8::Isolate* isolate, v8::GCType, v8::GCCallba
 Runtime::~Runtime() = default;
 
 void Runtime::Shutdown() {
-  backend_->TrimStackPool();
+  backend_->Shutdown();
   if constexpr (compat::kHasAsyncContextSlot) {
     // The environment is going away, with its Locker still held. Disposing the isolate afterwards may collect once
     // more, no longer locked, and a callback entering V8 then is fatal ("Entering the V8 API without proper
@@ -226,9 +226,14 @@ Greenlet* Runtime::RunEntry(Greenlet* self) {
 
 Greenlet* Runtime::FromValue(v8::Local<v8::Value> value) const {
   if (!value->IsObject()) return nullptr;
+  // The template check walks the object's constructor chain (a tenth of a switch round trip): first try the two
+  // greenlets a switch names most often, main and the last one found, by identity.
+  if (main_ != nullptr && main_->wrapper == value) return main_;
+  if (last_found_ != nullptr && last_found_->wrapper == value) return last_found_;
   v8::Local<v8::Object> obj = value.As<v8::Object>();
   if (template_.IsEmpty() || !template_.Get(isolate_)->HasInstance(obj)) return nullptr;
-  return static_cast<Greenlet*>(compat::GetWrapped(obj));
+  last_found_ = static_cast<Greenlet*>(compat::GetWrapped(obj));
+  return last_found_;
 }
 
 bool Runtime::Activate(Greenlet* g, std::string* why) {
@@ -258,6 +263,7 @@ void Runtime::WeakCallback(const v8::WeakCallbackInfo<Greenlet>& info) {
 
 void Runtime::FreeRecord(const v8::WeakCallbackInfo<Greenlet>& info) {
   Greenlet* g = info.GetParameter();
+  if (g->runtime != nullptr && g->runtime->last_found_ == g) g->runtime->last_found_ = nullptr;
   // Only the extension fills the attachment, so it is there to free it.
   if (g->attachment != nullptr) g->runtime->extension()->OnGreenletFreed(g);
   if (g->runtime != nullptr) g->runtime->backend()->Destroy(g);

@@ -192,6 +192,8 @@ class Runtime {
   static void UnstashAsyncContext(v8::Isolate* isolate, v8::GCType type, v8::GCCallbackFlags flags, void* data);
   v8::Global<v8::Value> stashed_async_context_;
   void ContinueTermination();
+  // FromValue's last answer from the template check (cleared when its record is freed).
+  mutable Greenlet* last_found_ = nullptr;
   // Read by SwitchTo after every switch back: the one load and null test a visit costs while none is asked for.
   VisitRequest* visit_ = nullptr;
   RuntimeExtension* extension_ = nullptr;
@@ -215,6 +217,11 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual const char* name() const = 0;
+  // How V8's per-thread state follows the greenlet that runs: "record" (a compact record per greenlet, swapped on
+  // every switch) or "v8-thread" (each greenlet a V8 thread, handed over through Locker and Unlocker).
+  virtual const char* state_switch() const { return "v8-thread"; }
+  // Why the compact record is not used, where it is not (empty otherwise).
+  std::string state_switch_why;
 
   // Called once when the runtime is created on the isolate's thread, with the isolate locked and entered.
   virtual void Attach(Runtime* runtime) { runtime_ = runtime; }
@@ -243,6 +250,8 @@ class Backend {
   virtual StackAllocatorStats stack_stats() const { return {}; }
   virtual void set_stack_pool_limit(size_t limit) {}
   virtual void TrimStackPool() {}
+  // The environment is going away (Runtime::Shutdown): give back what is not needed for the isolate's teardown.
+  virtual void Shutdown() { TrimStackPool(); }
 
  protected:
   Runtime* runtime_ = nullptr;

@@ -31,6 +31,33 @@ class Isolate;
 
 namespace verdant::detail {
 
+// What the compact-record switch (record_backend.cc) calls: V8's own archive and restore functions for the three
+// pieces of per-thread state a greenlet carries (its handle scopes, its ThreadLocalTop and its Relocatable chain),
+// and the ThreadManager's ThreadState records, in whose in-use list the GC finds suspended greenlets. Functions
+// take their `this` first.
+struct V8RecordInternals {
+  void* thread_manager = nullptr;            // isolate->thread_manager()
+  void* handle_scope_implementer = nullptr;  // isolate->handle_scope_implementer()
+  char* (*archive_handle_scopes)(void* hsi, char* to) = nullptr;
+  char* (*restore_handle_scopes)(void* hsi, char* from) = nullptr;
+  void (*free_handle_scopes)(void* hsi) = nullptr;
+  char* (*archive_thread_local_top)(void* isolate, char* to) = nullptr;
+  char* (*restore_thread_local_top)(void* isolate, char* from) = nullptr;
+  void (*initialize_thread_local_top)(void* isolate) = nullptr;
+  char* (*archive_relocatables)(void* isolate, char* to) = nullptr;
+  char* (*restore_relocatables)(void* isolate, char* from) = nullptr;
+  void* (*get_free_thread_state)(void* thread_manager) = nullptr;
+  void (*link_thread_state)(void* state, int list) = nullptr;  // ThreadState::LinkInto(List)
+  void (*unlink_thread_state)(void* state) = nullptr;
+  void* (*first_thread_state_in_use)(void* thread_manager) = nullptr;
+  // ThreadState::List.
+  static constexpr int kFreeList = 0;
+  static constexpr int kInUseList = 1;
+  // Where a ThreadState keeps its `char* data_`, and how many bytes of it the three archives fill.
+  size_t thread_state_data_offset = 0;
+  size_t archive_bytes = 0;
+};
+
 struct V8Internals {
   // Offset of V8's thread_local `thread_id` from the thread pointer (%fs base on x86-64, tpidr_el0 on AArch64).
   intptr_t thread_id_tp_offset = 0;
@@ -41,10 +68,15 @@ struct V8Internals {
   uintptr_t stack_offset = 0;
   // v8::internal::ThreadId::GetCurrentThreadId, kept for cross-checks and tests.
   int (*get_current_thread_id)() = nullptr;
+  // The compact-record switch's internals, when they could all be validated (see record_why otherwise).
+  bool has_record = false;
+  V8RecordInternals record;
+  std::string record_why;
 };
 
 // Finds the internals of the V8 inside this process. Must run on a thread that has `isolate` entered and locked,
-// with the JS stack of that thread below. Returns false with a one-line reason in `why` on any doubt.
+// with the JS stack of that thread below. Returns false with a one-line reason in `why` on any doubt. The
+// compact-record part is optional: when it cannot be validated, `has_record` is false and `record_why` says why.
 bool ResolveV8Internals(v8::Isolate* isolate, V8Internals* out, std::string* why);
 
 // The calling OS thread's V8 thread-id slot.

@@ -7,7 +7,10 @@
 
 #include <v8.h>
 
+#include <malloc.h>
+
 #include <cstdio>
+#include <memory>
 
 #include "greenlet/elf_symbols.h"
 #include "greenlet/internals_arch.h"
@@ -29,6 +32,21 @@ enum Sym {
   kHeapSetStackStartArg,  // Heap::SetStackStart(void*)   (Node 20, 22)
   kHeapSetStackStart,     // Heap::SetStackStart()        (Node 24+)
   kBaseGetStackStart,
+  // The compact-record switch's (optional) part.
+  kUnlockerInitialize,
+  kManagerFreeResources,
+  kHandleScopesFree,
+  kHandleScopesArchive,
+  kHandleScopesRestore,
+  kTopArchive,
+  kTopRestore,
+  kTopInitialize,
+  kRelocatablesArchive,
+  kRelocatablesRestore,
+  kGetFreeThreadState,
+  kThreadStateLinkInto,
+  kThreadStateUnlink,
+  kFirstThreadStateInUse,
   kSymCount
 };
 
@@ -42,6 +60,20 @@ constexpr const char* kNames[kSymCount] = {
     "_ZN2v88internal4Heap13SetStackStartEPv",
     "_ZN2v88internal4Heap13SetStackStartEv",
     "_ZN2v84base5Stack13GetStackStartEv",
+    "_ZN2v88Unlocker10InitializeEPNS_7IsolateE",
+    "_ZN2v88internal13ThreadManager19FreeThreadResourcesEv",
+    "_ZN2v88internal22HandleScopeImplementer19FreeThreadResourcesEv",
+    "_ZN2v88internal22HandleScopeImplementer13ArchiveThreadEPc",
+    "_ZN2v88internal22HandleScopeImplementer13RestoreThreadEPc",
+    "_ZN2v88internal7Isolate13ArchiveThreadEPc",
+    "_ZN2v88internal7Isolate13RestoreThreadEPc",
+    "_ZN2v88internal7Isolate21InitializeThreadLocalEv",
+    "_ZN2v88internal11Relocatable12ArchiveStateEPNS0_7IsolateEPc",
+    "_ZN2v88internal11Relocatable12RestoreStateEPNS0_7IsolateEPc",
+    "_ZN2v88internal13ThreadManager18GetFreeThreadStateEv",
+    "_ZN2v88internal11ThreadState8LinkIntoENS1_4ListE",
+    "_ZN2v88internal11ThreadState6UnlinkEv",
+    "_ZN2v88internal13ThreadManager21FirstThreadStateInUseEv",
 };
 
 constexpr const char* kPretty[kSymCount] = {
@@ -54,6 +86,20 @@ constexpr const char* kPretty[kSymCount] = {
     "v8::internal::Heap::SetStackStart(void*)",
     "v8::internal::Heap::SetStackStart()",
     "v8::base::Stack::GetStackStart()",
+    "v8::Unlocker::Initialize(Isolate*)",
+    "v8::internal::ThreadManager::FreeThreadResources()",
+    "v8::internal::HandleScopeImplementer::FreeThreadResources()",
+    "v8::internal::HandleScopeImplementer::ArchiveThread(char*)",
+    "v8::internal::HandleScopeImplementer::RestoreThread(char*)",
+    "v8::internal::Isolate::ArchiveThread(char*)",
+    "v8::internal::Isolate::RestoreThread(char*)",
+    "v8::internal::Isolate::InitializeThreadLocal()",
+    "v8::internal::Relocatable::ArchiveState(Isolate*, char*)",
+    "v8::internal::Relocatable::RestoreState(Isolate*, char*)",
+    "v8::internal::ThreadManager::GetFreeThreadState()",
+    "v8::internal::ThreadState::LinkInto(List)",
+    "v8::internal::ThreadState::Unlink()",
+    "v8::internal::ThreadManager::FirstThreadStateInUse()",
 };
 
 // Bytes of a function we are willing to decode (all the patterns we accept are within the first ~64 bytes).
@@ -181,6 +227,144 @@ bool ResolveStackSlot(v8::Isolate* isolate, const ElfSymbols& elf, const ElfSymb
   return true;
 }
 
+
+// ---- the compact-record switch's internals -------------------------------------------------------------------
+
+// v8::internal::ThreadState, as v8threads.h declares it: ThreadId id_; char* data_; ThreadState* next_;
+// ThreadState* previous_; ThreadManager* thread_manager_. Checked on a live record before it is trusted.
+constexpr size_t kStateData = 8;
+constexpr size_t kStateNext = 16;
+constexpr size_t kStatePrevious = 24;
+constexpr size_t kStateManager = 32;
+
+template <typename F>
+void Bind(const ElfSymbol* syms, Sym s, F* out) {
+  *out = reinterpret_cast<F>(syms[s].address);
+}
+
+void* Word(const void* base, size_t offset) {
+  return *reinterpret_cast<void* const*>(static_cast<const char*>(base) + offset);
+}
+
+// Where the Isolate keeps its ThreadManager and HandleScopeImplementer, from the code that loads them; then the two
+// objects are recognised by what they hold: each points back at the isolate.
+bool ResolveRecordObjects(v8::Isolate* isolate, const ElfSymbols& elf, const ElfSymbol* syms, V8RecordInternals* r,
+                          std::string* why) {
+  Code unlocker, free_resources;
+  if (!CodeOf(elf, syms, kUnlockerInitialize, &unlocker, why)) return false;
+  if (!CodeOf(elf, syms, kManagerFreeResources, &free_resources, why)) return false;
+  uint32_t manager_offset = 0;
+  if (!arch::DecodeFirstLoadFromArg(unlocker, 1, "Unlocker::Initialize", &manager_offset, why)) return false;
+  FirstCallDecode call;
+  if (!arch::DecodeFirstCall(free_resources, "ThreadManager::FreeThreadResources", &call, why)) return false;
+  if (call.call_target != syms[kHandleScopesFree].address) {
+    return Fail(why, "ThreadManager::FreeThreadResources: first call " + Hex(call.call_target) +
+                         " is not HandleScopeImplementer::FreeThreadResources " + Hex(syms[kHandleScopesFree].address));
+  }
+  if (call.arg0.root != 0 || call.arg0.depth != 2) {
+    return Fail(why, "ThreadManager::FreeThreadResources: the handle scopes are not this->isolate_->field");
+  }
+  auto* base = reinterpret_cast<char*>(isolate);
+  void* manager = Word(base, manager_offset);
+  void* scopes = Word(base, call.arg0.offsets[1]);
+  if (manager == nullptr || reinterpret_cast<uintptr_t>(manager) % 8 != 0) {
+    return Fail(why, "Isolate+" + Hex(manager_offset) + " holds no ThreadManager: " + Hex(reinterpret_cast<uintptr_t>(manager)));
+  }
+  if (Word(manager, call.arg0.offsets[0]) != isolate) {
+    return Fail(why, "the ThreadManager at Isolate+" + Hex(manager_offset) + " does not point back at the isolate at +" +
+                         Hex(call.arg0.offsets[0]));
+  }
+  if (scopes == nullptr || reinterpret_cast<uintptr_t>(scopes) % 8 != 0 || Word(scopes, 0) != isolate) {
+    return Fail(why, "Isolate+" + Hex(call.arg0.offsets[1]) + " holds no HandleScopeImplementer of this isolate");
+  }
+  r->thread_manager = manager;
+  r->handle_scope_implementer = scopes;
+  return true;
+}
+
+// A ThreadState from V8's own allocator behaves as its declaration says: it names its manager, and linking it into
+// the in-use list makes it the first state there, until it is unlinked.
+bool CheckThreadState(const V8RecordInternals& r, std::string* why) {
+  void* state = r.get_free_thread_state(r.thread_manager);
+  if (state == nullptr) return Fail(why, "ThreadManager::GetFreeThreadState returned null");
+  r.unlink_thread_state(state);
+  bool ok = true;
+  if (Word(state, kStateManager) != r.thread_manager) {
+    ok = Fail(why, "ThreadState: no ThreadManager at +" + Hex(kStateManager));
+  } else if (Word(state, kStateData) == nullptr || malloc_usable_size(Word(state, kStateData)) < r.archive_bytes) {
+    ok = Fail(why, "ThreadState: no archive space of " + std::to_string(r.archive_bytes) + " bytes at +" +
+                       Hex(kStateData));
+  } else {
+    void* before = r.first_thread_state_in_use(r.thread_manager);
+    r.link_thread_state(state, V8RecordInternals::kInUseList);
+    void* linked = r.first_thread_state_in_use(r.thread_manager);
+    bool linked_after_anchor = Word(Word(state, kStatePrevious), kStateNext) == state;
+    r.unlink_thread_state(state);
+    void* after = r.first_thread_state_in_use(r.thread_manager);
+    if (linked != state || !linked_after_anchor || after != before) {
+      ok = Fail(why, "ThreadState: linking into the in-use list is not seen");
+    }
+  }
+  r.link_thread_state(state, V8RecordInternals::kFreeList);
+  return ok;
+}
+
+// Archives this thread's state into a scratch record and restores it at once, as a switch will: each archive must
+// move by a plausible size and the restores by the same, and a handle made before must read the same after.
+bool CheckArchiveRoundTrip(v8::Isolate* isolate, V8RecordInternals* r, std::string* why) {
+  v8::HandleScope handle_scope(isolate);
+  v8::Local<v8::Value> witness = v8::Number::New(isolate, 20261208.5);
+  constexpr size_t kScratch = 16 * 1024;
+  std::unique_ptr<char[]> scratch(new char[kScratch]());
+  char* data = scratch.get();
+  void* iso = isolate;
+  char* scopes_end = r->archive_handle_scopes(r->handle_scope_implementer, data);
+  char* top_end = r->archive_thread_local_top(iso, scopes_end);
+  char* end = r->archive_relocatables(iso, top_end);
+  char* scopes_back = r->restore_handle_scopes(r->handle_scope_implementer, data);
+  char* top_back = r->restore_thread_local_top(iso, scopes_back);
+  char* end_back = r->restore_relocatables(iso, top_back);
+  size_t scopes = scopes_end - data, top = top_end - scopes_end, relocatables = end - top_end;
+  if (scopes_back != scopes_end || top_back != top_end || end_back != end) {
+    return Fail(why, "thread archive and restore disagree on sizes");
+  }
+  if (scopes < 32 || scopes > 2048 || top < 64 || top > 4096 || relocatables != sizeof(void*)) {
+    return Fail(why, "implausible thread archive sizes: handle scopes " + std::to_string(scopes) + ", top " +
+                         std::to_string(top) + ", relocatables " + std::to_string(relocatables));
+  }
+  if (Word(data, 0) != iso) return Fail(why, "the archived handle scopes do not start with their isolate");
+  if (witness->NumberValue(isolate->GetCurrentContext()).FromMaybe(0) != 20261208.5) {
+    return Fail(why, "a handle did not survive the archive round trip");
+  }
+  r->archive_bytes = scopes + top + relocatables;
+  return true;
+}
+
+bool ResolveRecord(v8::Isolate* isolate, const ElfSymbols& elf, const ElfSymbol* syms, V8RecordInternals* out,
+                   std::string* why) {
+  for (int s = kUnlockerInitialize; s < kSymCount; s++) {
+    if (syms[s].address == 0) return Fail(why, std::string("symbol not found: ") + kPretty[s]);
+  }
+  V8RecordInternals r;
+  Bind(syms, kHandleScopesArchive, &r.archive_handle_scopes);
+  Bind(syms, kHandleScopesRestore, &r.restore_handle_scopes);
+  Bind(syms, kHandleScopesFree, &r.free_handle_scopes);
+  Bind(syms, kTopArchive, &r.archive_thread_local_top);
+  Bind(syms, kTopRestore, &r.restore_thread_local_top);
+  Bind(syms, kTopInitialize, &r.initialize_thread_local_top);
+  Bind(syms, kRelocatablesArchive, &r.archive_relocatables);
+  Bind(syms, kRelocatablesRestore, &r.restore_relocatables);
+  Bind(syms, kGetFreeThreadState, &r.get_free_thread_state);
+  Bind(syms, kThreadStateLinkInto, &r.link_thread_state);
+  Bind(syms, kThreadStateUnlink, &r.unlink_thread_state);
+  Bind(syms, kFirstThreadStateInUse, &r.first_thread_state_in_use);
+  r.thread_state_data_offset = kStateData;
+  if (!ResolveRecordObjects(isolate, elf, syms, &r, why)) return false;
+  if (!CheckArchiveRoundTrip(isolate, &r, why)) return false;
+  if (!CheckThreadState(r, why)) return false;
+  *out = r;
+  return true;
+}
 }  // namespace
 
 bool ResolveV8Internals(v8::Isolate* isolate, V8Internals* out, std::string* why) {
@@ -203,6 +387,7 @@ bool ResolveV8Internals(v8::Isolate* isolate, V8Internals* out, std::string* why
   if (!ResolveThreadId(elf, syms, &result, why)) return false;
   if (!ResolveHeapOffset(elf, syms, &result, why)) return false;
   if (!ResolveStackSlot(isolate, elf, syms, &result, why)) return false;
+  result.has_record = ResolveRecord(isolate, elf, syms, &result.record, &result.record_why);
   elf.Close();
   *out = result;
   why->clear();

@@ -12,7 +12,11 @@ const info = verdant.backend();
 assert.equal(info.name, expected, `backend ${JSON.stringify(info)}`);
 const addon = require.resolve('verdant').includes(`${path.sep}node_modules${path.sep}verdant${path.sep}`);
 assert.ok(addon, `verdant resolved from ${require.resolve('verdant')}, not from the installed package`);
-console.log(`backend: ${info.name}${info.reason ? ` (${info.reason})` : ''}, node ${process.version} ${process.arch}`);
+// The fast backend must carry V8's state in its compact record on every line and CPU we ship for.
+if (info.name === 'fcontext') assert.equal(info.state, 'record', `backend ${JSON.stringify(info)}`);
+console.log(
+  `backend: ${info.name}${info.reason ? ` (${info.reason})` : ''}, state: ${info.state}, node ${process.version} ${process.arch}`,
+);
 
 let ping;
 let pong;

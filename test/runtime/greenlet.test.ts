@@ -511,5 +511,19 @@ describe('Greenlet', () => {
         assert.ok(info.reason && info.reason.length > 0);
       }
     });
+
+    it('carries V8\'s per-thread state in a compact record on fcontext, unless asked for a V8 thread per greenlet', () => {
+      const info = backend();
+      if (info.name === 'threads') {
+        assert.equal(info.state, 'v8-thread');
+      } else if (process.env.VERDANT_BACKEND === 'v8-thread') {
+        assert.equal(info.state, 'v8-thread');
+        assert.match(info.stateReason!, /VERDANT_BACKEND=v8-thread/);
+      } else {
+        // Every Node line and CPU verdant supports validates the record: falling back here is a regression.
+        assert.equal(info.state, 'record', `fell back: ${info.stateReason}`);
+        assert.equal(info.stateReason, undefined);
+      }
+    });
   });
 });
