@@ -18,7 +18,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { environmentLine, fmt, median, options, printTable, record } from './harness';
+import { environmentLine, fmt, median, options, printTable, pythonAnchorServer, record } from './harness';
 
 const opts = options({ seconds: 4, runs: 3, idle: 10000, 'only-memory': 0, 'skip-memory': 0, 'skip-tls': 0, size: 64 });
 const CONNS = [100, 1000];
@@ -36,8 +36,8 @@ const servers: Server[] = [
   { name: 'verdant makefile', command: [process.execPath, join(__dirname, 'echo', 'servers.js'), 'verdant-file'] },
 ];
 for (const [name, script] of [['eventlet', 'eventlet_echo.py'], ['gevent', 'gevent_echo.py']] as const) {
-  const file = join(anchors, 'echo', script);
-  if (existsSync(file) && existsSync('/usr/bin/python3')) servers.push({ name, command: ['/usr/bin/python3', file] });
+  const command = pythonAnchorServer(join(anchors, 'echo'), script, name);
+  if (command) servers.push({ name, command });
 }
 
 function pin(cpu: number, command: string[]): string[] {

@@ -10,12 +10,17 @@
  * creating the greenlets (or tasks). `--max` caps the counts (bench/run-all.ts passes 10000 for the threads
  * backend, where each greenlet is an OS thread).
  *
+ * Where the RSS goes, per unit: `malloc` is the C heap's main arena ([heap] in /proc/self/smaps: handle blocks,
+ * greenlet records, V8's per-thread archives), `V8 pages` the physical size of V8's heap, and `rest` everything else
+ * (for greenlets, essentially their stacks' touched pages).
+ *
  * 100k greenlets need 100k stacks within vm.max_map_count: two mappings each when mapped, one per 64 when carved
  * (stats().stackLayout; stats().stackBudget is what verdant allows itself). When the budget is smaller, the script
  * says so and measures as many as fit.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { Greenlet, backend, stats } from '../lib';
 import { environmentLine, fmt, fullGc, median, options, printTable, record, setRecordBackend, tick } from './harness';
 
@@ -30,6 +35,10 @@ interface ChildResult {
   rssAfter: number;
   heapBefore: number;
   heapAfter: number;
+  mallocBefore: number;
+  mallocAfter: number;
+  v8PagesBefore: number;
+  v8PagesAfter: number;
   stacksLive: number;
   error?: string;
 }
@@ -37,13 +46,42 @@ interface ChildResult {
 // ---------------------------------------------------------------------------------------------------------------
 // Child: creates `requested` suspended greenlets or pending async functions and reports the memory they take.
 
-async function settledMemory(): Promise<{ rss: number; heap: number }> {
+/** Resident bytes of the C heap's main arena ([heap]). */
+function mallocResident(): number {
+  const smaps = readFileSync('/proc/self/smaps', 'utf8');
+  const at = smaps.indexOf(' [heap]\n');
+  if (at < 0) return 0;
+  const rss = /\nRss:\s+(\d+) kB/.exec(smaps.slice(at));
+  return rss ? Number(rss[1]) * 1024 : 0;
+}
+
+interface Settled {
+  rss: number;
+  heap: number;
+  malloc: number;
+  v8Pages: number;
+}
+
+async function settledMemory(): Promise<Settled> {
   await tick();
   fullGc();
   await new Promise((resolve) => setTimeout(resolve, 100));
   fullGc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed };
+  return { rss: m.rss, heap: m.heapUsed, malloc: mallocResident(), v8Pages: getHeapStatistics().total_physical_size };
+}
+
+function memoryFields(before: Settled, after: Settled) {
+  return {
+    rssBefore: before.rss,
+    rssAfter: after.rss,
+    heapBefore: before.heap,
+    heapAfter: after.heap,
+    mallocBefore: before.malloc,
+    mallocAfter: after.malloc,
+    v8PagesBefore: before.v8Pages,
+    v8PagesAfter: after.v8Pages,
+  };
 }
 
 /** Suspends the current greenlet `depth` JS frames below its function, holding a small object. */
@@ -76,10 +114,7 @@ async function childGreenlets(requested: number, depth: number): Promise<ChildRe
     kind: 'greenlet',
     requested,
     alive: alive.length,
-    rssBefore: before.rss,
-    rssAfter: after.rss,
-    heapBefore: before.heap,
-    heapAfter: after.heap,
+    ...memoryFields(before, after),
     stacksLive: s.stacksLive,
     error,
   };
@@ -104,10 +139,7 @@ async function childAsync(requested: number): Promise<ChildResult> {
     kind: 'async',
     requested,
     alive: tasks.length,
-    rssBefore: before.rss,
-    rssAfter: after.rss,
-    heapBefore: before.heap,
-    heapAfter: after.heap,
+    ...memoryFields(before, after),
     stacksLive: 0,
   };
 }
@@ -167,7 +199,7 @@ async function parent(): Promise<void> {
 
   const counts = [...new Set(COUNTS.map((c) => Math.min(c, opts.max)))];
   const rows: string[][] = [
-    ['case', 'alive', 'RSS/unit', 'heap/unit', 'RSS−heap/unit', 'RSS total Δ', 'note'],
+    ['case', 'alive', 'RSS/unit', 'heap/unit', 'malloc/unit', 'V8 pages/unit', 'rest/unit', 'RSS total Δ', 'note'],
   ];
   for (const count of counts) {
     for (const kind of ['greenlet', 'async'] as const) {
@@ -195,6 +227,9 @@ async function parent(): Promise<void> {
       const perUnit = (f: (r: ChildResult) => number) => median(results.map((r) => f(r) / Math.max(1, r.alive)));
       const rss = perUnit((r) => r.rssAfter - r.rssBefore);
       const heap = perUnit((r) => r.heapAfter - r.heapBefore);
+      const malloc = perUnit((r) => r.mallocAfter - r.mallocBefore);
+      const v8Pages = perUnit((r) => r.v8PagesAfter - r.v8PagesBefore);
+      const rest = perUnit((r) => r.rssAfter - r.rssBefore - (r.mallocAfter - r.mallocBefore) - (r.v8PagesAfter - r.v8PagesBefore));
       const rssTotal = median(results.map((r) => r.rssAfter - r.rssBefore));
       const label = kind === 'greenlet' ? `verdant greenlet (${info.name})` : 'pending async function';
       rows.push([
@@ -202,7 +237,9 @@ async function parent(): Promise<void> {
         String(alive),
         `${fmt(rss / 1024)} KB`,
         `${fmt(heap / 1024)} KB`,
-        `${fmt((rss - heap) / 1024)} KB`,
+        `${fmt(malloc / 1024)} KB`,
+        `${fmt(v8Pages / 1024)} KB`,
+        `${fmt(rest / 1024)} KB`,
         `${fmt(rssTotal / 1024 / 1024)} MB`,
         note,
       ]);
@@ -210,13 +247,19 @@ async function parent(): Promise<void> {
         count,
         alive,
         heapPerUnitKB: heap / 1024,
+        mallocPerUnitKB: malloc / 1024,
+        v8PagesPerUnitKB: v8Pages / 1024,
+        restPerUnitKB: rest / 1024,
         runs: results.map((r) => (r.rssAfter - r.rssBefore) / Math.max(1, r.alive) / 1024),
         error: errors[0],
       });
     }
   }
   printTable(rows);
-  console.log('KB = 1024 bytes; RSS/unit = (RSS after − RSS before) / alive, after full GCs; heap = V8 heapUsed.');
+  console.log(
+    'KB = 1024 bytes; RSS/unit = (RSS after − RSS before) / alive, after full GCs; heap = V8 heapUsed; malloc = the C ' +
+      "heap's main arena; V8 pages = V8's physical heap size; rest = RSS − malloc − V8 pages (for greenlets, their stacks).",
+  );
 }
 
 const spec = process.env[CHILD_ENV];

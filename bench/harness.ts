@@ -133,6 +133,17 @@ export function runPythonAnchor(script: string, args: string[]): Array<Record<st
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/**
+ * The command that runs an eventlet/gevent anchor server (`dir/script`, importing `module`) with Debian's
+ * /usr/bin/python3, or null when the script, Python or the module is missing: a benchmark then leaves it out.
+ */
+export function pythonAnchorServer(dir: string, script: string, module: string): string[] | null {
+  const file = join(dir, script);
+  if (!existsSync(file) || !existsSync('/usr/bin/python3')) return null;
+  if (spawnSync('/usr/bin/python3', ['-c', `import ${module}`]).status !== 0) return null;
+  return ['/usr/bin/python3', file];
+}
+
 /** The no-op the lifecycle benchmarks start in greenlets and green threads. */
 export function noop(x: number): number {
   return x + 1;

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { backend } from '../lib/runtime/config';
-import { environmentLine, fmt, median, options, printTable, record } from './harness';
+import { environmentLine, fmt, median, options, printTable, pythonAnchorServer, record } from './harness';
 import { cpuSeconds, failures, hasWrk, pinned, startServer, stopServer, wrk, type StartedServer } from './wrk';
 
 const opts = options({ runs: 3, seconds: 5, warmup: 2 });
@@ -39,9 +39,8 @@ const contenders: Contender[] = [
   { name: 'Hono app on verdant http.serve', command: [process.execPath, servers, 'hono-verdant'] },
 ];
 for (const [name, script, module] of [['eventlet.wsgi', 'eventlet_wsgi.py', 'eventlet'], ['gevent.pywsgi', 'gevent_wsgi.py', 'gevent']] as const) {
-  const file = join(anchors, 'http', script);
-  const importable = spawnSync('/usr/bin/python3', ['-c', `import ${module}`]).status === 0;
-  if (existsSync(file) && importable) contenders.push({ name, command: ['/usr/bin/python3', file] });
+  const command = pythonAnchorServer(join(anchors, 'http'), script, module);
+  if (command) contenders.push({ name, command });
 }
 
 let nextPort = 21000 + (process.pid % 400) * 8;
