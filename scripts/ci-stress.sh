@@ -6,9 +6,9 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 major="$("${NODE:-node}" -p 'process.versions.node.split(".")[0]')"
-if [ "${VERDANT_BACKEND:-}" = threads ]; then
-  # The threads backend switches through V8's public Locker alone: what stresses it is the collector moving and
-  # marking what other threads' handles point at, not the JIT tiers.
+if [ "${VERDANT_BACKEND:-}" = threads ] || [ "${VERDANT_BACKEND:-}" = v8-thread ]; then
+  # Both make each greenlet a V8 thread handed the isolate through V8's Locker: what stresses them is the collector
+  # moving and marking what other V8 threads' handles point at, not the JIT tiers.
   export FLAGSETS="${FLAGSETS:-plain compaction marking}"
 fi
 case "$major" in

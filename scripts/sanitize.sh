@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The addon under AddressSanitizer + UndefinedBehaviorSanitizer, inside a real node: builds a sanitized copy of
 # the addon (in a scratch directory, so build/ is untouched), then runs, with the sanitizer runtimes preloaded,
-# every mocha suite on the fcontext backend, the suites that switch greenlets on the threads backend, and a
-# reduced GC stress file on both. The fcontext backend reports its stack
+# every mocha suite on the fcontext backend (its compact record), the suites that switch greenlets on the threads
+# backend, the greenlet core on the fcontext backend's V8-thread rung, and a reduced GC stress file on all three.
+# The fcontext backend reports its stack
 # switches to ASan (native/greenlet/asan.h); leak detection is off because V8 and Node do not free everything at
 # exit.
 #
@@ -77,7 +78,9 @@ mapfile -t SWITCHING < <(find dist/test/runtime dist/test/sync dist/test/pool di
                            -name '*.test.js' | sort)
 run core "" "${SUITES[@]}"
 run switching threads "${SWITCHING[@]}"
-for backend in "" threads; do
+# The fcontext backend's fallback rung (a V8 thread per greenlet): the greenlet core and its GC stress.
+run runtime v8-thread dist/test/runtime/*.test.js
+for backend in "" threads v8-thread; do
   [ -f dist/test/stress/gc.test.js ] && STRESS_SCALE=0.2 run "gc stress" "$backend" dist/test/stress/gc.test.js
 done
 exit "$failed"
