@@ -11,7 +11,6 @@
 // of a finished greenlet, which cannot free its own while standing on it.
 // See docs/internals.md.
 #include <cstdlib>
-#include <cstring>
 #include <new>
 #include <vector>
 
@@ -192,18 +191,12 @@ std::unique_ptr<Backend> CreateV8ThreadBackend(v8::Isolate* isolate, const V8Int
 }
 
 // The fast backend, with the lightest way of carrying V8's per-thread state that validates here: the compact
-// record, else a V8 thread per greenlet (VERDANT_BACKEND=v8-thread asks for it), else none (the caller then uses
-// the threads backend).
-std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate* isolate, std::string* why) {
+// record, else a V8 thread per greenlet, else none (the caller then uses the threads backend).
+std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate* isolate, bool record_allowed, std::string* why) {
   V8Internals internals;
   if (!ResolveV8Internals(isolate, &internals, why)) return nullptr;
-  const char* forced = std::getenv("VERDANT_BACKEND");
-  std::string record_why = internals.record_why;
-  if (forced != nullptr && std::strcmp(forced, "v8-thread") == 0) {
-    record_why = "VERDANT_BACKEND=v8-thread";
-  } else if (internals.has_record) {
-    return CreateRecordBackend(isolate, internals);
-  }
+  if (record_allowed && internals.has_record) return CreateRecordBackend(isolate, internals);
+  std::string record_why = record_allowed ? internals.record_why : "VERDANT_BACKEND=v8-thread";
   if (!v8::Locker::IsLocked(isolate)) {
     *why = "the compact record is not usable (" + record_why +
            ") and the isolate is not held through a v8::Locker, so it cannot be handed between greenlet stacks";
@@ -216,7 +209,7 @@ std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate* isolate, std::string
 
 #else  // no fcontext for this target
 
-std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate*, std::string* why) {
+std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate*, bool, std::string* why) {
   *why = "no fcontext stack switch for this architecture";
   return nullptr;
 }

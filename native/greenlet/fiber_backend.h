@@ -14,6 +14,7 @@
 
 #include "greenlet/asan.h"
 #include "greenlet/greenlet.h"
+#include "greenlet/internals.h"
 #include "greenlet/stack.h"
 #include "platform/fcontext.h"
 
@@ -85,7 +86,7 @@ class FiberBackend : public Backend {
 #endif  // VERDANT_HAVE_FCONTEXT
 
 // The two ways of carrying V8's per-thread state, each built only once its internals are validated.
-std::unique_ptr<Backend> CreateRecordBackend(v8::Isolate* isolate, const struct V8Internals& internals);
-std::unique_ptr<Backend> CreateV8ThreadBackend(v8::Isolate* isolate, const struct V8Internals& internals);
+std::unique_ptr<Backend> CreateRecordBackend(v8::Isolate* isolate, const V8Internals& internals);
+std::unique_ptr<Backend> CreateV8ThreadBackend(v8::Isolate* isolate, const V8Internals& internals);
 
 }  // namespace verdant::detail

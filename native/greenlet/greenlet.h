@@ -261,7 +261,9 @@ class Backend {
 // cannot be validated. `why` receives the reason when it fell back (empty otherwise).
 std::unique_ptr<Backend> CreateBackend(v8::Isolate* isolate, std::string* why);
 
-std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate* isolate, std::string* why);
+// The fast backend with its compact record when `record_allowed` and its internals validate, else with a V8 thread
+// per greenlet; null with the reason when neither can run here.
+std::unique_ptr<Backend> CreateFcontextBackend(v8::Isolate* isolate, bool record_allowed, std::string* why);
 std::unique_ptr<Backend> CreateThreadsBackend(v8::Isolate* isolate, std::string* why);
 
 }  // namespace verdant::detail

@@ -105,8 +105,9 @@ class RecordBackend final : public FiberBackend {
     v8_.unlink_thread_state(fiber->state);  // it came from the free list (or was made unlinked)
     fiber->data = *reinterpret_cast<char**>(static_cast<char*>(fiber->state) + v8_.thread_state_data_offset);
     // The GC reads more of an archive than the three parts a switch writes (Debug's part, which a greenlet
-    // shares): zero reads there as Smi zero, which the GC skips.
-    std::memset(fiber->data, 0, malloc_usable_size(fiber->data));
+    // shares): zero reads there as Smi zero, which the GC skips. The parts a switch writes are written before the
+    // record is ever linked where the GC looks.
+    std::memset(fiber->data + v8_.archive_bytes, 0, malloc_usable_size(fiber->data) - v8_.archive_bytes);
   }
 
   // V8's ThreadManager::EagerlyArchiveThread, restricted to the three parts a greenlet carries, in V8's order.
